@@ -1,0 +1,106 @@
+"""One Settings object, read from the environment on first use and never at import."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting has a local default; production values come from Terraform's environment.
+
+    Environment variables are the field names upper-cased with the ``SYNC_`` prefix, e.g.
+    ``SYNC_WAREHOUSE=bigquery``. Secrets are never settings: settings hold secret *names*.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="SYNC_", extra="ignore", frozen=True)
+
+    # --- where we run -------------------------------------------------------------------------
+    gcp_project: str = "local-project"
+    gcp_location: str = "us-central1"
+    state_dir: Path = Path(".local")
+
+    # --- warehouse ------------------------------------------------------------------------------
+    warehouse: Literal["duckdb", "bigquery"] = "duckdb"
+    duckdb_path: Path | None = None  # default: <state_dir>/warehouse.duckdb; ":memory:" allowed
+    bq_dataset: str = "stripe_qbo_sync"
+    bq_location: str = "US"
+
+    # --- task queue -----------------------------------------------------------------------------
+    task_queue: Literal["local", "cloud_tasks"] = "local"
+    tasks_queue_name: str = "qbo-sync"
+    worker_url: str = "http://127.0.0.1:8080/sync_worker"
+    tasks_service_account: str = ""  # OIDC identity Cloud Tasks signs the worker call with
+    tasks_audience: str = ""  # OIDC audience; empty: the worker URL
+    task_max_attempts: int = 20
+    task_min_backoff_seconds: float = 1.0
+    task_max_backoff_seconds: float = 600.0
+    task_max_doublings: int = 8
+    task_dispatch_deadline_seconds: float = 300.0
+
+    # --- secrets --------------------------------------------------------------------------------
+    secrets: Literal["local", "secret_manager"] = "local"
+    local_secrets_path: Path | None = None  # default: <state_dir>/secrets.json
+    stripe_secret_key_name: str = "stripe-secret-key"
+    stripe_webhook_secret_name: str = "stripe-webhook-secret"
+    qbo_client_id_name: str = "qbo-client-id"
+    qbo_client_secret_name: str = "qbo-client-secret"
+    qbo_refresh_token_name: str = "qbo-refresh-token"
+
+    # --- Stripe ---------------------------------------------------------------------------------
+    stripe_api_base: str = "http://127.0.0.1:12111"
+    stripe_api_version: str = ""  # empty: the stripe library's pinned version
+    webhook_tolerance_seconds: int = 300
+    webhook_max_body_bytes: int = 1_048_576
+
+    # --- QuickBooks Online ----------------------------------------------------------------------
+    qbo_base_url: str = "http://127.0.0.1:12112/v3"
+    qbo_discovery_url: str = "http://127.0.0.1:12112/.well-known/openid_configuration"
+    qbo_realm_id: str = "9130350000000001"
+    qbo_minor_version: int = 75
+    qbo_requests_per_minute: int = 500
+    qbo_max_concurrent: int = 10
+    qbo_timeout_seconds: float = 60.0
+
+    # --- books ----------------------------------------------------------------------------------
+    home_currency: str = "usd"
+    default_item_name: str = "Stripe sales"
+    income_account_name: str = "Stripe Sales Income"
+    clearing_account_name: str = "Stripe Clearing"
+    bank_account_name: str = "Operating Bank"
+    fees_account_name: str = "Stripe Fees"
+    bad_debt_account_name: str = "Bad Debt"
+    suspense_account_name: str = "Stripe Suspense"
+
+    # --- private endpoints ----------------------------------------------------------------------
+    auth_mode: Literal["local", "oidc"] = "local"
+    local_auth_token: str = Field(default="local-dev-token", repr=False)
+    oidc_audience: str = ""
+    oidc_allowed_service_accounts: str = ""  # comma-separated emails
+
+    log_level: str = "INFO"
+
+    @property
+    def resolved_duckdb_path(self) -> str:
+        if self.duckdb_path is None:
+            return str(self.state_dir / "warehouse.duckdb")
+        return str(self.duckdb_path)
+
+    @property
+    def resolved_local_secrets_path(self) -> Path:
+        return self.local_secrets_path or self.state_dir / "secrets.json"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide Settings, built on first call."""
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached Settings (tests and the local host change the environment)."""
+    get_settings.cache_clear()

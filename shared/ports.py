@@ -1,0 +1,109 @@
+"""The ports: small Protocols the use cases depend on; adapters implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+JsonDict = dict[str, Any]
+Row = Mapping[str, Any]
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+class Warehouse(Protocol):
+    """BigQuery in production, DuckDB locally; SQL is written once in BigQuery dialect."""
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run a read query with named ``@param`` parameters; rows as dicts."""
+        ...
+
+    def append(self, table: str, rows: Sequence[Row], row_ids: Sequence[str] | None = None) -> None:
+        """Append rows (streaming insert); ``row_ids`` are BigQuery insertIds for de-duplication.
+
+        Raises TransientError when the warehouse is unreachable, PermanentError on a bad row.
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class Task:
+    """One unit of work for an HTTP target. ``name`` makes enqueueing idempotent."""
+
+    name: str
+    payload: JsonDict
+    url: str | None = None  # None: the configured worker URL
+    schedule_time: datetime | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class TaskQueue(Protocol):
+    def enqueue(self, task: Task) -> bool:
+        """Create the task; True if created, False if a task of that name exists already.
+
+        ALREADY_EXISTS is success, not an error. Raises TransientError if the queue is unreachable.
+        """
+        ...
+
+
+class SecretStore(Protocol):
+    def get(self, name: str) -> str:
+        """The latest version of a secret; NotFoundError if there is none."""
+        ...
+
+    def put(self, name: str, value: str) -> None:
+        """Add a new version (the QBO refresh token rotates and is written back)."""
+        ...
+
+
+class WebhookVerifier(Protocol):
+    def verify(self, payload: bytes, signature_header: str, secret: str) -> None:
+        """Check Stripe-Signature on the raw body; InvalidSignatureError if it does not hold."""
+        ...
+
+
+class StripeGateway(Protocol):
+    """Reads fresh state from Stripe (events are triggers, not truth)."""
+
+    def retrieve(self, object_type: str, object_id: str) -> JsonDict:
+        """The object as Stripe has it now; NotFoundError if it is gone."""
+        ...
+
+    def list_invoice_lines(self, invoice_id: str) -> list[JsonDict]:
+        """Every line of an invoice, all pages."""
+        ...
+
+    def list_events(
+        self,
+        *,
+        created_gte: int | None = None,
+        created_lte: int | None = None,
+        types: Sequence[str] | None = None,
+        delivery_success: bool | None = None,
+    ) -> list[JsonDict]:
+        """Events from Stripe's events API (the last 30 days), oldest first, all pages."""
+        ...
+
+
+class QboGateway(Protocol):
+    """QuickBooks Online for one realm, through python-quickbooks."""
+
+    def create(self, entity: str, document: JsonDict, request_id: str) -> JsonDict:
+        """Create with a deterministic requestid (<= 50 chars); a repeat returns the original."""
+        ...
+
+    def read(self, entity: str, entity_id: str) -> JsonDict: ...
+
+    def update(self, entity: str, document: JsonDict, request_id: str) -> JsonDict:
+        """Full update; ``document`` carries Id and SyncToken. StaleObjectError on 5010."""
+        ...
+
+    def query(self, statement: str) -> list[JsonDict]:
+        """A QBO query (``select * from Invoice where DocNumber = 'X'``), all rows."""
+        ...

@@ -68,6 +68,7 @@ class Settings(BaseSettings):
 
     # --- books ----------------------------------------------------------------------------------
     home_currency: str = "usd"
+    books_timezone: str = "UTC"  # the QBO company's time zone: dates are its calendar dates
     default_item_name: str = "Stripe sales"
     income_account_name: str = "Stripe Sales Income"
     clearing_account_name: str = "Stripe Clearing"

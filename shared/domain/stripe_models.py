@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
 class StripeModel(BaseModel):
@@ -150,3 +150,9 @@ def invoice_from_api(raw: dict[str, Any], lines: list[dict[str, Any]]) -> Stripe
     return StripeInvoice.model_validate(
         {**fields, "lines": [invoice_line_from_api(line) for line in lines]}
     )
+
+
+def invalid_field_paths(invalid: ValidationError, limit: int = 5) -> str:
+    """The paths of the fields that failed validation; never their values, which may be PII."""
+    paths = sorted({".".join(str(part) for part in err["loc"]) for err in invalid.errors()})
+    return ", ".join(paths[:limit])

@@ -1,0 +1,37 @@
+"""Public HTTP function: Stripe webhook deliveries are verified, archived and enqueued."""
+
+from __future__ import annotations
+
+import logging
+
+import functions_framework
+from flask import Request, Response
+
+from shared import bootstrap
+from shared.errors import BadRequestError, SyncError
+from shared.http import error_response, json_response
+from shared.logging import get_logger, log_event
+from shared.services.ingest_event import ingest_webhook
+
+logger = get_logger("stripe_webhook")
+
+
+@functions_framework.http
+def stripe_webhook(request: Request) -> Response:
+    if request.method != "POST":
+        return json_response(405, {"error": "method not allowed"}, {"Allow": "POST"})
+    deps = bootstrap.ingest_deps()
+    # Read one byte past the limit and no more, so an oversized body is refused unbuffered.
+    body = request.stream.read(deps.max_body_bytes + 1)
+    try:
+        result = ingest_webhook(body, request.headers.get("Stripe-Signature"), deps)
+    except SyncError as error:
+        level = logging.WARNING if isinstance(error, BadRequestError) else logging.ERROR
+        log_event(logger, level, "webhook refused", error_class=error.error_class,
+                  error_code=error.code)  # fmt: skip
+        return error_response(error)
+    log_event(logger, logging.INFO, "webhook accepted", event_id=result.event_id,
+              event_type=result.event_type, task_name=result.task_name)  # fmt: skip
+    return json_response(
+        200, {"received": True, "event_id": result.event_id, "task": result.task_name}
+    )

@@ -1,0 +1,60 @@
+"""Private HTTP function (Cloud Tasks target): sync one Stripe object into QBO."""
+
+from __future__ import annotations
+
+import logging
+
+import functions_framework
+from flask import Request, Response
+
+from shared import bootstrap
+from shared.adapters.request_auth import authorize_private_request
+from shared.errors import SyncError, TransientError
+from shared.http import error_response, json_response
+from shared.logging import correlation_id, get_logger, log_event
+from shared.services.sync_object import sync_object
+from shared.services.task_request import sync_request_from_task
+
+logger = get_logger("sync_worker")
+
+
+@functions_framework.http
+def sync_worker(request: Request) -> Response:
+    try:
+        authorize_private_request(request.headers.get("Authorization"), bootstrap.settings())
+        sync_request = sync_request_from_task(
+            request.get_data(), {k.lower(): v for k, v in request.headers.items()}
+        )
+        correlation_id.set(sync_request.correlation_id)
+        result = sync_object(sync_request, bootstrap.sync_deps())
+    except SyncError as error:
+        log_event(
+            logger,
+            logging.WARNING if isinstance(error, TransientError) else logging.ERROR,
+            "sync failed",
+            outcome="RETRY" if isinstance(error, TransientError) else "REFUSED",
+            error_class=error.error_class,
+            error_code=error.code,
+        )
+        return error_response(error)
+    log_event(
+        logger,
+        logging.ERROR if result.outcome == "FAILED" else logging.INFO,
+        "sync done",
+        object_type=sync_request.object_type,
+        object_id=sync_request.object_id,
+        outcome=result.outcome,
+        qbo_entity=result.qbo_entity_type,
+        qbo_id=result.qbo_entity_id,
+        attempt=sync_request.attempt,
+        task_name=sync_request.task_name,
+    )
+    return json_response(
+        200,
+        {
+            "outcome": result.outcome,
+            "qbo_entity": result.qbo_entity_type,
+            "qbo_id": result.qbo_entity_id,
+            "reason": result.reason,
+        },
+    )

@@ -1,0 +1,187 @@
+"""Builds the adapters from Settings once per instance, lazily, and only what a function needs.
+
+Imports of vendor clients happen inside the builders, so a function's cold start pays only for
+the clients it uses (the webhook never imports the QBO client or reportlab).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from functools import lru_cache
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from shared.config import Settings, get_settings
+from shared.ports import Clock, QboGateway, SecretStore, StripeGateway, TaskQueue, Warehouse
+from shared.services.ingest_event import IngestDeps
+from shared.services.records import LinkStore, SyncLog
+from shared.services.reference_data import BooksConfig, ReferenceData
+from shared.services.sync_object import SyncDeps
+
+T = TypeVar("T")
+_lock = threading.RLock()
+_builders: list[Callable[..., object]] = []
+
+
+def _singleton(build: Callable[[], T]) -> Callable[[], T]:
+    """Build once per process, thread-safely; ``reset()`` forgets every instance."""
+    cached = lru_cache(maxsize=1)(build)
+
+    def get() -> T:
+        with _lock:
+            return cached()
+
+    _builders.append(cached)
+    get.__doc__ = build.__doc__
+    return get
+
+
+def reset() -> None:
+    """Forget every built adapter (tests and the local host change Settings between runs)."""
+    with _lock:
+        for cached in _builders:
+            cached.cache_clear()  # type: ignore[attr-defined]
+
+
+def settings() -> Settings:
+    return get_settings()
+
+
+@_singleton
+def clock() -> Clock:
+    from shared.adapters.clock import SystemClock  # noqa: PLC0415
+
+    return SystemClock()
+
+
+LOCAL_SECRET_DEFAULTS = {
+    # Local-only placeholders matching the fake servers; production reads Secret Manager.
+    "stripe-secret-key": "sk_test_local_fake_key",
+    "stripe-webhook-secret": "whsec_local_fake_secret",
+    "qbo-client-id": "local-client-id",
+    "qbo-client-secret": "local-client-secret",
+    "qbo-refresh-token": "local-refresh-token",
+}
+
+
+@_singleton
+def secrets() -> SecretStore:
+    s = settings()
+    if s.secrets == "secret_manager":
+        from shared.adapters.secret_manager import SecretManagerStore  # noqa: PLC0415
+
+        return SecretManagerStore(project=s.gcp_project)
+    from shared.adapters.local_secrets import FileSecretStore  # noqa: PLC0415
+
+    return FileSecretStore(s.resolved_local_secrets_path, defaults=LOCAL_SECRET_DEFAULTS)
+
+
+@_singleton
+def warehouse() -> Warehouse:
+    s = settings()
+    if s.warehouse == "bigquery":
+        from shared.adapters.bigquery_warehouse import BigQueryWarehouse  # noqa: PLC0415
+
+        return BigQueryWarehouse(
+            project=s.gcp_project, dataset=s.bq_dataset, location=s.bq_location
+        )
+    from shared.adapters.duckdb_warehouse import DuckDbWarehouse  # noqa: PLC0415
+
+    return DuckDbWarehouse(s.resolved_duckdb_path)
+
+
+@_singleton
+def task_queue() -> TaskQueue:
+    s = settings()
+    if s.task_queue == "cloud_tasks":
+        from shared.adapters.cloud_tasks import CloudTasksQueue  # noqa: PLC0415
+
+        return CloudTasksQueue(
+            project=s.gcp_project,
+            location=s.gcp_location,
+            queue=s.tasks_queue_name,
+            worker_url=s.worker_url,
+            service_account=s.tasks_service_account,
+            audience=s.tasks_audience or s.worker_url,
+            dispatch_deadline_seconds=s.task_dispatch_deadline_seconds,
+        )
+    from shared.adapters.local_tasks import LocalTaskQueue  # noqa: PLC0415
+
+    return LocalTaskQueue(
+        default_url=s.worker_url,
+        clock=clock(),
+        auth_token=s.local_auth_token,
+        max_attempts=s.task_max_attempts,
+        min_backoff=s.task_min_backoff_seconds,
+        max_backoff=s.task_max_backoff_seconds,
+        max_doublings=s.task_max_doublings,
+        dispatch_deadline=s.task_dispatch_deadline_seconds,
+        queue_name=s.tasks_queue_name,
+    )
+
+
+@_singleton
+def webhook_verifier() -> object:
+    from shared.adapters.stripe_webhook_verifier import StripeWebhookVerifier  # noqa: PLC0415
+
+    return StripeWebhookVerifier(tolerance_seconds=settings().webhook_tolerance_seconds)
+
+
+@_singleton
+def stripe_gateway() -> StripeGateway:
+    from shared.adapters.stripe_gateway import StripeApiGateway  # noqa: PLC0415
+
+    s = settings()
+    return StripeApiGateway(
+        secrets=secrets(),
+        secret_key_name=s.stripe_secret_key_name,
+        api_base=s.stripe_api_base,
+        api_version=s.stripe_api_version or None,
+    )
+
+
+@_singleton
+def qbo_gateway() -> QboGateway:
+    from shared.adapters.qbo_gateway import QboApiGateway  # noqa: PLC0415
+
+    return QboApiGateway.from_settings(settings(), secrets(), clock())
+
+
+@_singleton
+def ingest_deps() -> IngestDeps:
+    s = settings()
+    return IngestDeps(
+        verifier=webhook_verifier(),  # type: ignore[arg-type]
+        secrets=secrets(),
+        warehouse=warehouse(),
+        queue=task_queue(),
+        clock=clock(),
+        webhook_secret_name=s.stripe_webhook_secret_name,
+        max_body_bytes=s.webhook_max_body_bytes,
+    )
+
+
+def books_config(s: Settings) -> BooksConfig:
+    return BooksConfig(
+        home_currency=s.home_currency,
+        default_item_name=s.default_item_name,
+        income_account_name=s.income_account_name,
+        tz=ZoneInfo(s.books_timezone),
+    )
+
+
+@_singleton
+def sync_deps() -> SyncDeps:
+    s = settings()
+    qbo = qbo_gateway()
+    books = books_config(s)
+    return SyncDeps(
+        stripe=stripe_gateway(),
+        qbo=qbo,
+        links=LinkStore(warehouse()),
+        sync_log=SyncLog(warehouse()),
+        references=ReferenceData(qbo, books),
+        clock=clock(),
+        books=books,
+    )

@@ -1,0 +1,169 @@
+"""The link table and the sync log, kept by appending rows to the warehouse."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from shared.ports import Warehouse
+
+LinkStatus = Literal["PENDING", "IN_PROGRESS", "COMPLETED", "FAILED", "SKIPPED"]
+Outcome = Literal["COMPLETED", "SKIPPED", "FAILED", "RETRY"]
+
+CURRENT_LINK_SQL = """
+SELECT stripe_object_id, stripe_object_type, qbo_entity_type, qbo_entity_id, doc_number,
+       status, payload_hash, attempt, recorded_at, last_error_code, last_error
+FROM sync_links_current
+WHERE stripe_object_id = @stripe_object_id AND qbo_entity_type = @qbo_entity_type
+"""
+
+
+@dataclass(frozen=True)
+class Link:
+    stripe_object_id: str
+    stripe_object_type: str
+    qbo_entity_type: str
+    status: LinkStatus
+    qbo_entity_id: str | None = None
+    doc_number: str | None = None
+    payload_hash: str | None = None
+    attempt: int = 1
+    event_id: str | None = None
+    task_name: str | None = None
+    last_error_class: str | None = None
+    last_error_code: str | None = None
+    last_error: str | None = None
+
+    @property
+    def completed(self) -> bool:
+        return self.status == "COMPLETED" and bool(self.qbo_entity_id)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One row of the sync log."""
+
+    task_name: str
+    event_id: str | None
+    object_id: str
+    object_type: str
+    operation: str
+    outcome: Outcome
+    duration_ms: int
+    attempt: int
+    correlation_id: str
+    error_class: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    log_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+class LinkStore:
+    """Current link per (Stripe id, QBO entity type); completed links are cached per instance."""
+
+    def __init__(self, warehouse: Warehouse) -> None:
+        self._warehouse = warehouse
+        self._completed: dict[tuple[str, str], Link] = {}
+        self._lock = threading.Lock()
+        self.reads = 0
+
+    def current(self, stripe_object_id: str, qbo_entity_type: str) -> Link | None:
+        key = (stripe_object_id, qbo_entity_type)
+        with self._lock:
+            cached = self._completed.get(key)
+        if cached is not None:
+            return cached
+        self.reads += 1
+        rows = self._warehouse.query(
+            CURRENT_LINK_SQL,
+            {"stripe_object_id": stripe_object_id, "qbo_entity_type": qbo_entity_type},
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        link = Link(
+            stripe_object_id=row["stripe_object_id"],
+            stripe_object_type=row["stripe_object_type"],
+            qbo_entity_type=row["qbo_entity_type"],
+            status=row["status"],
+            qbo_entity_id=row["qbo_entity_id"],
+            doc_number=row["doc_number"],
+            payload_hash=row["payload_hash"],
+            attempt=int(row["attempt"] or 1),
+            last_error_code=row["last_error_code"],
+            last_error=row["last_error"],
+        )
+        self._remember(link)
+        return link
+
+    def _remember(self, link: Link) -> None:
+        if link.completed:
+            with self._lock:
+                self._completed[(link.stripe_object_id, link.qbo_entity_type)] = link
+
+    def forget(self, stripe_object_id: str, qbo_entity_type: str) -> None:
+        with self._lock:
+            self._completed.pop((stripe_object_id, qbo_entity_type), None)
+
+    def record(self, links: Sequence[Link], recorded_at: datetime) -> None:
+        if not links:
+            return
+        rows: list[dict[str, Any]] = []
+        for link in links:
+            rows.append(
+                {
+                    "stripe_object_id": link.stripe_object_id,
+                    "stripe_object_type": link.stripe_object_type,
+                    "qbo_entity_type": link.qbo_entity_type,
+                    "qbo_entity_id": link.qbo_entity_id,
+                    "doc_number": link.doc_number,
+                    "status": link.status,
+                    "payload_hash": link.payload_hash,
+                    "attempt": link.attempt,
+                    "event_id": link.event_id,
+                    "task_name": link.task_name,
+                    "recorded_at": recorded_at,
+                    "last_error_class": link.last_error_class,
+                    "last_error_code": link.last_error_code,
+                    "last_error": link.last_error,
+                }
+            )
+        self._warehouse.append("sync_links", rows)
+        for link in links:
+            if link.completed:
+                self._remember(link)
+            else:
+                self.forget(link.stripe_object_id, link.qbo_entity_type)
+
+
+class SyncLog:
+    def __init__(self, warehouse: Warehouse) -> None:
+        self._warehouse = warehouse
+
+    def record(self, attempts: Sequence[Attempt], recorded_at: datetime) -> None:
+        if not attempts:
+            return
+        rows = [
+            {
+                "log_id": a.log_id,
+                "correlation_id": a.correlation_id,
+                "task_name": a.task_name,
+                "event_id": a.event_id,
+                "object_id": a.object_id,
+                "object_type": a.object_type,
+                "operation": a.operation,
+                "outcome": a.outcome,
+                "error_class": a.error_class,
+                "error_code": a.error_code,
+                "error_message": a.error_message,
+                "duration_ms": a.duration_ms,
+                "attempt": a.attempt,
+                "recorded_at": recorded_at,
+            }
+            for a in attempts
+        ]
+        self._warehouse.append("sync_log", rows, row_ids=[a.log_id for a in attempts])

@@ -1,0 +1,38 @@
+"""Parse a Cloud Tasks delivery (JSON body and X-CloudTasks-* headers) into a SyncRequest."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+
+from shared.errors import BadRequestError
+from shared.services.sync_object import SyncRequest
+
+
+def sync_request_from_task(body: bytes, headers: Mapping[str, str]) -> SyncRequest:
+    """``headers`` with lower-case names."""
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise BadRequestError("task body is not JSON", code="bad_task") from None
+    if not isinstance(payload, dict):
+        raise BadRequestError("task body is not a JSON object", code="bad_task")
+    object_type, object_id = payload.get("object_type"), payload.get("object_id")
+    if not isinstance(object_type, str) or not isinstance(object_id, str) or not object_id:
+        raise BadRequestError("task needs object_type and object_id strings", code="bad_task")
+    task_name = headers.get("x-cloudtasks-taskname") or payload.get("task_name") or "direct"
+    try:
+        retries = int(headers.get("x-cloudtasks-taskretrycount") or "0")
+    except ValueError:
+        retries = 0
+    trace = (headers.get("x-cloud-trace-context") or "").split("/")[0]
+    return SyncRequest(
+        object_type=object_type,
+        object_id=object_id,
+        task_name=str(task_name),
+        correlation_id=trace or uuid.uuid4().hex,
+        event_id=payload.get("event_id"),
+        event_type=payload.get("event_type"),
+        attempt=retries + 1,
+    )

@@ -9,7 +9,7 @@ from typing import Any
 
 import functions_framework
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Response
 
 FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
@@ -24,6 +24,11 @@ def function_names(directory: Path = FUNCTIONS_DIR) -> list[str]:
         if f"def {path.stem}(" in path.read_text(encoding="utf-8"):
             names.append(path.stem)
     return names
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """One line per request would drown the demo's output; the functions log for themselves."""
 
 
 def _not_found(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
@@ -46,7 +51,9 @@ class FunctionHost:
 
     def __init__(self, port: int = 0, names: list[str] | None = None) -> None:
         self._app = build_host_app(names)
-        self._server: BaseWSGIServer = make_server("127.0.0.1", port, self._app, threaded=True)
+        self._server: BaseWSGIServer = make_server(
+            "127.0.0.1", port, self._app, threaded=True, request_handler=_QuietHandler
+        )
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property

@@ -13,7 +13,15 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from shared.config import Settings, get_settings
-from shared.ports import Clock, QboGateway, SecretStore, StripeGateway, TaskQueue, Warehouse
+from shared.ports import (
+    Clock,
+    QboGateway,
+    SecretStore,
+    StripeGateway,
+    TaskQueue,
+    Warehouse,
+    WebhookVerifier,
+)
 from shared.services.ingest_event import IngestDeps
 from shared.services.records import LinkStore, SyncLog
 from shared.services.reference_data import BooksConfig, ReferenceData
@@ -22,14 +30,18 @@ from shared.services.sync_object import SyncDeps
 T = TypeVar("T")
 _lock = threading.RLock()
 _builders: list[Callable[..., object]] = []
+_overrides: dict[str, object] = {}
 
 
 def _singleton(build: Callable[[], T]) -> Callable[[], T]:
     """Build once per process, thread-safely; ``reset()`` forgets every instance."""
     cached = lru_cache(maxsize=1)(build)
+    name = build.__name__
 
     def get() -> T:
         with _lock:
+            if name in _overrides:
+                return _overrides[name]  # type: ignore[return-value]
             return cached()
 
     _builders.append(cached)
@@ -38,10 +50,17 @@ def _singleton(build: Callable[[], T]) -> Callable[[], T]:
 
 
 def reset() -> None:
-    """Forget every built adapter (tests and the local host change Settings between runs)."""
+    """Forget every built adapter and override (tests and the local stack change Settings)."""
     with _lock:
+        _overrides.clear()
         for cached in _builders:
             cached.cache_clear()  # type: ignore[attr-defined]
+
+
+def override(**instances: object) -> None:
+    """Use these instances instead of building them, e.g. ``override(clock=FastForwardClock())``."""
+    with _lock:
+        _overrides.update(instances)
 
 
 def settings() -> Settings:
@@ -122,23 +141,17 @@ def task_queue() -> TaskQueue:
 
 
 @_singleton
-def webhook_verifier() -> object:
+def webhook_verifier() -> WebhookVerifier:
     from shared.adapters.stripe_webhook_verifier import StripeWebhookVerifier  # noqa: PLC0415
 
-    return StripeWebhookVerifier(tolerance_seconds=settings().webhook_tolerance_seconds)
+    return StripeWebhookVerifier.from_settings(settings())
 
 
 @_singleton
 def stripe_gateway() -> StripeGateway:
     from shared.adapters.stripe_gateway import StripeApiGateway  # noqa: PLC0415
 
-    s = settings()
-    return StripeApiGateway(
-        secrets=secrets(),
-        secret_key_name=s.stripe_secret_key_name,
-        api_base=s.stripe_api_base,
-        api_version=s.stripe_api_version or None,
-    )
+    return StripeApiGateway(settings(), secrets())
 
 
 @_singleton
@@ -152,7 +165,7 @@ def qbo_gateway() -> QboGateway:
 def ingest_deps() -> IngestDeps:
     s = settings()
     return IngestDeps(
-        verifier=webhook_verifier(),  # type: ignore[arg-type]
+        verifier=webhook_verifier(),
         secrets=secrets(),
         warehouse=warehouse(),
         queue=task_queue(),

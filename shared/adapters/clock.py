@@ -30,3 +30,30 @@ class ManualClock:
     def set(self, moment: datetime) -> None:
         with self._lock:
             self._now = max(self._now, moment)
+
+
+class FastForwardClock(ManualClock):
+    """Real time plus an offset that only grows: waits are skipped, yet time keeps moving.
+
+    The scenario runner gives it to the task queue, so retry backoff costs no wall time while
+    timestamps stay strictly increasing for the link table's latest-row view.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        with self._lock:
+            return datetime.now(UTC) + self._offset
+
+    def advance(self, seconds: float) -> datetime:
+        with self._lock:
+            self._offset += timedelta(seconds=max(0.0, seconds))
+            return datetime.now(UTC) + self._offset
+
+    def set(self, moment: datetime) -> None:
+        with self._lock:
+            ahead = moment - (datetime.now(UTC) + self._offset)
+            if ahead > timedelta(0):
+                self._offset += ahead

@@ -1,0 +1,83 @@
+"""``python -m local_emulator {run,demo,generate,statement}``: the local stack's command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _run(args: argparse.Namespace) -> int:
+    from local_emulator.runner import run_scenario  # noqa: PLC0415
+    from local_emulator.scenario import load_scenario, parse_faults  # noqa: PLC0415
+
+    result = run_scenario(
+        load_scenario(Path(args.events)), Path(args.out), faults=parse_faults(args.faults),
+        seed=args.seed,
+    )  # fmt: skip
+    summary = result.summary
+    invoices = summary["invoices"]
+    print(json.dumps({"events": summary["events"], "invoices": invoices,
+                      "failed": len(summary["objects"]["failed"]),
+                      "all_processed": summary["all_processed"]}, indent=2))  # fmt: skip
+    return 0 if result.all_processed else 1
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from local_emulator.scenario import write_scenario  # noqa: PLC0415
+    from local_emulator.stripe_objects import invoice_month  # noqa: PLC0415
+
+    events = invoice_month(args.invoices, seed=args.seed)
+    write_scenario(Path(args.out), events)
+    print(f"wrote {len(events)} events for {args.invoices} invoices to {args.out}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from local_emulator.demo import run_demo  # noqa: PLC0415
+
+    return run_demo(Path(args.out), seed=args.seed)
+
+
+def _statement(argv: list[str]) -> int:
+    from local_emulator.statement_cli import main  # noqa: PLC0415
+
+    return main(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["statement"]:
+        return _statement(argv[1:])
+    parser = argparse.ArgumentParser(prog="python -m local_emulator", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="deliver a scenario file through the local stack")
+    run.add_argument("--events", required=True, help="JSON lines of Stripe events (and objects)")
+    run.add_argument("--out", required=True, help="directory for qbo.json, links.json, summary")
+    run.add_argument("--faults", default="", help="e.g. qbo_429=0.1,qbo_5xx=0.05,duplicate=0.2")
+    run.add_argument("--seed", type=int, default=0)
+    run.set_defaults(handler=_run)
+    gen = commands.add_parser("generate", help="write a month of synthetic invoice events")
+    gen.add_argument("--invoices", type=int, default=200)
+    gen.add_argument("--seed", type=int, default=1)
+    gen.add_argument("--out", required=True)
+    gen.set_defaults(handler=_generate)
+    demo = commands.add_parser("demo", help="a short end-to-end demo with a summary table")
+    demo.add_argument("--out", default="out/demo")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.set_defaults(handler=_demo)
+    commands.add_parser("statement", help="render a settlement statement PDF (see --help)")
+    args = parser.parse_args(argv)
+    from local_emulator.scenario import ScenarioError  # noqa: PLC0415
+
+    try:
+        code: int = args.handler(args)
+    except ScenarioError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -64,7 +64,10 @@ def run_demo(out_dir: Path, *, seed: int = 7) -> int:
         requests = stack.fake_qbo.request_counts()
     stripe_total = sum((Decimal(v) for v in check["stripe_totals"].values()), Decimal(0))
     qbo_total = sum((Decimal(v) for v in check["qbo_totals"].values()), Decimal(0))
-    print(f"Webhook deliveries: {len(report.attempts)} (duplicates included); tasks: {stats}")
+    print(f"Webhook deliveries: {len(report.attempts)} ({len(report.failed)} refused), "
+          f"duplicates and reordering included")  # fmt: skip
+    print(f"Tasks: {stats.dispatched} dispatched, {stats.retried} retried after a fault, "
+          f"{stats.exhausted} exhausted")  # fmt: skip
     by_kind = ", ".join(f"{kind} {count}" for kind, count in sorted(requests.items()))
     print(f"QBO requests: {sum(requests.values())} ({by_kind})")
     print()

@@ -36,10 +36,24 @@ def _not_found(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
     return response(environ, start_response)
 
 
+def _at_root(app: Any) -> Any:
+    """Cloud Run serves a function at its own root: ``/name`` reaches the app as ``/``."""
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if not environ.get("PATH_INFO"):
+            environ["PATH_INFO"] = "/"
+        result: Iterable[bytes] = app(environ, start_response)
+        return result
+
+    return wsgi
+
+
 def build_host_app(names: list[str] | None = None) -> DispatcherMiddleware:
     mounts = {
-        f"/{name}": functions_framework.create_app(  # type: ignore[no-untyped-call]
-            target=name, source=str(FUNCTIONS_DIR / f"{name}.py")
+        f"/{name}": _at_root(
+            functions_framework.create_app(  # type: ignore[no-untyped-call]
+                target=name, source=str(FUNCTIONS_DIR / f"{name}.py")
+            )
         )
         for name in (names if names is not None else function_names())
     }

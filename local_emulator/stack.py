@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from shared import bootstrap
 from shared.adapters.clock import FastForwardClock
 from shared.adapters.local_tasks import LocalTaskQueue
 from shared.config import reset_settings
+from shared.logging import JsonFormatter, get_logger
 from shared.ports import Warehouse
 
 STRIPE_KEY = "sk_test_local_fake_key"
@@ -58,6 +60,7 @@ class LocalStack:
         self.qbo_server = FakeQboServer(self.fake_qbo)
         self.host = FunctionHost()
         self._saved_env: dict[str, str | None] = {}
+        self._log_handlers: list[logging.Handler] = []
 
     def _environment(self) -> dict[str, str]:
         return {
@@ -97,10 +100,27 @@ class LocalStack:
         reset_settings()
         bootstrap.reset()
         bootstrap.override(clock=self.clock)
+        self._send_logs_to(self.state_dir / "functions.log")
         return self
+
+    def _send_logs_to(self, path: Path) -> None:
+        """The functions' JSON logs go to a file, as Cloud Logging would take them, not the tty."""
+        get_logger("stack")  # configures the "sync" logger if nothing has yet
+        logger = logging.getLogger("sync")
+        self._log_handlers = list(logger.handlers)
+        handler = logging.FileHandler(path, encoding="utf-8")
+        handler.setFormatter(JsonFormatter())
+        logger.handlers = [handler]
+
+    def _restore_logs(self) -> None:
+        logger = logging.getLogger("sync")
+        for handler in logger.handlers:
+            handler.close()
+        logger.handlers = self._log_handlers
 
     def stop(self) -> None:
         queue = self.queue
+        self._restore_logs()
         bootstrap.reset()
         for name, value in self._saved_env.items():
             if value is None:

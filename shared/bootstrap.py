@@ -156,9 +156,17 @@ def stripe_gateway() -> StripeGateway:
 
 @_singleton
 def qbo_gateway() -> QboGateway:
-    from shared.adapters.qbo_gateway import QboApiGateway  # noqa: PLC0415
+    from shared.adapters.qbo_gateway import QuickBooksGateway  # noqa: PLC0415
+    from shared.adapters.rate_limiter import RateLimiter  # noqa: PLC0415
 
-    return QboApiGateway.from_settings(settings(), secrets(), clock())
+    s = settings()
+    limiter = RateLimiter(
+        s.qbo_requests_per_minute,
+        s.qbo_max_concurrent,
+        window_seconds=60.0 / s.qbo_time_scale,
+        clock=clock(),
+    )
+    return QuickBooksGateway(s, secrets(), clock=clock(), limiter=limiter)
 
 
 @_singleton

@@ -1,0 +1,20 @@
+-- The sync log: one row per attempt at a unit of work, whatever its outcome.
+CREATE TABLE IF NOT EXISTS sync_log (
+  log_id STRING NOT NULL,
+  correlation_id STRING,
+  task_name STRING,
+  event_id STRING,
+  object_id STRING,
+  object_type STRING,
+  operation STRING OPTIONS (description = 'e.g. sync_invoice, sync_payout, settlement_poll'),
+  outcome STRING NOT NULL OPTIONS (description = 'COMPLETED | SKIPPED | FAILED | RETRY'),
+  error_class STRING,
+  error_code STRING,
+  error_message STRING OPTIONS (description = 'ids only, never personal data'),
+  duration_ms INT64,
+  attempt INT64,
+  recorded_at TIMESTAMP NOT NULL
+)
+PARTITION BY DATE(recorded_at)
+CLUSTER BY outcome, object_id
+OPTIONS (description = 'One row per attempt, append-only');

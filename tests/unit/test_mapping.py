@@ -42,7 +42,7 @@ def make_invoice(
         for i, (amount, qty) in enumerate(lines)
     ]
     draft = invoice_object("in_1", customer="cus_1", number=None, status="draft",
-                           currency=currency, lines=raw_lines, created=JAN_1_2026)  # fmt: skip
+                           currency=currency, lines=raw_lines, created=JAN_1_2026)
     raw = finalized(draft, number, JAN_1_2026 + 3600)
     return invoice_from_api(raw, raw["lines"]["data"])
 

@@ -107,3 +107,23 @@ class QboGateway(Protocol):
     def query(self, statement: str) -> list[JsonDict]:
         """A QBO query (``select * from Invoice where DocNumber = 'X'``), all rows."""
         ...
+
+
+class StripeBilling(Protocol):
+    """Writes to Stripe for the settlement flow; every write carries an idempotency key."""
+
+    def create_invoice_item(self, params: JsonDict, idempotency_key: str) -> JsonDict: ...
+
+    def create_invoice(self, params: JsonDict, idempotency_key: str) -> JsonDict: ...
+
+    def finalize_invoice(self, invoice_id: str, idempotency_key: str) -> JsonDict: ...
+
+    def send_invoice(self, invoice_id: str, idempotency_key: str) -> JsonDict: ...
+
+    def retrieve_invoice(self, invoice_id: str) -> JsonDict: ...
+
+    def list_invoices(
+        self, customer: str, metadata_settlement_id: str | None = None
+    ) -> list[JsonDict]:
+        """A customer's invoices, newest first; only those whose metadata names the settlement."""
+        ...

@@ -1,0 +1,237 @@
+"""The WSGI app: auth, faults, idempotency keys, routing, and Stripe's JSON error shape."""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import secrets
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from . import customers, invoices, listing
+from .errors import StripeApiError, missing
+from .expand import expand
+from .forms import decode_form
+from .params import expand_list, reject_unknown
+from .state import FakeStripe, IdempotencyRecord, JsonDict, RequestContext
+
+_log = logging.getLogger(__name__)
+
+# URL collection -> Stripe object type, for GET retrieve and list
+RESOURCES = {
+    "customers": "customer",
+    "invoices": "invoice",
+    "invoiceitems": "invoiceitem",
+    "charges": "charge",
+    "payment_intents": "payment_intent",
+    "refunds": "refund",
+    "credit_notes": "credit_note",
+    "disputes": "dispute",
+    "payouts": "payout",
+    "balance_transactions": "balance_transaction",
+    "products": "product",
+    "prices": "price",
+    "invoice_payments": "invoice_payment",
+    "events": "event",
+}
+Handler = Callable[[FakeStripe, JsonDict, RequestContext, dict[str, str]], JsonDict]
+_INVOICE_ACTIONS: dict[str, Callable[[FakeStripe, str, JsonDict, RequestContext], JsonDict]] = {
+    "finalize": invoices.finalize_invoice,
+    "send": invoices.send_invoice,
+    "pay": invoices.pay_invoice,
+    "void": invoices.void_invoice,
+    "mark_uncollectible": invoices.mark_uncollectible,
+}
+
+_URLS = Map(
+    [
+        Rule("/v1/invoices/<object_id>/lines", endpoint="lines", methods=["GET"]),
+        Rule("/v1/invoices/<object_id>/<action>", endpoint="invoice_action", methods=["POST"]),
+        Rule("/v1/customers", endpoint="customer_create", methods=["POST"]),
+        Rule("/v1/customers/<object_id>", endpoint="customer_update", methods=["POST"]),
+        Rule("/v1/invoiceitems", endpoint="item_create", methods=["POST"]),
+        Rule("/v1/invoices", endpoint="invoice_create", methods=["POST"]),
+        Rule("/v1/invoices/<object_id>", endpoint="invoice_update", methods=["POST"]),
+        Rule("/v1/<collection>", endpoint="list", methods=["GET"]),
+        Rule("/v1/<collection>/<object_id>", endpoint="retrieve", methods=["GET"]),
+    ],
+    strict_slashes=False,
+)
+
+
+class FakeStripeApp:
+    """``app(environ, start_response)``; every request runs under the state's lock."""
+
+    def __init__(self, fake: FakeStripe) -> None:
+        self.fake = fake
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        response = self.handle(request)
+        return response(environ, start_response)
+
+    def handle(self, request: Request) -> Response:
+        request_id = "req_" + secrets.token_hex(7)
+        try:
+            endpoint, matched = _URLS.bind_to_environ(request.environ).match()
+        except (NotFound, MethodNotAllowed):
+            error = StripeApiError(
+                404, f"Unrecognized request URL ({request.method}: {request.path})."
+            )
+            return _json(error.status, error.body(), request_id)
+        args = {str(k): str(v) for k, v in matched.items()}
+        kind = _kind(endpoint, args)
+        self.fake.count(kind)
+        try:
+            self._authenticate(request)
+            fault = self.fake.draw_fault()
+            if fault is not None:
+                self.fake.count(f"fault.{fault}")
+                return _fault(fault, request_id)
+            if request.method == "POST":
+                return self._post(request, endpoint, args, request_id)
+            params = decode_form(request.args.items(multi=True))
+            with self.fake.lock:
+                body = expand(self.fake, self._get(endpoint, args, params), expand_list(params))
+            return _json(200, body, request_id)
+        except StripeApiError as error:
+            return _json(error.status, error.body(), request_id)
+        except Exception as error:  # a bug in the fake: answer like Stripe's 500, and say why
+            _log.exception("fake Stripe failed on %s %s", request.method, request.path)
+            message = f"fake Stripe internal error: {type(error).__name__}"
+            return _json(500, StripeApiError(500, message, type_="api_error").body(), request_id)
+
+    def _authenticate(self, request: Request) -> None:
+        header = request.headers.get("Authorization", "")
+        key = ""
+        if header.startswith("Bearer "):
+            key = header[len("Bearer ") :].strip()
+        elif request.authorization is not None and request.authorization.type == "basic":
+            key = request.authorization.username or ""
+        if not key:
+            raise StripeApiError(
+                401,
+                "You did not provide an API key. You need to provide your API key in the "
+                "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_KEY').",
+            )
+        if not secrets.compare_digest(key.encode(), self.fake.api_key.encode()):
+            raise StripeApiError(401, f"Invalid API Key provided: {_redact(key)}")
+
+    def _post(self, request: Request, endpoint: str, args: dict[str, str], rid: str) -> Response:
+        params = decode_form(request.form.items(multi=True))
+        key = request.headers.get("Idempotency-Key")
+        ctx = RequestContext(request_id=rid, idempotency_key=key)
+        with self.fake.lock:
+            if key:
+                record = self.fake.idempotency_record(key)
+                if record is not None:
+                    if (record.method, record.path, record.params) != (
+                        "POST",
+                        request.path,
+                        params,
+                    ):
+                        raise StripeApiError(
+                            400,
+                            "Keys for idempotent requests can only be used with the same "
+                            "parameters they were first used with. Try using a key other than "
+                            f"'{key}' if you meant to execute a different request.",
+                            type_="idempotency_error",
+                        )
+                    return _json(record.status, record.body, rid, key=key, replayed=True)
+            try:
+                written = copy.deepcopy(self._write(endpoint, args, params, ctx))
+                status, body = 200, expand(self.fake, written, expand_list(params))
+            except StripeApiError as error:
+                status, body = error.status, error.body()
+            if key:
+                record = IdempotencyRecord("POST", request.path, params, status, body)
+                self.fake.save_idempotency(key, record)
+        return _json(status, body, rid, key=key)
+
+    def _write(
+        self, endpoint: str, args: dict[str, str], params: JsonDict, ctx: RequestContext
+    ) -> JsonDict:
+        fake, object_id = self.fake, args.get("object_id", "")
+        if endpoint == "customer_create":
+            return customers.create_customer(fake, params, ctx)
+        if endpoint == "customer_update":
+            return customers.update_customer(fake, object_id, params, ctx)
+        if endpoint == "item_create":
+            return customers.create_invoice_item(fake, params, ctx)
+        if endpoint == "invoice_create":
+            return invoices.create_invoice(fake, params, ctx)
+        if endpoint == "invoice_update":
+            return invoices.update_invoice(fake, object_id, params, ctx)
+        action = _INVOICE_ACTIONS.get(args.get("action", ""))
+        if endpoint == "invoice_action" and action is not None:
+            return action(fake, object_id, params, ctx)
+        raise StripeApiError(404, "Unrecognized request URL (POST).")
+
+    def _get(self, endpoint: str, args: dict[str, str], params: JsonDict) -> JsonDict:
+        if endpoint == "lines":
+            invoices.find_invoice(self.fake, args["object_id"])
+            reject_unknown(params, ["limit", "starting_after", "ending_before"])
+            url = f"/v1/invoices/{args['object_id']}/lines"
+            lines = self.fake.invoice_lines(args["object_id"])
+            return copy.deepcopy(listing.paginate(lines, params, url))
+        collection = args["collection"]
+        object_type = RESOURCES.get(collection)
+        if object_type is None:
+            raise StripeApiError(404, f"Unrecognized request URL (GET: /v1/{collection}).")
+        if endpoint == "retrieve":
+            found = self.fake.get(args["object_id"])
+            if found is None or found.get("object") != object_type:
+                raise missing(object_type, args["object_id"])
+            if object_type == "event" and not self.fake.event_in_window(found):
+                raise missing(object_type, args["object_id"])
+            return copy.deepcopy(found)
+        items = listing.filter_objects(self.fake, object_type, params)
+        return copy.deepcopy(listing.paginate(items, params, f"/v1/{collection}"))
+
+
+def _kind(endpoint: str, args: dict[str, str]) -> str:
+    if endpoint in ("list", "retrieve"):
+        object_type = RESOURCES.get(args.get("collection", ""), args.get("collection", ""))
+        return f"{object_type}.{endpoint}"
+    if endpoint == "lines":
+        return "invoice.lines"
+    if endpoint == "invoice_action":
+        return f"invoice.{args.get('action')}"
+    noun, _, verb = endpoint.partition("_")
+    return f"{'invoiceitem' if noun == 'item' else noun}.{verb}"
+
+
+def _redact(key: str) -> str:
+    return key[:8] + "*" * 8 + key[-4:] if len(key) > 12 else "****"
+
+
+def _fault(kind: str, request_id: str) -> Response:
+    if kind == "stripe_429":
+        error = StripeApiError(
+            429,
+            "Too many requests hit the API too quickly.",
+            type_="invalid_request_error",
+            code="rate_limit",
+        )
+    elif kind == "outage":
+        error = StripeApiError(503, "Stripe is temporarily unavailable.", type_="api_error")
+    else:
+        error = StripeApiError(500, "An unknown error occurred.", type_="api_error")
+    return _json(error.status, error.body(), request_id)
+
+
+def _json(
+    status: int, body: JsonDict, request_id: str, *, key: str | None = None, replayed: bool = False
+) -> Response:
+    response = Response(json.dumps(body), status=status, mimetype="application/json")
+    response.headers["Request-Id"] = request_id
+    if key:
+        response.headers["Idempotency-Key"] = key
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response

@@ -1,0 +1,38 @@
+"""``expand[]``: replace an id by the object it names, along dotted paths (``data.customer``)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from .errors import invalid
+from .state import FakeStripe, JsonDict
+
+MAX_DEPTH = 4  # Stripe expands at most four levels deep
+
+
+def expand(fake: FakeStripe, body: JsonDict, paths: list[str]) -> JsonDict:
+    """Expand ``paths`` in ``body`` (a response copy) in place; unknown ids stay ids."""
+    for path in paths:
+        segments = path.split(".")
+        if len(segments) > MAX_DEPTH + (1 if body.get("object") == "list" else 0):
+            raise invalid(f"You cannot expand more than {MAX_DEPTH} levels: {path}", "expand")
+        _expand(fake, body, segments)
+    return body
+
+
+def _expand(fake: FakeStripe, node: Any, segments: list[str]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _expand(fake, item, segments)
+        return
+    if not isinstance(node, dict) or not segments:
+        return
+    head, rest = segments[0], segments[1:]
+    value = node.get(head)
+    if rest:
+        _expand(fake, value, rest)
+    elif isinstance(value, str):
+        found = fake.get(value)
+        if found is not None:
+            node[head] = copy.deepcopy(found)

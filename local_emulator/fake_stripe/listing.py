@@ -1,0 +1,140 @@
+"""Stripe list objects: filters, ``created`` ranges, and cursor pagination newest first."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .errors import invalid
+from .params import opt_bool, opt_int, opt_str, reject_unknown
+from .state import FakeStripe, JsonDict
+
+_PAGING = ("limit", "starting_after", "ending_before")
+_RANGE_OPS: dict[str, Callable[[int, int], bool]] = {
+    "gt": lambda a, b: a > b,
+    "gte": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "lte": lambda a, b: a <= b,
+}
+# list params that filter on the field of the same name, per object type
+_FIELD_FILTERS: dict[str, tuple[str, ...]] = {
+    "customer": ("email",),
+    "invoice": ("customer", "status", "collection_method", "subscription"),
+    "invoiceitem": ("customer", "invoice"),
+    "charge": ("customer", "payment_intent"),
+    "payment_intent": ("customer",),
+    "refund": ("charge", "payment_intent"),
+    "credit_note": ("customer", "invoice"),
+    "dispute": ("charge", "payment_intent"),
+    "payout": ("status", "destination"),
+    "balance_transaction": ("currency", "payout", "source", "type"),
+    "product": ("active",),
+    "price": ("active", "currency", "product", "type"),
+    "invoice_payment": ("invoice", "status"),
+    "event": (),
+}
+_EVENT_FILTERS = ("type", "types", "delivery_success")
+
+
+def page_limit(params: JsonDict) -> int:
+    limit = opt_int(params, "limit")
+    if limit is None:
+        return 10
+    if not 1 <= limit <= 100:
+        raise invalid("Invalid integer: limit must be between 1 and 100", param="limit")
+    return limit
+
+
+def _created_filter(value: Any) -> Callable[[JsonDict], bool]:
+    if isinstance(value, str):
+        exact = opt_int({"created": value}, "created")
+        return lambda obj: int(obj.get("created") or 0) == exact
+    if not isinstance(value, dict) or not set(value) <= set(_RANGE_OPS):
+        raise invalid("Invalid created filter", param="created")
+    bounds = [(_RANGE_OPS[op], opt_int(value, op) or 0) for op in value]
+    return lambda obj: all(test(int(obj.get("created") or 0), b) for test, b in bounds)
+
+
+def _event_filters(fake: FakeStripe, params: JsonDict) -> list[Callable[[JsonDict], bool]]:
+    tests: list[Callable[[JsonDict], bool]] = []
+    pattern = opt_str(params, "type")
+    if pattern:
+        tests.append(lambda e: fnmatch.fnmatchcase(e["type"], pattern))
+    types = params.get("types")
+    if types is not None:
+        wanted = [types] if isinstance(types, str) else list(types)
+        if len(wanted) > 20:
+            raise invalid("You may pass at most 20 types", param="types")
+        tests.append(lambda e: e["type"] in wanted)
+    success = opt_bool(params, "delivery_success")
+    if success is not None:
+        tests.append(lambda e: fake.delivery_succeeded(e["id"]) == success)
+    return tests
+
+
+def _field_test(name: str, wanted: Any) -> Callable[[JsonDict], bool]:
+    def test(obj: JsonDict) -> bool:
+        value = obj.get(name)
+        if isinstance(value, dict):
+            value = value.get("id")
+        if isinstance(value, bool):
+            value = str(value).lower()
+        return bool(value == wanted)
+
+    return test
+
+
+def filter_objects(fake: FakeStripe, object_type: str, params: JsonDict) -> list[JsonDict]:
+    """Objects of a type that pass the list params' filters, newest first."""
+    fields = _FIELD_FILTERS[object_type]
+    extra = _EVENT_FILTERS if object_type == "event" else ()
+    reject_unknown(params, [*_PAGING, "created", *fields, *extra])
+    tests = [_field_test(name, params[name]) for name in fields if name in params]
+    if "created" in params:
+        tests.append(_created_filter(params["created"]))
+    if object_type == "event":
+        tests.append(fake.event_in_window)
+        tests.extend(_event_filters(fake, params))
+    found = [o for o in fake.objects_of(object_type) if all(t(o) for t in tests)]
+    if object_type == "balance_transaction" and "payout" in params:
+        found = _with_payout_txn(fake, params["payout"], found)
+    return found
+
+
+def _with_payout_txn(fake: FakeStripe, payout_id: str, found: list[JsonDict]) -> list[JsonDict]:
+    """``?payout=`` also returns the payout's own balance transaction, as Stripe does."""
+    payout = fake.get(payout_id)
+    if payout is None or payout.get("object") != "payout":
+        raise invalid(f"No such payout: '{payout_id}'", param="payout", code="resource_missing")
+    txn = fake.get(str(payout.get("balance_transaction") or ""))
+    if txn is not None and all(t["id"] != txn["id"] for t in found):
+        found = sorted([*found, txn], key=fake.sort_key, reverse=True)
+    return found
+
+
+def paginate(items: Sequence[JsonDict], params: JsonDict, url: str) -> JsonDict:
+    """A list object over ``items`` (already in list order), cursors by object id."""
+    limit = page_limit(params)
+    after = opt_str(params, "starting_after")
+    before = opt_str(params, "ending_before")
+    if after and before:
+        raise invalid("You may only specify one of starting_after and ending_before.")
+    ids = [item["id"] for item in items]
+    if after:
+        start = _cursor(ids, after, "starting_after") + 1
+        page, has_more = items[start : start + limit], len(items) > start + limit
+    elif before:
+        end = _cursor(ids, before, "ending_before")
+        start = max(end - limit, 0)
+        page, has_more = items[start:end], start > 0
+    else:
+        page, has_more = items[:limit], len(items) > limit
+    return {"object": "list", "data": list(page), "has_more": has_more, "url": url}
+
+
+def _cursor(ids: list[str], cursor: str, param: str) -> int:
+    try:
+        return ids.index(cursor)
+    except ValueError:
+        raise invalid(f"No such object: '{cursor}'", param=param, code="resource_missing") from None

@@ -1,0 +1,119 @@
+"""StripeGateway over the stripe library's StripeClient: fresh objects as plain dicts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import stripe
+
+from shared.config import Settings
+from shared.errors import MappingGapError
+from shared.ports import JsonDict, SecretStore
+
+from .stripe_common import StripeClientFactory, stripe_errors, to_dict
+
+# Stripe object type (the ``object`` field) -> StripeClient v1 service name
+SERVICES = {
+    "customer": "customers",
+    "invoice": "invoices",
+    "invoiceitem": "invoice_items",
+    "invoice_payment": "invoice_payments",
+    "charge": "charges",
+    "payment_intent": "payment_intents",
+    "refund": "refunds",
+    "credit_note": "credit_notes",
+    "dispute": "disputes",
+    "payout": "payouts",
+    "balance_transaction": "balance_transactions",
+    "product": "products",
+    "price": "prices",
+    "event": "events",
+}
+PAGE_SIZE = 100
+MAX_TYPES_PER_QUERY = 20  # Stripe's limit for ``types``
+
+
+class StripeApiGateway:
+    """Reads from Stripe; every stripe error leaves as a shared.errors error."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        secrets: SecretStore,
+        *,
+        max_network_retries: int = 0,
+        timeout_seconds: float = 30.0,
+    ) -> None:
+        self._clients = StripeClientFactory(
+            settings,
+            secrets,
+            max_network_retries=max_network_retries,
+            timeout_seconds=timeout_seconds,
+        )
+
+    @property
+    def _v1(self) -> Any:
+        return self._clients.get().v1
+
+    def retrieve(self, object_type: str, object_id: str) -> JsonDict:
+        service = SERVICES.get(object_type)
+        if service is None:
+            raise MappingGapError(f"no Stripe resource for object type {object_type!r}")
+        with stripe_errors(f"retrieve {object_type} {object_id}"):
+            return to_dict(getattr(self._v1, service).retrieve(object_id))
+
+    def list_invoice_lines(self, invoice_id: str) -> list[JsonDict]:
+        with stripe_errors(f"list lines of {invoice_id}"):
+            page = self._v1.invoices.line_items.list(invoice_id, {"limit": PAGE_SIZE})
+            return _all(page)
+
+    def list_balance_transactions(self, payout_id: str) -> list[JsonDict]:
+        """Every balance transaction paid out in an automatic payout, its own included."""
+        with stripe_errors(f"list balance transactions of {payout_id}"):
+            page = self._v1.balance_transactions.list({"payout": payout_id, "limit": PAGE_SIZE})
+            return _all(page)
+
+    def list_invoice_payments(self, invoice_id: str) -> list[JsonDict]:
+        """The payments of an invoice (where its charge or payment intent is named)."""
+        with stripe_errors(f"list payments of {invoice_id}"):
+            page = self._v1.invoice_payments.list({"invoice": invoice_id, "limit": PAGE_SIZE})
+            return _all(page)
+
+    def list_events(
+        self,
+        *,
+        created_gte: int | None = None,
+        created_lte: int | None = None,
+        types: Sequence[str] | None = None,
+        delivery_success: bool | None = None,
+    ) -> list[JsonDict]:
+        base: dict[str, Any] = {"limit": PAGE_SIZE}
+        created = {k: v for k, v in (("gte", created_gte), ("lte", created_lte)) if v is not None}
+        if created:
+            base["created"] = created
+        if delivery_success is not None:
+            base["delivery_success"] = delivery_success
+        found: dict[str, JsonDict] = {}
+        with stripe_errors("list events"):
+            for extra in _type_queries(types):
+                for event in reversed(_all(self._v1.events.list({**base, **extra}))):
+                    found.setdefault(event["id"], event)
+        # oldest first; the stable sort keeps Stripe's order within one second
+        return sorted(found.values(), key=lambda e: int(e.get("created") or 0))
+
+
+def _type_queries(types: Sequence[str] | None) -> Iterable[dict[str, Any]]:
+    """One query per wildcard pattern; exact names in groups of at most 20."""
+    if not types:
+        yield {}
+        return
+    exact = [t for t in dict.fromkeys(types) if "*" not in t]
+    for pattern in dict.fromkeys(t for t in types if "*" in t):
+        yield {"type": pattern}
+    for i in range(0, len(exact), MAX_TYPES_PER_QUERY):
+        yield {"types": exact[i : i + MAX_TYPES_PER_QUERY]}
+
+
+def _all(page: stripe.ListObject[Any]) -> list[JsonDict]:
+    return [to_dict(item) for item in page.auto_paging_iter()]

@@ -11,6 +11,7 @@ CREATE TABLE IF NOT EXISTS sync_log (
   error_class STRING,
   error_code STRING,
   error_message STRING OPTIONS (description = 'ids only, never personal data'),
+  detail STRING OPTIONS (description = 'why a unit was skipped, e.g. draft or already synced'),
   duration_ms INT64,
   attempt INT64,
   recorded_at TIMESTAMP NOT NULL

@@ -115,6 +115,11 @@ def run_scenario(
             "SELECT object_type, outcome, COUNT(DISTINCT object_id) AS objects "
             "FROM sync_log GROUP BY object_type, outcome ORDER BY object_type, outcome"
         )
+        skipped = warehouse.query(
+            "SELECT object_type, object_id, MAX(detail) AS reason FROM sync_log "
+            "GROUP BY object_type, object_id HAVING COUNTIF(outcome != 'SKIPPED') = 0 "
+            "ORDER BY object_type, object_id"
+        )
         failures = warehouse.query(
             "SELECT stripe_object_id, stripe_object_type, last_error_class, last_error_code, "
             "last_error FROM sync_links_current WHERE status = 'FAILED' "
@@ -141,6 +146,7 @@ def run_scenario(
         "tasks_exhausted": exhausted,
         "objects": {
             "synced": dict(sorted(synced.items())),
+            "skipped": [_to_jsonable(row) for row in skipped],
             "by_outcome": [_to_jsonable(row) for row in outcomes],
             "failed": [_to_jsonable(row) for row in failures],
         },

@@ -59,6 +59,7 @@ class Attempt:
     error_class: str | None = None
     error_code: str | None = None
     error_message: str | None = None
+    detail: str | None = None
     log_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
@@ -160,6 +161,7 @@ class SyncLog:
                 "error_class": a.error_class,
                 "error_code": a.error_code,
                 "error_message": a.error_message,
+                "detail": a.detail,
                 "duration_ms": a.duration_ms,
                 "attempt": a.attempt,
                 "recorded_at": recorded_at,

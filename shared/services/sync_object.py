@@ -247,6 +247,7 @@ def sync_object(request: SyncRequest, deps: SyncDeps) -> SyncResult:
                     error_class=error.error_class if error else None,
                     error_code=error.code if error else None,
                     error_message=error.message if error else None,
+                    detail=result.reason if result.outcome == "SKIPPED" else None,
                 )
             ],
             now,

@@ -1,0 +1,177 @@
+"""QBO Fault responses as the real service shapes them, raised inside the fake as QboFault."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class QboFault(Exception):  # noqa: N818 - QBO calls it a Fault
+    """One Fault document: HTTP status, fault type and one or more errors."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        detail: str = "",
+        *,
+        element: str = "",
+        status: int = 400,
+        fault_type: str = "ValidationFault",
+    ) -> None:
+        super().__init__(f"{code} {message}")
+        self.code = code
+        self.message = message
+        self.detail = detail
+        self.element = element
+        self.status = status
+        self.fault_type = fault_type
+
+    def fault(self) -> dict[str, Any]:
+        error = {"Message": self.message, "Detail": self.detail, "code": self.code}
+        error["element"] = self.element
+        return {"Error": [error], "type": self.fault_type}
+
+
+def stale_object() -> QboFault:
+    return QboFault(
+        "5010",
+        "Stale Object Error",
+        "Stale Object Error : You and another user were working on the same thing. "
+        "The other user finished before you did, so your work was not saved.",
+    )
+
+
+def not_found(entity: str, entity_id: str) -> QboFault:
+    return QboFault(
+        "610",
+        "Object Not Found",
+        f"Object Not Found : Something you're trying to use has been made inactive. "
+        f"Check the fields with accounts, customers, items, vendors or employees. "
+        f"({entity} Id={entity_id})",
+    )
+
+
+def required_missing(field: str) -> QboFault:
+    return QboFault(
+        "2020",
+        "Required param missing, need to supply the required value for the API",
+        f"Required parameter {field} is missing in the request",
+        element=field,
+    )
+
+
+def string_length(field: str, maximum: int, supplied: int) -> QboFault:
+    return QboFault(
+        "2050",
+        "String length is either shorter or longer than supported by specification",
+        f"String length specified does not match the supported length. "
+        f"Min:0 Max:{maximum} supplied length:{supplied}",
+        element=field,
+    )
+
+
+def invalid_reference(field: str, value: str) -> QboFault:
+    return QboFault(
+        "2500",
+        "Invalid Reference Id",
+        f"Invalid Reference Id : {field} with Id {value} does not exist or is inactive",
+        element=field,
+    )
+
+
+def invalid_number(field: str) -> QboFault:
+    return QboFault(
+        "2070",
+        "Invalid number format",
+        f"The value of {field} is not a valid number",
+        element=field,
+    )
+
+
+def duplicate_name(entity_id: str) -> QboFault:
+    return QboFault(
+        "6240",
+        "Duplicate Name Exists Error",
+        f"The name supplied already exists. : Id={entity_id}",
+    )
+
+
+def duplicate_doc_number(doc_number: str, txn_type: str, txn_id: str) -> QboFault:
+    return QboFault(
+        "6140",
+        "Duplicate Document Number Error",
+        "Duplicate Document Number Error : You must specify a different number. This number "
+        f"has already been used. DocNumber={doc_number} is assigned to TxnType={txn_type} "
+        f"with TxnId={txn_id}",
+    )
+
+
+def business_rule(detail: str) -> QboFault:
+    return QboFault(
+        "6000",
+        "A business validation error has occurred while processing your request",
+        f"Business Validation Error: {detail}",
+    )
+
+
+def amount_mismatch(supplied: str) -> QboFault:
+    return QboFault(
+        "6070",
+        "Amount is not equal to UnitPrice * Qty",
+        f"Amount is not equal to UnitPrice * Qty. Supplied value:{supplied}",
+    )
+
+
+def cannot_link(txn_id: str) -> QboFault:
+    return QboFault(
+        "620", "Transaction Cannot Be Linked",
+        f"TxnID {txn_id} cannot be linked: it belongs to another customer or is not open",
+    )  # fmt: skip
+
+
+def invalid_query(detail: str) -> QboFault:
+    return QboFault("4001", "Invalid query", f"QueryParserError: {detail}")
+
+
+def unsupported(detail: str) -> QboFault:
+    return QboFault("500", "Unsupported Operation", detail)
+
+
+def throttled() -> QboFault:
+    return QboFault(
+        "3001",
+        "message=ThrottleExceeded; errorCode=003001; statusCode=429",
+        "The request limit was reached.  Try again later",
+        status=429,
+        fault_type="SERVICE",
+    )
+
+
+def system_fault(status: int = 500) -> QboFault:
+    return QboFault(
+        "10000",
+        "An application error has occurred while processing your request",
+        "System Failure Error: An unexpected error occurred while accessing or saving your data.",
+        status=status,
+        fault_type="SystemFault",
+    )
+
+
+def authentication_failed(detail: str) -> QboFault:
+    return QboFault(
+        "3200",
+        "message=AuthenticationFailed; errorCode=003200; statusCode=401",
+        detail,
+        status=401,
+        fault_type="AuthenticationFault",
+    )
+
+
+def authorization_failed(detail: str) -> QboFault:
+    return QboFault(
+        "3100",
+        "message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403",
+        detail,
+        status=403,
+        fault_type="AuthorizationFault",
+    )

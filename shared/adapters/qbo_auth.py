@@ -1,0 +1,177 @@
+"""Intuit OAuth for the QBO adapter: lazy access tokens, refresh-token rotation written back."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import requests
+from intuitlib.client import AuthClient
+from intuitlib.exceptions import AuthClientError
+from requests.adapters import HTTPAdapter
+
+from shared.adapters.qbo_errors import RECONNECT_HINT, translate_auth, translate_transport
+from shared.errors import AuthenticationError, NotFoundError, UpstreamUnavailableError
+from shared.ports import Clock, SecretStore
+
+# Refresh this long before the access token's stated expiry (clock skew, slow requests).
+EXPIRY_MARGIN = timedelta(minutes=5)
+# Only used by the authorization-code flow, which this service never runs.
+UNUSED_REDIRECT_URI = "https://localhost/qbo/oauth/callback"
+
+
+class BearerSession(requests.Session):
+    """The session python-quickbooks sends through: a swappable bearer token, pooled connections
+    sized for the concurrency cap, and a default timeout (python-quickbooks passes none)."""
+
+    def __init__(self, timeout_seconds: float, pool_size: int = 10) -> None:
+        super().__init__()
+        self.access_token = ""
+        self.timeout_seconds = timeout_seconds
+        adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size)
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout_seconds
+        return super().request(method, url, *args, **kwargs)
+
+
+class _TimedAuthClient(AuthClient):  # type: ignore[misc]
+    """intuitlib's AuthClient is a requests.Session that never passes a timeout; add one."""
+
+    def __init__(self, timeout_seconds: float, *args: Any, **kwargs: Any) -> None:
+        self.timeout_seconds = timeout_seconds  # set first: __init__ already fetches discovery
+        super().__init__(*args, **kwargs)
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout_seconds
+        return super().request(method, url, *args, **kwargs)
+
+
+class QboTokens:
+    """Holds the current access token; refreshes it lazily, and on demand after a 401.
+
+    The refresh token lives in the SecretStore; every refresh may rotate it, and a new value is
+    written back (only when it changed). Another instance may have rotated it first, so a refused
+    token is retried once with the newest stored version before giving up.
+    """
+
+    def __init__(
+        self,
+        secrets: SecretStore,
+        *,
+        discovery_url: str,
+        client_id_name: str,
+        client_secret_name: str,
+        refresh_token_name: str,
+        clock: Clock,
+        timeout_seconds: float = 60.0,
+    ) -> None:
+        self._secrets = secrets
+        self._discovery_url = discovery_url
+        self._names = (client_id_name, client_secret_name)
+        self._refresh_name = refresh_token_name
+        self._clock = clock
+        self._timeout = timeout_seconds
+        self._client: AuthClient | None = None
+        self._access: str | None = None
+        self._expires_at: datetime | None = None
+        self._latest_refresh: str | None = None  # newest we were given, even if put() failed
+        self._lock = threading.RLock()
+        self.refresh_count = 0
+
+    def _secret(self, name: str) -> str:
+        try:
+            return self._secrets.get(name)
+        except NotFoundError:
+            raise AuthenticationError(
+                f"QBO credential secret {name!r} is missing; {RECONNECT_HINT}", code="auth_config"
+            ) from None
+
+    @property
+    def auth_client(self) -> AuthClient:
+        with self._lock:
+            if self._client is None:
+                client_id, client_secret = (self._secret(n) for n in self._names)
+                try:
+                    client = _TimedAuthClient(
+                        self._timeout,
+                        client_id,
+                        client_secret,
+                        UNUSED_REDIRECT_URI,
+                        environment=self._discovery_url,
+                    )
+                except AuthClientError as exc:
+                    raise UpstreamUnavailableError(
+                        f"Intuit discovery document unavailable (HTTP {exc.status_code})",
+                        code="discovery",
+                    ) from None
+                except requests.RequestException as exc:
+                    raise translate_transport(exc, "discovery") from None
+                self._client = client
+            return self._client
+
+    def access_token(self) -> str:
+        """A valid access token, refreshing first if there is none or it is about to expire."""
+        with self._lock:
+            expires_at = self._expires_at
+            if (
+                self._access is None
+                or expires_at is None
+                or self._clock.now() >= expires_at - EXPIRY_MARGIN
+            ):
+                return self.refresh()
+            return self._access
+
+    def refresh(self, stale: str | None = None) -> str:
+        """Get a new access token. With ``stale``, skip if someone replaced that token already."""
+        with self._lock:
+            if stale is not None and self._access is not None and self._access != stale:
+                return self._access
+            client = self.auth_client
+            tried: set[str] = set()
+            for token in self._candidates():
+                if token in tried:
+                    continue
+                tried.add(token)
+                try:
+                    client.refresh(refresh_token=token)
+                except AuthClientError as exc:
+                    error = translate_auth(exc, "token refresh")
+                    if isinstance(error, AuthenticationError):
+                        continue  # maybe rotated elsewhere: try the next candidate
+                    raise error from None
+                except requests.RequestException as exc:
+                    raise translate_transport(exc, "token refresh") from None
+                return self._accept(client, token)
+            raise AuthenticationError(
+                f"Intuit refused the QBO refresh token (invalid_grant: revoked, expired or "
+                f"superseded); {RECONNECT_HINT} under secret {self._refresh_name!r}",
+                code="invalid_grant",
+            )
+
+    def _candidates(self) -> Iterator[str]:
+        """The stored token; the stored one again after a refusal (another instance may have
+        rotated it meanwhile); the newest one we were handed (in case writing it back failed)."""
+        yield self._secret(self._refresh_name)
+        yield self._secret(self._refresh_name)
+        if self._latest_refresh:
+            yield self._latest_refresh
+
+    def _accept(self, client: AuthClient, used: str) -> str:
+        access = client.access_token
+        if not access:
+            raise UpstreamUnavailableError("Intuit returned no access token", code="token")
+        self.refresh_count += 1
+        self._access = str(access)
+        self._expires_at = self._clock.now() + timedelta(seconds=int(client.expires_in or 3600))
+        rotated = client.refresh_token
+        if rotated and rotated != used:
+            self._latest_refresh = str(rotated)
+            self._secrets.put(self._refresh_name, str(rotated))
+        return self._access

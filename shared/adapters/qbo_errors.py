@@ -1,0 +1,82 @@
+"""Translate python-quickbooks / intuitlib / requests exceptions into shared.errors, by QBO code."""
+
+from __future__ import annotations
+
+import requests
+from intuitlib.exceptions import AuthClientError
+from quickbooks.exceptions import QuickbooksException
+
+from shared.errors import (
+    AuthenticationError,
+    DuplicateNameError,
+    NotFoundError,
+    StaleObjectError,
+    SyncError,
+    ThrottledError,
+    UpstreamUnavailableError,
+    ValidationFailedError,
+)
+
+THROTTLE_RETRY_AFTER_SECONDS = 60.0
+# Codes whose Detail names fields and limits only (no customer data), so it may be logged.
+_SAFE_DETAIL_CODES = frozenset({2010, 2020, 2050, 2070, 2500, 4000, 4001, 6070})
+_AUTH_CODES = frozenset({100, 120, 401, 3100, 3200})
+RECONNECT_HINT = (
+    "a person must reconnect the QuickBooks app (OAuth consent for this company) and store the "
+    "new refresh token in Secret Manager"
+)
+
+
+def error_code(exc: QuickbooksException) -> int:
+    try:
+        return int(exc.error_code)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _describe(exc: QuickbooksException, code: int, what: str) -> str:
+    message = str(exc.message or "").splitlines()[0][:200] if exc.message else ""
+    if code == 10000 and message.startswith("Error "):
+        message = "unexpected response"  # python-quickbooks puts the whole body in this one
+    text = f"QBO {what} failed: {code} {message}".rstrip()
+    if code in _SAFE_DETAIL_CODES and exc.detail:
+        text += f" ({str(exc.detail)[:200]})"
+    return text
+
+
+def translate_quickbooks(exc: QuickbooksException, what: str) -> SyncError:  # noqa: PLR0911
+    """Dispatch on the QBO error code, not the class: python-quickbooks' classes follow code
+    ranges (a 429/3001 arrives as ValidationException, a 6240 as a plain QuickbooksException)."""
+    code = error_code(exc)
+    text = _describe(exc, code, what)
+    if code in (3001, 429) or "ThrottleExceeded" in str(exc.message):
+        return ThrottledError(text, code="3001", retry_after_seconds=THROTTLE_RETRY_AFTER_SECONDS)
+    if code == 5010:
+        return StaleObjectError(text)
+    if code == 6240:
+        return DuplicateNameError(text)
+    if code == 610:
+        return NotFoundError(text, code="610")
+    if code in _AUTH_CODES:
+        return AuthenticationError(f"{text}; {RECONNECT_HINT}", code=str(code))
+    if code >= 10000 or code == 0:
+        return UpstreamUnavailableError(text, code=str(code or "unknown"))
+    return ValidationFailedError(text, code=str(code))
+
+
+def translate_transport(exc: requests.RequestException, what: str) -> SyncError:
+    """Connection refused or reset, timeouts, a truncated body: all worth a retry."""
+    kind = type(exc).__name__
+    return UpstreamUnavailableError(f"QBO {what} failed: network error ({kind})", code="network")
+
+
+def translate_auth(exc: AuthClientError, what: str) -> SyncError:
+    status = int(getattr(exc, "status_code", 0) or 0)
+    if status >= 500 or status == 429:
+        return UpstreamUnavailableError(
+            f"QBO {what} failed: the token endpoint answered HTTP {status}", code=str(status)
+        )
+    return AuthenticationError(
+        f"QBO {what} failed: Intuit refused the refresh token (HTTP {status}); {RECONNECT_HINT}",
+        code="invalid_grant",
+    )

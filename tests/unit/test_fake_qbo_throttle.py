@@ -1,0 +1,74 @@
+"""The fake QBO's per-realm throttle: 500/min sliding, 10 concurrent, 40 batches/min."""
+
+from __future__ import annotations
+
+import pytest
+
+from local_emulator.fake_qbo import FaultConfig
+from local_emulator.fake_qbo.faults import FaultInjector
+from local_emulator.fake_qbo.throttle import RealmThrottle
+from shared.adapters.clock import ManualClock
+
+
+def admit(throttle: RealmThrottle, count: int, *, batch: bool = False) -> int:
+    admitted = 0
+    for _ in range(count):
+        if throttle.try_acquire(batch=batch):
+            admitted += 1
+            throttle.release()
+    return admitted
+
+
+def test_500_per_minute_sliding_window() -> None:
+    clock = ManualClock()
+    throttle = RealmThrottle(clock)
+    assert admit(throttle, 300) == 300
+    clock.advance(30)
+    assert admit(throttle, 300) == 200  # 500 in the last minute
+    clock.advance(30)  # the first 300 leave the window
+    assert admit(throttle, 400) == 300
+    clock.advance(60.001)
+    assert admit(throttle, 500) == 500
+
+
+def test_ten_concurrent() -> None:
+    throttle = RealmThrottle(ManualClock())
+    assert all(throttle.try_acquire() for _ in range(10))
+    assert not throttle.try_acquire()
+    throttle.release()
+    assert throttle.try_acquire()
+
+
+def test_batch_has_its_own_40_per_minute() -> None:
+    clock = ManualClock()
+    throttle = RealmThrottle(clock)
+    assert admit(throttle, 50, batch=True) == 40
+    assert admit(throttle, 10) == 10
+    clock.advance(61)
+    assert admit(throttle, 1, batch=True) == 1
+
+
+def test_time_scale_shortens_the_window() -> None:
+    clock = ManualClock()
+    throttle = RealmThrottle(clock, time_scale=60)
+    assert throttle.window_seconds == 1.0
+    assert admit(throttle, 501) == 500
+    clock.advance(1.001)
+    assert admit(throttle, 1) == 1
+
+
+def test_fault_spec_and_injector() -> None:
+    config = FaultConfig.from_spec("qbo_429=0.5, stripe_5xx=0.2,qbo_timeout=0.1")
+    assert (config.qbo_429, config.qbo_5xx, config.qbo_timeout) == (0.5, 0.0, 0.1)
+    with pytest.raises(ValueError, match="unknown"):
+        FaultConfig.from_spec("qbo_nope=1")
+    with pytest.raises(ValueError):
+        FaultConfig.from_spec("qbo_429=2")
+    draws = [FaultInjector(FaultConfig(qbo_5xx=0.3), seed=7).draw() for _ in range(3)]
+    assert len(set(draws)) == 1  # same seed, same first draw
+    injector = FaultInjector(FaultConfig(qbo_5xx=0.25), seed=1)
+    hits = sum(injector.draw() == "qbo_5xx" for _ in range(4000))
+    assert 800 < hits < 1200
+    injector.clear()
+    injector.force("qbo_drop_response", times=2)
+    assert [injector.draw() for _ in range(3)] == ["qbo_drop_response", "qbo_drop_response", None]

@@ -1,0 +1,154 @@
+# The deployed functions. One entry per functions/<name>.py; adding a function is adding an entry
+# (the consistency test requires a 1:1 match with the modules). Every entry has every attribute:
+#   public          true: anyone may invoke (Stripe); false: only the invoker service account
+#   memory, cpu     instance size; timeout_seconds: request timeout
+#   max_instances   upper bound of instances; concurrency: requests per instance
+#   schedule        cron (UTC) of its Cloud Scheduler job, "" for none
+#   secrets         Secret Manager secrets it reads; rotated_secrets: those it adds versions to
+#   bq_data_role    role on the dataset ("" for none); bq_jobs: may run query jobs
+#   enqueues_tasks  may create Cloud Tasks (as the invoker service account, for OIDC)
+locals {
+  functions = {
+    settlement_poll = {
+      description     = "Scheduled: turn completed ledger settlements into sent Stripe invoices, exactly once."
+      public          = false
+      memory          = "512Mi"
+      cpu             = "1"
+      timeout_seconds = 300
+      # One poll at a time: overlapping polls are safe (idempotency keys) but only add Stripe calls.
+      max_instances   = 1
+      concurrency     = 1
+      schedule        = "*/5 * * * *"
+      secrets         = ["stripe-secret-key"]
+      rotated_secrets = []
+      bq_data_role    = "roles/bigquery.dataEditor"
+      bq_jobs         = true
+      enqueues_tasks  = false
+    }
+    stripe_webhook = {
+      description     = "Public Stripe webhook: verify the signature, archive the event, enqueue its sync task."
+      public          = true
+      memory          = "512Mi"
+      cpu             = "1"
+      timeout_seconds = 60
+      max_instances   = 20
+      concurrency     = 1
+      schedule        = ""
+      secrets         = ["stripe-webhook-secret"]
+      rotated_secrets = []
+      bq_data_role    = "roles/bigquery.dataEditor"
+      bq_jobs         = false
+      enqueues_tasks  = true
+    }
+    sync_worker = {
+      description = "Cloud Tasks target: sync one Stripe object into QuickBooks Online."
+      public      = false
+      memory      = "1Gi"
+      cpu         = "1"
+      # Equal to the tasks' dispatch deadline: Cloud Tasks never abandons a request that the
+      # function is still working on, and the function never outlives the deadline.
+      timeout_seconds = local.task_retry.dispatch_deadline_seconds
+      # With one request per instance this admits exactly the queue's concurrency.
+      max_instances   = local.queue_limits.max_concurrent_dispatches
+      concurrency     = 1
+      schedule        = ""
+      secrets         = ["stripe-secret-key", "qbo-client-id", "qbo-client-secret", "qbo-refresh-token"]
+      rotated_secrets = ["qbo-refresh-token"]
+      bq_data_role    = "roles/bigquery.dataEditor"
+      bq_jobs         = true
+      enqueues_tasks  = false
+    }
+  }
+
+  function_names = { for name, fn in local.functions : name => replace(name, "_", "-") }
+  function_urls = {
+    for name, fn in local.functions :
+    name => "https://${var.region}-${var.project_id}.cloudfunctions.net/${local.function_names[name]}"
+  }
+}
+
+resource "google_storage_bucket" "sources" {
+  #checkov:skip=CKV_GCP_62:Only Terraform writes this bucket, and every archive in it is rebuilt bit for bit from a commit by package_functions.py; a usage-log bucket would add a resource to manage without audit value.
+  name                        = "${var.project_id}-${var.name_prefix}-sources"
+  location                    = var.region
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+  force_destroy               = false
+  labels                      = local.labels
+
+  versioning {
+    enabled = true
+  }
+
+  # Terraform deletes an archive once a new one replaces it; versioning keeps the deleted one
+  # for a month, for a rollback or an investigation.
+  lifecycle_rule {
+    condition {
+      days_since_noncurrent_time = 30
+    }
+    action {
+      type = "Delete"
+    }
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_storage_bucket_object" "source" {
+  for_each = local.functions
+
+  # The archive is byte-for-byte reproducible, so its MD5 changes only with the code or the
+  # pinned dependencies, and only then does the function redeploy.
+  name   = "${each.key}/${filemd5("${local.archive_dir}/${each.key}.zip")}.zip"
+  bucket = google_storage_bucket.sources.name
+  source = "${local.archive_dir}/${each.key}.zip"
+}
+
+resource "google_cloudfunctions2_function" "fn" {
+  for_each = local.functions
+
+  name        = local.function_names[each.key]
+  location    = var.region
+  description = each.value.description
+  labels      = local.labels
+
+  build_config {
+    runtime         = var.python_runtime
+    entry_point     = each.key
+    service_account = google_service_account.builder.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.sources.name
+        object = google_storage_bucket_object.source[each.key].name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = each.value.memory
+    available_cpu                    = each.value.cpu
+    timeout_seconds                  = each.value.timeout_seconds
+    min_instance_count               = 0
+    max_instance_count               = each.value.max_instances
+    max_instance_request_concurrency = each.value.concurrency
+    ingress_settings                 = each.value.public ? "ALLOW_ALL" : var.private_ingress_settings
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.fn[each.key].email
+    environment_variables            = local.function_env[each.key]
+  }
+
+  lifecycle {
+    postcondition {
+      condition     = self.url == local.function_urls[each.key]
+      error_message = "The function URL differs from the URL the settings and OIDC audiences were derived from."
+    }
+  }
+
+  depends_on = [
+    google_project_service.enabled,
+    google_project_iam_member.builder,
+    google_secret_manager_secret_iam_member.accessor,
+    google_bigquery_job.ddl,
+  ]
+}

@@ -1,0 +1,112 @@
+# One runtime service account per function, holding only what that function uses; a separate
+# invoker account whose OIDC tokens Cloud Tasks and Cloud Scheduler present to private functions;
+# and a build account for Cloud Build.
+
+resource "google_service_account" "fn" {
+  for_each = local.functions
+
+  account_id   = "${var.name_prefix}-${local.function_names[each.key]}"
+  display_name = "stripe-qbo-sync ${each.key}"
+  description  = "Runtime identity of the ${each.key} function."
+}
+
+resource "google_service_account" "invoker" {
+  account_id   = "${var.name_prefix}-invoker"
+  display_name = "stripe-qbo-sync invoker"
+  description  = "OIDC identity of Cloud Tasks and Cloud Scheduler calls to the private functions."
+}
+
+resource "google_service_account" "builder" {
+  account_id   = "${var.name_prefix}-builder"
+  display_name = "stripe-qbo-sync builder"
+  description  = "Cloud Build identity that builds the functions from their source archives."
+}
+
+resource "google_project_iam_member" "builder" {
+  for_each = toset(var.build_service_account_roles)
+
+  project = var.project_id
+  role    = each.key
+  member  = google_service_account.builder.member
+}
+
+locals {
+  secret_grants = merge(
+    {
+      for pair in flatten([
+        for name, fn in local.functions : [for secret in fn.secrets : { name = name, secret = secret }]
+      ]) : "${pair.name}/${pair.secret}/accessor" => merge(pair, { role = "roles/secretmanager.secretAccessor" })
+    },
+    {
+      for pair in flatten([
+        for name, fn in local.functions : [for secret in fn.rotated_secrets : { name = name, secret = secret }]
+      ]) : "${pair.name}/${pair.secret}/adder" => merge(pair, { role = "roles/secretmanager.secretVersionAdder" })
+    },
+  )
+}
+
+resource "google_secret_manager_secret_iam_member" "accessor" {
+  for_each = local.secret_grants
+
+  secret_id = google_secret_manager_secret.secret[each.value.secret].id
+  role      = each.value.role
+  member    = google_service_account.fn[each.value.name].member
+}
+
+resource "google_bigquery_dataset_iam_member" "fn" {
+  for_each = { for name, fn in local.functions : name => fn if fn.bq_data_role != "" }
+
+  dataset_id = google_bigquery_dataset.sync.dataset_id
+  role       = each.value.bq_data_role
+  member     = google_service_account.fn[each.key].member
+}
+
+# Query jobs are billed to and run in the project: jobUser exists only at project level.
+resource "google_project_iam_member" "bq_jobs" {
+  for_each = { for name, fn in local.functions : name => fn if fn.bq_jobs }
+
+  project = var.project_id
+  role    = "roles/bigquery.jobUser"
+  member  = google_service_account.fn[each.key].member
+}
+
+resource "google_cloud_tasks_queue_iam_member" "enqueuer" {
+  for_each = { for name, fn in local.functions : name => fn if fn.enqueues_tasks }
+
+  name     = google_cloud_tasks_queue.sync.name
+  location = google_cloud_tasks_queue.sync.location
+  role     = "roles/cloudtasks.enqueuer"
+  member   = google_service_account.fn[each.key].member
+}
+
+# Creating a task that carries an OIDC token of the invoker requires acting as the invoker.
+resource "google_service_account_iam_member" "enqueuer_acts_as_invoker" {
+  for_each = { for name, fn in local.functions : name => fn if fn.enqueues_tasks }
+
+  service_account_id = google_service_account.invoker.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = google_service_account.fn[each.key].member
+}
+
+# A 2nd gen function is served by the Cloud Run service of the same name: invocation is
+# authorized by run.invoker on that service.
+resource "google_cloud_run_v2_service_iam_member" "invoker" {
+  for_each = { for name, fn in local.functions : name => fn if !fn.public }
+
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.fn[each.key].name
+  role     = "roles/run.invoker"
+  member   = google_service_account.invoker.member
+}
+
+resource "google_cloud_run_v2_service_iam_member" "public" {
+  #checkov:skip=CKV_GCP_102:The Stripe webhook must be reachable by Stripe, which cannot present Google credentials; every request is authenticated by its Stripe-Signature HMAC before anything is stored.
+  for_each = { for name, fn in local.functions : name => fn if fn.public }
+
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.fn[each.key].name
+  role     = "roles/run.invoker"
+  member   = "allUsers"
+}

@@ -1,0 +1,44 @@
+output "webhook_url" {
+  description = "Register this URL as the Stripe webhook endpoint (see DEPLOY.md for the events to enable)."
+  value       = google_cloudfunctions2_function.fn["stripe_webhook"].url
+}
+
+output "function_urls" {
+  description = "URL of every function."
+  value       = { for name, fn in google_cloudfunctions2_function.fn : name => fn.url }
+}
+
+output "queue_name" {
+  description = "Full resource name of the Cloud Tasks queue of sync work."
+  value       = google_cloud_tasks_queue.sync.id
+}
+
+output "function_service_accounts" {
+  description = "Runtime service account of every function."
+  value       = { for name, sa in google_service_account.fn : name => sa.email }
+}
+
+output "invoker_service_account" {
+  description = "Service account whose OIDC tokens Cloud Tasks and Cloud Scheduler send to the private functions; grant it nothing else."
+  value       = google_service_account.invoker.email
+}
+
+output "build_service_account" {
+  description = "Service account Cloud Build uses to build the functions."
+  value       = google_service_account.builder.email
+}
+
+output "bigquery_dataset" {
+  description = "BigQuery dataset of the archive, links, sync log and views."
+  value       = google_bigquery_dataset.sync.id
+}
+
+output "secret_ids" {
+  description = "Secret Manager secrets to add versions to (values are never in Terraform)."
+  value       = [for s in google_secret_manager_secret.secret : s.id]
+}
+
+output "source_bucket" {
+  description = "Bucket of the uploaded function source archives."
+  value       = google_storage_bucket.sources.name
+}

@@ -13,18 +13,17 @@ from shared.errors import SyncError, TransientError
 from shared.http import error_response, json_response
 from shared.logging import correlation_id, get_logger, log_event
 from shared.services.sync_object import sync_object
-from shared.services.task_request import sync_request_from_task
+from shared.services.task_request import attempt_from_headers, sync_request_from_task
 
 logger = get_logger("sync_worker")
 
 
 @functions_framework.http
 def sync_worker(request: Request) -> Response:
+    headers = {k.lower(): v for k, v in request.headers.items()}
     try:
-        authorize_private_request(request.headers.get("Authorization"), bootstrap.settings())
-        sync_request = sync_request_from_task(
-            request.get_data(), {k.lower(): v for k, v in request.headers.items()}
-        )
+        authorize_private_request(headers.get("authorization"), bootstrap.settings())
+        sync_request = sync_request_from_task(request.get_data(), headers)
         correlation_id.set(sync_request.correlation_id)
         result = sync_object(sync_request, bootstrap.sync_deps())
     except SyncError as error:
@@ -33,6 +32,8 @@ def sync_worker(request: Request) -> Response:
             logging.WARNING if isinstance(error, TransientError) else logging.ERROR,
             "sync failed",
             outcome="RETRY" if isinstance(error, TransientError) else "REFUSED",
+            attempt=attempt_from_headers(headers),
+            task_name=headers.get("x-cloudtasks-taskname"),
             error_class=error.error_class,
             error_code=error.code,
         )

@@ -10,6 +10,14 @@ from shared.errors import BadRequestError
 from shared.services.sync_object import SyncRequest
 
 
+def attempt_from_headers(headers: Mapping[str, str]) -> int:
+    """1 for the first delivery; Cloud Tasks counts retries in X-CloudTasks-TaskRetryCount."""
+    try:
+        return max(0, int(headers.get("x-cloudtasks-taskretrycount") or "0")) + 1
+    except ValueError:
+        return 1
+
+
 def sync_request_from_task(body: bytes, headers: Mapping[str, str]) -> SyncRequest:
     """``headers`` with lower-case names."""
     try:
@@ -22,10 +30,6 @@ def sync_request_from_task(body: bytes, headers: Mapping[str, str]) -> SyncReque
     if not isinstance(object_type, str) or not isinstance(object_id, str) or not object_id:
         raise BadRequestError("task needs object_type and object_id strings", code="bad_task")
     task_name = headers.get("x-cloudtasks-taskname") or payload.get("task_name") or "direct"
-    try:
-        retries = int(headers.get("x-cloudtasks-taskretrycount") or "0")
-    except ValueError:
-        retries = 0
     trace = (headers.get("x-cloud-trace-context") or "").split("/")[0]
     return SyncRequest(
         object_type=object_type,
@@ -34,5 +38,5 @@ def sync_request_from_task(body: bytes, headers: Mapping[str, str]) -> SyncReque
         correlation_id=trace or uuid.uuid4().hex,
         event_id=payload.get("event_id"),
         event_type=payload.get("event_type"),
-        attempt=retries + 1,
+        attempt=attempt_from_headers(headers),
     )

@@ -9,23 +9,24 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from functools import lru_cache
-from typing import TypeVar
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, TypeVar
 
 from shared.config import Settings, get_settings
-from shared.ports import (
-    Clock,
-    QboGateway,
-    SecretStore,
-    StripeGateway,
-    TaskQueue,
-    Warehouse,
-    WebhookVerifier,
-)
-from shared.services.ingest_event import IngestDeps
-from shared.services.records import LinkStore, SyncLog
-from shared.services.reference_data import BooksConfig, ReferenceData
-from shared.services.sync_object import SyncDeps
+
+if TYPE_CHECKING:
+    # Use cases are imported by the builders too: the webhook never loads the worker's.
+    from shared.ports import (
+        Clock,
+        QboGateway,
+        SecretStore,
+        StripeGateway,
+        TaskQueue,
+        Warehouse,
+        WebhookVerifier,
+    )
+    from shared.services.ingest_event import IngestDeps
+    from shared.services.reference_data import BooksConfig
+    from shared.services.sync_object import SyncDeps
 
 T = TypeVar("T")
 _lock = threading.RLock()
@@ -171,6 +172,8 @@ def qbo_gateway() -> QboGateway:
 
 @_singleton
 def ingest_deps() -> IngestDeps:
+    from shared.services.ingest_event import IngestDeps  # noqa: PLC0415
+
     s = settings()
     return IngestDeps(
         verifier=webhook_verifier(),
@@ -184,16 +187,34 @@ def ingest_deps() -> IngestDeps:
 
 
 def books_config(s: Settings) -> BooksConfig:
+    from zoneinfo import ZoneInfo  # noqa: PLC0415
+
+    from shared.services.reference_data import BooksConfig  # noqa: PLC0415
+
     return BooksConfig(
         home_currency=s.home_currency,
         default_item_name=s.default_item_name,
         income_account_name=s.income_account_name,
+        clearing_account_name=s.clearing_account_name,
+        fees_account_name=s.fees_account_name,
+        disputes_account_name=s.disputes_account_name,
+        bad_debt_account_name=s.bad_debt_account_name,
+        tax_account_name=s.tax_account_name,
+        discounts_account_name=s.discounts_account_name,
+        undeposited_funds_account_name=s.undeposited_funds_account_name,
+        tax_item_name=s.tax_item_name,
+        refunds_item_name=s.refunds_item_name,
+        bad_debt_item_name=s.bad_debt_item_name,
         tz=ZoneInfo(s.books_timezone),
     )
 
 
 @_singleton
 def sync_deps() -> SyncDeps:
+    from shared.services.records import LinkStore, SyncLog  # noqa: PLC0415
+    from shared.services.reference_data import ReferenceData  # noqa: PLC0415
+    from shared.services.sync_object import SyncDeps  # noqa: PLC0415
+
     s = settings()
     qbo = qbo_gateway()
     books = books_config(s)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -65,6 +66,8 @@ class Settings(BaseSettings):
     qbo_requests_per_minute: int = 500
     qbo_max_concurrent: int = 10
     qbo_timeout_seconds: float = 60.0
+    # Local runs speed QBO's per-minute limits up on both sides (fake and our limiter); 1 in prod.
+    qbo_time_scale: float = 1.0
 
     # --- books ----------------------------------------------------------------------------------
     home_currency: str = "usd"
@@ -76,6 +79,28 @@ class Settings(BaseSettings):
     fees_account_name: str = "Stripe Fees"
     bad_debt_account_name: str = "Bad Debt"
     suspense_account_name: str = "Stripe Suspense"
+    disputes_account_name: str = "Stripe Disputes"
+    tax_account_name: str = "Sales Tax Payable"
+    discounts_account_name: str = "Discounts Given"
+    undeposited_funds_account_name: str = "Undeposited Funds"
+    tax_item_name: str = "Stripe sales tax"
+    refunds_item_name: str = "Stripe refunds"
+    bad_debt_item_name: str = "Bad debt"
+
+    # --- settlements (success-fee invoices) -----------------------------------------------------
+    # Tax jurisdiction of a settlement -> rate on (fee - credits); a jurisdiction not listed here
+    # makes the settlement FAILED. Env: SYNC_TAX_RATES='{"US-CA": "0.0725", ...}'.
+    tax_rates: dict[str, Decimal] = Field(
+        default_factory=lambda: {
+            "US-CA": Decimal("0.0725"),
+            "US-NY": Decimal("0.08875"),
+            "US-TX": Decimal("0.0625"),
+            "GB": Decimal("0.20"),
+            "DE": Decimal("0.19"),
+            "JP": Decimal("0.10"),
+            "NONE": Decimal("0"),
+        }
+    )
 
     # --- private endpoints ----------------------------------------------------------------------
     auth_mode: Literal["local", "oidc"] = "local"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 JsonDict = dict[str, Any]
@@ -79,6 +80,10 @@ class StripeGateway(Protocol):
         """Every line of an invoice, all pages."""
         ...
 
+    def list_objects(self, object_type: str, filters: Mapping[str, Any]) -> list[JsonDict]:
+        """Every object of a type matching Stripe's list filters (e.g. refunds of a charge)."""
+        ...
+
     def list_events(
         self,
         *,
@@ -106,6 +111,14 @@ class QboGateway(Protocol):
 
     def query(self, statement: str) -> list[JsonDict]:
         """A QBO query (``select * from Invoice where DocNumber = 'X'``), all rows."""
+        ...
+
+    def void(self, entity: str, entity_id: str, sync_token: str, request_id: str) -> JsonDict:
+        """Void a transaction (Invoice, Payment, CreditMemo, RefundReceipt...)."""
+        ...
+
+    def exchange_rate(self, currency: str, as_of: date) -> Decimal:
+        """QBO's rate for ``currency`` on a day: home-currency units per unit."""
         ...
 
 

@@ -31,7 +31,7 @@ _FIELD_FILTERS: dict[str, tuple[str, ...]] = {
     "balance_transaction": ("currency", "payout", "source", "type"),
     "product": ("active",),
     "price": ("active", "currency", "product", "type"),
-    "invoice_payment": ("invoice", "status"),
+    "invoice_payment": ("invoice", "status", "payment"),
     "event": (),
 }
 _EVENT_FILTERS = ("type", "types", "delivery_success")
@@ -74,6 +74,11 @@ def _event_filters(fake: FakeStripe, params: JsonDict) -> list[Callable[[JsonDic
 
 
 def _field_test(name: str, wanted: Any) -> Callable[[JsonDict], bool]:
+    if isinstance(wanted, dict):
+        # a nested filter such as payment[payment_intent]=pi_1 matches those sub-fields
+        tests = [_field_test(key, value) for key, value in wanted.items()]
+        return lambda obj: isinstance(obj.get(name), dict) and all(t(obj[name]) for t in tests)
+
     def test(obj: JsonDict) -> bool:
         value = obj.get(name)
         if isinstance(value, dict):

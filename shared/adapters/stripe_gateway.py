@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import stripe
@@ -78,6 +78,15 @@ class StripeApiGateway:
         """The payments of an invoice (where its charge or payment intent is named)."""
         with stripe_errors(f"list payments of {invoice_id}"):
             page = self._v1.invoice_payments.list({"invoice": invoice_id, "limit": PAGE_SIZE})
+            return _all(page)
+
+    def list_objects(self, object_type: str, filters: Mapping[str, Any]) -> list[JsonDict]:
+        """Every object of a type that matches Stripe's list filters, all pages."""
+        service = SERVICES.get(object_type)
+        if service is None:
+            raise MappingGapError(f"no Stripe resource for object type {object_type!r}")
+        with stripe_errors(f"list {object_type}"):
+            page = getattr(self._v1, service).list({**filters, "limit": PAGE_SIZE})
             return _all(page)
 
     def list_events(

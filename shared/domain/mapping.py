@@ -1,18 +1,24 @@
-"""Pure mappers from Stripe models to QBO documents: models in, models out, dates passed in."""
+"""Pure mappers from Stripe customers and invoices to QBO documents; dates and refs passed in."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
+from typing import Any
 
 from shared.domain.idempotency import doc_number_from_stripe_number
 from shared.domain.money import decimal_from_minor
 from shared.domain.qbo_models import (
+    DiscountLineDetail,
     QboCustomer,
+    QboDiscountLine,
     QboInvoice,
     QboSalesLine,
     Ref,
     SalesItemLineDetail,
+    SalesLine,
 )
 from shared.domain.stripe_models import StripeCustomer, StripeInvoice, StripeInvoiceLine
 from shared.errors import MappingGapError
@@ -21,76 +27,165 @@ DISPLAY_NAME_MAX = 100
 UNIT_PRICE_PLACES = Decimal("0.0000001")
 
 
+def marker(kind: str, stripe_id: str, detail: str = "") -> str:
+    """``Stripe invoice in_1 (ABC-0001)``: how every QBO document names its Stripe source."""
+    return f"Stripe {kind} {stripe_id}" + (f" ({detail})" if detail else "")
+
+
 def date_from_unix(timestamp: int, tz: tzinfo = UTC) -> date:
     """The calendar date of a Unix timestamp in the books' time zone."""
     return datetime.fromtimestamp(timestamp, tz).date()
 
 
-def display_name_from_stripe_customer(customer: StripeCustomer) -> str:
+@dataclass(frozen=True)
+class CurrencyTerms:
+    """A document's currency against the home currency; ``rate`` is home units per unit."""
+
+    currency: str
+    home_currency: str
+    rate: Decimal | None = None
+
+    @property
+    def foreign(self) -> bool:
+        return self.currency.lower() != self.home_currency.lower()
+
+    def fields(self) -> dict[str, Any]:
+        if not self.foreign:
+            return {}
+        return {"CurrencyRef": Ref(value=self.currency.upper()), "ExchangeRate": self.rate}
+
+    def amount(self, minor: int) -> Decimal:
+        return decimal_from_minor(minor, self.currency)
+
+
+@dataclass(frozen=True)
+class SalesRefs:
+    """The items and accounts sales documents point at."""
+
+    default_item: Ref
+    tax_item: Ref
+    discount_account: Ref
+    items_by_product: Mapping[str, Ref] = field(default_factory=dict)
+
+    def item_for(self, line: StripeInvoiceLine) -> Ref:
+        if line.product_id and line.product_id in self.items_by_product:
+            return self.items_by_product[line.product_id]
+        return self.default_item
+
+
+def display_name_from_stripe_customer(customer: StripeCustomer, currency_suffix: str = "") -> str:
     """Unique by construction: QBO refuses a name used by any customer, vendor or employee."""
     base = (customer.name or customer.email or customer.description or "").strip()
-    suffix = f" [{customer.id}]"
+    suffix = f" [{customer.id}]" + (f" {currency_suffix}" if currency_suffix else "")
     if not base:
-        return customer.id
+        return customer.id + (f" {currency_suffix}" if currency_suffix else "")
     return base[: DISPLAY_NAME_MAX - len(suffix)].rstrip() + suffix
 
 
-def qbo_customer_from_stripe_customer(customer: StripeCustomer) -> QboCustomer:
+def qbo_customer_from_stripe_customer(
+    customer: StripeCustomer, terms: CurrencyTerms | None = None
+) -> QboCustomer:
+    """One QBO customer per currency: QBO fixes a customer's currency at its first document."""
+    foreign = terms is not None and terms.foreign
+    suffix = terms.currency.upper() if terms is not None and foreign else ""
     return QboCustomer(
-        DisplayName=display_name_from_stripe_customer(customer),
+        DisplayName=display_name_from_stripe_customer(customer, suffix),
         CompanyName=(customer.name or None),
-        Notes=f"Stripe customer {customer.id}",
+        Notes=marker("customer", customer.id),
+        CurrencyRef=Ref(value=suffix) if suffix else None,
     )
 
 
-def qbo_line_from_stripe_line(line: StripeInvoiceLine, item: Ref, tz: tzinfo) -> QboSalesLine:
-    amount = decimal_from_minor(line.amount, line.currency)
-    quantity = line.quantity if line.quantity and line.quantity > 0 else None
+def sales_line_from_amount(
+    amount: Decimal,
+    item: Ref,
+    description: str | None,
+    *,
+    quantity: int | None = None,
+    service_date: date | None = None,
+) -> QboSalesLine:
     unit_price = None
-    if quantity is not None:
+    if quantity is not None and quantity > 0:
         unit_price = (amount / quantity).quantize(UNIT_PRICE_PLACES).normalize()
-    service_date = date_from_unix(line.period.end, tz) if line.period else None
     return QboSalesLine(
         Amount=amount,
-        Description=line.description,
+        Description=description,
         SalesItemLineDetail=SalesItemLineDetail(
             ItemRef=item,
-            Qty=Decimal(quantity) if quantity is not None else None,
+            Qty=Decimal(quantity) if quantity is not None and quantity > 0 else None,
             UnitPrice=unit_price,
             ServiceDate=service_date,
         ),
     )
 
 
+def discount_line(amount: Decimal, account: Ref, description: str) -> QboDiscountLine:
+    return QboDiscountLine(
+        Amount=amount,
+        Description=description,
+        DiscountLineDetail=DiscountLineDetail(DiscountAccountRef=account),
+    )
+
+
+def invoice_discount_minor(invoice: StripeInvoice) -> int:
+    if invoice.total_discount_amounts:
+        return sum(int(d.get("amount") or 0) for d in invoice.total_discount_amounts)
+    return sum(int(d.get("amount") or 0) for line in invoice.lines for d in line.discount_amounts)
+
+
+def invoice_tax_minor(invoice: StripeInvoice) -> int:
+    """Exclusive tax added on top of the lines (inclusive tax is already inside them)."""
+    if invoice.tax is not None:
+        return invoice.tax
+    return sum(
+        int(t.get("amount") or 0)
+        for t in invoice.total_taxes or []
+        if t.get("tax_behavior", "exclusive") != "inclusive"
+    )
+
+
 def qbo_invoice_from_stripe_invoice(
     invoice: StripeInvoice,
     customer: Ref,
-    item: Ref,
+    refs: SalesRefs,
+    terms: CurrencyTerms,
     *,
-    home_currency: str,
     tz: tzinfo = UTC,
 ) -> QboInvoice:
-    """A finalized Stripe invoice as a QBO Invoice with one sales line per Stripe line."""
+    """A finalized Stripe invoice: a line per Stripe line, one discount line, one tax line."""
     if not invoice.is_accounting_document:
         raise MappingGapError(f"invoice {invoice.id} is a draft and has no accounting meaning")
     if not invoice.number:
         raise MappingGapError(f"invoice {invoice.id} has no number", code="no_number")
+    discount, tax = invoice_discount_minor(invoice), invoice_tax_minor(invoice)
     line_sum = sum(line.amount for line in invoice.lines)
-    if line_sum != invoice.total:
-        # Discounts, tax and credits arrive with the full posting model; until then an
-        # invoice whose lines do not add up is refused rather than posted wrong.
+    if line_sum - discount + tax != invoice.total:
         raise MappingGapError(
-            f"invoice {invoice.id}: lines sum to {line_sum} minor units, total is {invoice.total}",
+            f"invoice {invoice.id}: lines {line_sum} - discounts {discount} + tax {tax} "
+            f"!= total {invoice.total} (minor units)",
             code="lines_total_mismatch",
         )
-    currency = invoice.currency.lower()
+    lines: list[SalesLine] = [
+        sales_line_from_amount(
+            terms.amount(line.amount),
+            refs.item_for(line),
+            line.description,
+            quantity=line.quantity,
+            service_date=date_from_unix(line.period.end, tz) if line.period else None,
+        )
+        for line in invoice.lines
+    ]
+    if discount:
+        lines.append(discount_line(terms.amount(discount), refs.discount_account, "Discounts"))
+    if tax:
+        lines.append(sales_line_from_amount(terms.amount(tax), refs.tax_item, "Tax"))
     finalized = invoice.status_transitions.finalized_at or invoice.created
     return QboInvoice(
         CustomerRef=customer,
         DocNumber=doc_number_from_stripe_number(invoice.number),
         TxnDate=date_from_unix(finalized, tz),
         DueDate=date_from_unix(invoice.due_date, tz) if invoice.due_date else None,
-        Line=[qbo_line_from_stripe_line(line, item, tz) for line in invoice.lines],
-        PrivateNote=f"Stripe invoice {invoice.id} ({invoice.number})",
-        CurrencyRef=Ref(value=currency.upper()) if currency != home_currency.lower() else None,
+        Line=lines,
+        PrivateNote=marker("invoice", invoice.id, invoice.number),
+        **terms.fields(),
     )

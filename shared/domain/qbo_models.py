@@ -43,6 +43,7 @@ class QboAccount(QboModel):
     AccountType: str
     AccountSubType: str | None = None
     CurrencyRef: Ref | None = None
+    Description: str | None = None
 
 
 class SalesItemLineDetail(QboModel):
@@ -59,11 +60,89 @@ class QboSalesLine(QboModel):
     SalesItemLineDetail: SalesItemLineDetail
 
 
-class QboInvoice(QboModel):
-    CustomerRef: Ref
-    DocNumber: str | None = Field(default=None, max_length=DOC_NUMBER_MAX)
+class DiscountLineDetail(QboModel):
+    DiscountAccountRef: Ref
+    PercentBased: bool = False
+
+
+class QboDiscountLine(QboModel):
+    Amount: Decimal
+    Description: str | None = None
+    DetailType: Literal["DiscountLineDetail"] = "DiscountLineDetail"
+    DiscountLineDetail: DiscountLineDetail
+
+
+SalesLine = QboSalesLine | QboDiscountLine
+
+
+class QboTxn(QboModel):
+    """Fields every transaction shares; ExchangeRate only when not in the home currency."""
+
     TxnDate: date
-    DueDate: date | None = None
-    Line: list[QboSalesLine]
+    DocNumber: str | None = Field(default=None, max_length=DOC_NUMBER_MAX)
     PrivateNote: str | None = None
     CurrencyRef: Ref | None = None
+    ExchangeRate: Decimal | None = None
+
+
+class QboInvoice(QboTxn):
+    CustomerRef: Ref
+    DueDate: date | None = None
+    Line: list[SalesLine]
+
+
+class QboCreditMemo(QboTxn):
+    CustomerRef: Ref
+    Line: list[SalesLine]
+
+
+class QboSalesReceipt(QboTxn):
+    CustomerRef: Ref
+    Line: list[SalesLine]
+    DepositToAccountRef: Ref
+
+
+class QboRefundReceipt(QboTxn):
+    CustomerRef: Ref
+    Line: list[SalesLine]
+    DepositToAccountRef: Ref
+
+
+class LinkedTxn(QboModel):
+    TxnId: str
+    TxnType: Literal["Invoice", "CreditMemo"]
+
+
+class QboPaymentLine(QboModel):
+    Amount: Decimal
+    LinkedTxn: list[LinkedTxn]
+
+
+class QboPayment(QboTxn):
+    CustomerRef: Ref
+    TotalAmt: Decimal
+    Line: list[QboPaymentLine]
+    DepositToAccountRef: Ref | None = None
+    PaymentRefNum: str | None = Field(default=None, max_length=DOC_NUMBER_MAX)
+
+
+class JournalEntity(QboModel):
+    Type: Literal["Customer"] = "Customer"
+    EntityRef: Ref
+
+
+class JournalEntryLineDetail(QboModel):
+    PostingType: Literal["Debit", "Credit"]
+    AccountRef: Ref
+    Entity: JournalEntity | None = None
+
+
+class QboJournalLine(QboModel):
+    Amount: Decimal
+    Description: str | None = None
+    DetailType: Literal["JournalEntryLineDetail"] = "JournalEntryLineDetail"
+    JournalEntryLineDetail: JournalEntryLineDetail
+
+
+class QboJournalEntry(QboTxn):
+    Line: list[QboJournalLine]

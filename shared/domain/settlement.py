@@ -37,8 +37,9 @@ KNOWN_CURRENCIES = (
     | THREE_DECIMAL
 )
 
-# Stripe metadata values hold at most 500 characters: credits that do not fit stay open.
-MAX_CREDITS_PER_INVOICE = 10
+# An invoice object shows its first 10 lines (fee, credits, tax) and metadata values hold at most
+# 500 characters: credits beyond this stay open for the next settlement.
+MAX_CREDITS_PER_INVOICE = 8
 _UPLIFT_QUANTUM = Decimal("0.01")
 
 

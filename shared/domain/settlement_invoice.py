@@ -113,7 +113,7 @@ def invoice_params_from_plan(settlement: Settlement, plan: InvoicePlan) -> dict[
         "days_until_due": PAYMENT_TERMS_DAYS,
         "auto_advance": False,
         "pending_invoice_items_behavior": "exclude",
-        "description": f"Success fee for {period_text(settlement)} (settlement {plan.settlement_id})",
+        "description": f"Success fee for {period_text(settlement)}",
         "custom_fields": [
             {"name": "Incremental revenue", "value": incremental},
             {"name": "Uplift", "value": percent_text(uplift_from_settlement(settlement))},

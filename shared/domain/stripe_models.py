@@ -106,6 +106,9 @@ class StripeInvoice(StripeModel):
     subtotal: int
     total: int
     tax: int | None = None
+    total_taxes: list[dict[str, Any]] | None = None
+    total_discount_amounts: list[dict[str, Any]] | None = None
+    paid_out_of_band: bool = False
     amount_due: int
     amount_paid: int
     amount_remaining: int

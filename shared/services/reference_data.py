@@ -1,12 +1,17 @@
-"""Accounts and items that documents point at: found or created on first use, then cached."""
+"""Accounts, items and exchange rates that documents point at: found or created on first use,
+then cached for the life of the instance."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, tzinfo
+from datetime import UTC, date, tzinfo
+from decimal import Decimal
 
 from shared.domain.idempotency import qbo_request_id_from
+from shared.domain.mapping import CurrencyTerms, SalesRefs
+from shared.domain.money import normalize_currency
 from shared.domain.qbo_models import QboAccount, QboItem, Ref
 from shared.ports import QboGateway
 from shared.services.qbo_lookup import entity_id, find_one
@@ -14,12 +19,35 @@ from shared.services.qbo_lookup import entity_id, find_one
 
 @dataclass(frozen=True)
 class BooksConfig:
-    """The settings that shape postings."""
+    """The settings that shape postings (account and item names, currency, time zone)."""
 
     home_currency: str = "usd"
     default_item_name: str = "Stripe sales"
     income_account_name: str = "Stripe Sales Income"
+    clearing_account_name: str = "Stripe Clearing"
+    fees_account_name: str = "Stripe Fees"
+    disputes_account_name: str = "Stripe Disputes"
+    bad_debt_account_name: str = "Bad Debt"
+    tax_account_name: str = "Sales Tax Payable"
+    discounts_account_name: str = "Discounts Given"
+    undeposited_funds_account_name: str = "Undeposited Funds"
+    tax_item_name: str = "Stripe sales tax"
+    refunds_item_name: str = "Stripe refunds"
+    bad_debt_item_name: str = "Bad debt"
     tz: tzinfo = UTC
+
+
+# (QBO AccountType, AccountSubType) per role
+ACCOUNT_KINDS = {
+    "income": ("Income", "SalesOfProductIncome"),
+    "discounts": ("Income", "DiscountsRefundsGiven"),
+    "tax": ("Other Current Liability", "SalesTaxPayable"),
+    "fees": ("Expense", "BankCharges"),
+    "disputes": ("Expense", "OtherMiscellaneousServiceCost"),
+    "bad_debt": ("Expense", "BadDebts"),
+    "undeposited": ("Other Current Asset", "UndepositedFunds"),
+    "clearing": ("Bank", "Checking"),
+}
 
 
 class ReferenceData:
@@ -27,31 +55,78 @@ class ReferenceData:
 
     def __init__(self, qbo: QboGateway, books: BooksConfig) -> None:
         self._qbo = qbo
-        self._books = books
+        self.books = books
         self._refs: dict[tuple[str, str], Ref] = {}
-        self._lock = threading.Lock()
+        self._rates: dict[tuple[str, date], Decimal] = {}
+        self._lock = threading.RLock()
 
-    def _ensure(self, entity: str, name_field: str, name: str, document: dict[str, object]) -> Ref:
+    def _ensure(self, entity: str, name: str, build: Callable[[], dict[str, object]]) -> Ref:
         key = (entity, name)
         with self._lock:
             cached = self._refs.get(key)
             if cached is not None:
                 return cached
-            found = find_one(self._qbo, entity, name_field, name)
+            found = find_one(self._qbo, entity, "Name", name)
             if found is None:
-                found = self._qbo.create(
-                    entity, document, qbo_request_id_from(f"{entity.lower()}-ref", name)
-                )
+                request_id = qbo_request_id_from(f"{entity.lower()}-ref", name)
+                found = self._qbo.create(entity, build(), request_id)
             ref = Ref(value=entity_id(found), name=name)
             self._refs[key] = ref
             return ref
 
-    def income_account(self) -> Ref:
-        name = self._books.income_account_name
-        account = QboAccount(Name=name, AccountType="Income", AccountSubType="SalesOfProductIncome")
-        return self._ensure("Account", "Name", name, account.to_qbo())
+    def account(self, role: str, currency: str | None = None) -> Ref:
+        """The account for a role; bank-like ones (clearing) exist once per currency."""
+        name = {
+            "income": self.books.income_account_name,
+            "discounts": self.books.discounts_account_name,
+            "tax": self.books.tax_account_name,
+            "fees": self.books.fees_account_name,
+            "disputes": self.books.disputes_account_name,
+            "bad_debt": self.books.bad_debt_account_name,
+            "undeposited": self.books.undeposited_funds_account_name,
+            "clearing": self.books.clearing_account_name,
+        }[role]
+        currency_ref = None
+        if currency is not None and normalize_currency(currency) != self.books.home_currency:
+            name = f"{name} {currency.upper()}"
+            currency_ref = Ref(value=currency.upper())
+        kind, subtype = ACCOUNT_KINDS[role]
+        return self._ensure(
+            "Account",
+            name,
+            lambda: QboAccount(
+                Name=name, AccountType=kind, AccountSubType=subtype, CurrencyRef=currency_ref
+            ).to_qbo(),
+        )
+
+    def item(self, name: str, income_role: str = "income") -> Ref:
+        return self._ensure(
+            "Item",
+            name,
+            lambda: QboItem(Name=name, IncomeAccountRef=self.account(income_role)).to_qbo(),
+        )
 
     def default_item(self) -> Ref:
-        name = self._books.default_item_name
-        item = QboItem(Name=name, IncomeAccountRef=self.income_account())
-        return self._ensure("Item", "Name", name, item.to_qbo())
+        return self.item(self.books.default_item_name)
+
+    def sales_refs(self, items_by_product: dict[str, Ref] | None = None) -> SalesRefs:
+        return SalesRefs(
+            default_item=self.default_item(),
+            tax_item=self.item(self.books.tax_item_name, "tax"),
+            discount_account=self.account("discounts"),
+            items_by_product=items_by_product or {},
+        )
+
+    def terms(self, currency: str, on: date | None = None) -> CurrencyTerms:
+        """Currency terms for a document; foreign ones carry QBO's own rate for the day."""
+        code = normalize_currency(currency)
+        home = normalize_currency(self.books.home_currency)
+        if code == home:
+            return CurrencyTerms(code, home)
+        day = on or date.today()  # noqa: DTZ011 - QBO's rate table is by calendar date
+        with self._lock:
+            rate = self._rates.get((code, day))
+            if rate is None:
+                rate = self._qbo.exchange_rate(code, day)
+                self._rates[(code, day)] = rate
+        return CurrencyTerms(code, home, rate)

@@ -13,6 +13,8 @@ from local_emulator.stripe_objects import (
     invoice_object,
 )
 from shared.domain.mapping import (
+    CurrencyTerms,
+    SalesRefs,
     display_name_from_stripe_customer,
     qbo_customer_from_stripe_customer,
     qbo_invoice_from_stripe_invoice,
@@ -23,6 +25,14 @@ from shared.errors import MappingGapError
 
 ITEM = Ref(value="1", name="Stripe sales")
 CUSTOMER = Ref(value="58")
+REFS = SalesRefs(default_item=ITEM, tax_item=Ref(value="2"), discount_account=Ref(value="90"))
+USD = CurrencyTerms("usd", "usd")
+
+
+def terms(currency: str) -> CurrencyTerms:
+    return CurrencyTerms(currency, "usd", Decimal("1.25") if currency != "usd" else None)
+
+
 JAN_1_2026 = 1_767_225_600
 
 
@@ -41,8 +51,15 @@ def make_invoice(
         )
         for i, (amount, qty) in enumerate(lines)
     ]
-    draft = invoice_object("in_1", customer="cus_1", number=None, status="draft",
-                           currency=currency, lines=raw_lines, created=JAN_1_2026)
+    draft = invoice_object(
+        "in_1",
+        customer="cus_1",
+        number=None,
+        status="draft",
+        currency=currency,
+        lines=raw_lines,
+        created=JAN_1_2026,
+    )
     raw = finalized(draft, number, JAN_1_2026 + 3600)
     return invoice_from_api(raw, raw["lines"]["data"])
 
@@ -62,12 +79,16 @@ def test_customer_notes_carry_the_stripe_id() -> None:
     customer = StripeCustomer(id="cus_9", name="Acme")
     doc = qbo_customer_from_stripe_customer(customer).to_qbo()
     assert doc["Notes"] == "Stripe customer cus_9"
+    assert "CurrencyRef" not in doc
+    euro = qbo_customer_from_stripe_customer(customer, terms("eur")).to_qbo()
+    assert euro["DisplayName"] == "Acme [cus_9] EUR"
+    assert euro["CurrencyRef"] == {"value": "EUR"}
     assert doc["DisplayName"] == "Acme [cus_9]"
 
 
 def test_invoice_lines_amounts_dates_and_doc_number() -> None:
     invoice = make_invoice([(1500, 3), (99, 1)])
-    doc = qbo_invoice_from_stripe_invoice(invoice, CUSTOMER, ITEM, home_currency="usd")
+    doc = qbo_invoice_from_stripe_invoice(invoice, CUSTOMER, REFS, USD)
     body = doc.to_qbo()
     assert body["DocNumber"] == "ABC-0001"
     assert body["TxnDate"] == "2026-01-01"
@@ -85,7 +106,7 @@ def test_invoice_lines_amounts_dates_and_doc_number() -> None:
 
 def test_unit_price_of_an_uneven_split_keeps_the_line_amount_exact() -> None:
     invoice = make_invoice([(1000, 3)])
-    line = qbo_invoice_from_stripe_invoice(invoice, CUSTOMER, ITEM, home_currency="usd").Line[0]
+    line = qbo_invoice_from_stripe_invoice(invoice, CUSTOMER, REFS, USD).Line[0]
     assert line.Amount == Decimal("10.00")
     assert line.SalesItemLineDetail.UnitPrice == Decimal("3.3333333")
 
@@ -96,22 +117,23 @@ def test_unit_price_of_an_uneven_split_keeps_the_line_amount_exact() -> None:
 )
 def test_foreign_and_odd_exponent_currencies(currency: str, amount: int, expected: Decimal) -> None:
     invoice = make_invoice([(amount, 1)], currency=currency)
-    doc = qbo_invoice_from_stripe_invoice(invoice, CUSTOMER, ITEM, home_currency="usd")
+    doc = qbo_invoice_from_stripe_invoice(invoice, CUSTOMER, REFS, terms(currency))
     assert doc.Line[0].Amount == expected
     assert doc.CurrencyRef == Ref(value=currency.upper())
+    assert doc.ExchangeRate == Decimal("1.25")
 
 
 def test_dates_follow_the_books_time_zone() -> None:
     invoice = make_invoice([(100, 1)])
     doc = qbo_invoice_from_stripe_invoice(
-        invoice, CUSTOMER, ITEM, home_currency="usd", tz=ZoneInfo("America/Los_Angeles")
+        invoice, CUSTOMER, REFS, USD, tz=ZoneInfo("America/Los_Angeles")
     )
     assert doc.TxnDate == date(2025, 12, 31)
 
 
 def test_long_stripe_numbers_fit_doc_number() -> None:
     invoice = make_invoice([(100, 1)], number="VERYLONGPREFIX12345-00001")
-    doc = qbo_invoice_from_stripe_invoice(invoice, CUSTOMER, ITEM, home_currency="usd")
+    doc = qbo_invoice_from_stripe_invoice(invoice, CUSTOMER, REFS, USD)
     assert doc.DocNumber is not None
     assert len(doc.DocNumber) <= 21
 
@@ -119,11 +141,50 @@ def test_long_stripe_numbers_fit_doc_number() -> None:
 def test_draft_never_maps() -> None:
     draft = make_invoice([(100, 1)]).model_copy(update={"status": "draft"})
     with pytest.raises(MappingGapError, match="draft"):
-        qbo_invoice_from_stripe_invoice(draft, CUSTOMER, ITEM, home_currency="usd")
+        qbo_invoice_from_stripe_invoice(draft, CUSTOMER, REFS, USD)
 
 
 def test_lines_that_do_not_add_up_are_refused_not_posted() -> None:
     invoice = make_invoice([(100, 1)]).model_copy(update={"total": 90})
     with pytest.raises(MappingGapError) as caught:
-        qbo_invoice_from_stripe_invoice(invoice, CUSTOMER, ITEM, home_currency="usd")
+        qbo_invoice_from_stripe_invoice(invoice, CUSTOMER, REFS, USD)
     assert caught.value.code == "lines_total_mismatch"
+
+
+def test_discounts_and_tax_become_their_own_lines() -> None:
+    invoice = make_invoice([(1000, 1), (500, 1)]).model_copy(
+        update={
+            "total": 1500 - 200 + 104,
+            "total_discount_amounts": [{"amount": 200}],
+            "total_taxes": [{"amount": 104, "tax_behavior": "exclusive"}],
+        }
+    )
+    doc = qbo_invoice_from_stripe_invoice(invoice, CUSTOMER, REFS, USD)
+    body = doc.to_qbo()
+    kinds = [line["DetailType"] for line in body["Line"]]
+    assert kinds == ["SalesItemLineDetail"] * 3 + ["DiscountLineDetail"] or kinds == [
+        "SalesItemLineDetail",
+        "SalesItemLineDetail",
+        "DiscountLineDetail",
+        "SalesItemLineDetail",
+    ]
+    discount = next(line for line in body["Line"] if line["DetailType"] == "DiscountLineDetail")
+    assert discount["Amount"] == "2.00"
+    assert discount["DiscountLineDetail"]["DiscountAccountRef"] == {"value": "90"}
+    tax = body["Line"][-1]
+    assert tax["Amount"] == "1.04"
+    assert tax["SalesItemLineDetail"]["ItemRef"] == {"value": "2"}
+
+
+def test_products_map_to_their_items() -> None:
+    invoice = make_invoice([(1000, 1)])
+    line = invoice.lines[0].model_copy(update={"product_id": "prod_9"})
+    invoice = invoice.model_copy(update={"lines": [line]})
+    refs = SalesRefs(ITEM, Ref(value="2"), Ref(value="90"), {"prod_9": Ref(value="77")})
+    doc = qbo_invoice_from_stripe_invoice(invoice, CUSTOMER, refs, USD)
+    assert doc.Line[0].SalesItemLineDetail.ItemRef == Ref(value="77")  # type: ignore[union-attr]
+
+
+def test_every_document_names_its_stripe_source() -> None:
+    doc = qbo_invoice_from_stripe_invoice(make_invoice([(100, 1)]), CUSTOMER, REFS, USD)
+    assert doc.PrivateNote == "Stripe invoice in_1 (ABC-0001)"

@@ -1,0 +1,294 @@
+"""Pure mappers for money movements: payments, receipts, refunds, credits and disputes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, tzinfo
+
+from shared.domain.idempotency import doc_number_from_stripe_number
+from shared.domain.mapping import (
+    CurrencyTerms,
+    SalesRefs,
+    date_from_unix,
+    discount_line,
+    marker,
+    sales_line_from_amount,
+)
+from shared.domain.qbo_models import (
+    JournalEntity,
+    JournalEntryLineDetail,
+    LinkedTxn,
+    QboCreditMemo,
+    QboJournalEntry,
+    QboJournalLine,
+    QboPayment,
+    QboPaymentLine,
+    QboRefundReceipt,
+    QboSalesReceipt,
+    Ref,
+    SalesLine,
+)
+from shared.domain.stripe_models import StripeInvoice
+from shared.domain.stripe_payments import (
+    StripeBalanceTransaction,
+    StripeCharge,
+    StripeCreditNote,
+    StripeDispute,
+    StripeInvoicePayment,
+    StripeRefund,
+)
+from shared.errors import MappingGapError
+
+
+def qbo_payment_from_invoice_payment(
+    payment: StripeInvoicePayment,
+    invoice: Ref,
+    customer: Ref,
+    clearing: Ref,
+    terms: CurrencyTerms,
+    *,
+    tz: tzinfo = UTC,
+) -> QboPayment:
+    """A Stripe payment of an invoice: money into the clearing account, applied to the invoice."""
+    if payment.amount_paid is None or payment.amount_paid <= 0:
+        raise MappingGapError(f"invoice payment {payment.id} has no amount paid", code="no_amount")
+    amount = terms.amount(payment.amount_paid)
+    return QboPayment(
+        CustomerRef=customer,
+        TotalAmt=amount,
+        TxnDate=date_from_unix(payment.paid_at, tz),
+        Line=[
+            QboPaymentLine(
+                Amount=amount, LinkedTxn=[LinkedTxn(TxnId=invoice.value, TxnType="Invoice")]
+            )
+        ],
+        DepositToAccountRef=clearing,
+        PaymentRefNum=doc_number_from_stripe_number(payment.id),
+        PrivateNote=marker(
+            "invoice_payment", payment.id, payment.charge or payment.payment_intent or ""
+        ),
+        **terms.fields(),
+    )
+
+
+def qbo_out_of_band_payment_from_invoice(
+    invoice: StripeInvoice,
+    amount_minor: int,
+    *,
+    invoice_ref: Ref,
+    customer: Ref,
+    undeposited: Ref,
+    terms: CurrencyTerms,
+    tz: tzinfo = UTC,
+) -> QboPayment:
+    """The part of an invoice paid outside Stripe: it waits in Undeposited Funds."""
+    amount = terms.amount(amount_minor)
+    paid_at = invoice.status_transitions.paid_at or invoice.created
+    return QboPayment(
+        CustomerRef=customer,
+        TotalAmt=amount,
+        TxnDate=date_from_unix(paid_at, tz),
+        Line=[
+            QboPaymentLine(
+                Amount=amount, LinkedTxn=[LinkedTxn(TxnId=invoice_ref.value, TxnType="Invoice")]
+            )
+        ],
+        DepositToAccountRef=undeposited,
+        PrivateNote=marker("invoice_oob", invoice.id, "paid out of band"),
+        **terms.fields(),
+    )
+
+
+def qbo_credit_application(
+    kind: str,
+    stripe_id: str,
+    *,
+    customer: Ref,
+    invoice: Ref,
+    credit_memo: Ref,
+    amount: int,
+    terms: CurrencyTerms,
+    txn_date_unix: int,
+    tz: tzinfo = UTC,
+) -> QboPayment:
+    """A zero-total Payment that applies a credit memo to an invoice, as QBO records it."""
+    value = terms.amount(amount)
+    return QboPayment(
+        CustomerRef=customer,
+        TotalAmt=terms.amount(0),
+        TxnDate=date_from_unix(txn_date_unix, tz),
+        Line=[
+            QboPaymentLine(
+                Amount=value, LinkedTxn=[LinkedTxn(TxnId=invoice.value, TxnType="Invoice")]
+            ),
+            QboPaymentLine(
+                Amount=value, LinkedTxn=[LinkedTxn(TxnId=credit_memo.value, TxnType="CreditMemo")]
+            ),
+        ],
+        PrivateNote=marker(kind, stripe_id, "credit applied"),
+        **terms.fields(),
+    )
+
+
+def qbo_sales_receipt_from_charge(
+    charge: StripeCharge,
+    customer: Ref,
+    refs: SalesRefs,
+    clearing: Ref,
+    terms: CurrencyTerms,
+    *,
+    tz: tzinfo = UTC,
+) -> QboSalesReceipt:
+    """A charge that belongs to no invoice: a sale paid at once into clearing."""
+    line = sales_line_from_amount(
+        terms.amount(charge.amount), refs.default_item, charge.description or "Stripe charge"
+    )
+    return QboSalesReceipt(
+        CustomerRef=customer,
+        TxnDate=date_from_unix(charge.created, tz),
+        DocNumber=doc_number_from_stripe_number(charge.id),
+        Line=[line],
+        DepositToAccountRef=clearing,
+        PrivateNote=marker("charge", charge.id),
+        **terms.fields(),
+    )
+
+
+def qbo_refund_receipt_from_refund(
+    refund: StripeRefund,
+    customer: Ref,
+    refunds_item: Ref,
+    clearing: Ref,
+    terms: CurrencyTerms,
+    *,
+    tz: tzinfo = UTC,
+) -> QboRefundReceipt:
+    """Money returned to a customer out of the clearing account."""
+    description = f"Refund of {refund.charge}" if refund.charge else "Stripe refund"
+    return QboRefundReceipt(
+        CustomerRef=customer,
+        TxnDate=date_from_unix(refund.created, tz),
+        DocNumber=doc_number_from_stripe_number(refund.id),
+        Line=[sales_line_from_amount(terms.amount(refund.amount), refunds_item, description)],
+        DepositToAccountRef=clearing,
+        PrivateNote=marker("refund", refund.id, refund.charge or ""),
+        **terms.fields(),
+    )
+
+
+def credit_note_tax_minor(note: StripeCreditNote) -> int:
+    return sum(
+        int(t.get("amount") or 0)
+        for t in note.total_taxes or []
+        if t.get("tax_behavior", "exclusive") != "inclusive"
+    )
+
+
+def qbo_credit_memo_from_credit_note(
+    note: StripeCreditNote,
+    customer: Ref,
+    refs: SalesRefs,
+    terms: CurrencyTerms,
+    *,
+    amount_minor: int | None = None,
+    tz: tzinfo = UTC,
+) -> QboCreditMemo:
+    """The whole note (before payment), or ``amount_minor`` of it (the part kept as credit)."""
+    when = note.effective_at or note.created
+    lines: list[SalesLine]
+    if amount_minor is None:
+        subtotal = note.subtotal if note.subtotal is not None else note.amount
+        discount, tax = note.discount_amount, credit_note_tax_minor(note)
+        lines = [
+            sales_line_from_amount(
+                terms.amount(subtotal), refs.default_item, note.memo or "Credit note"
+            )
+        ]
+        if discount:
+            lines.append(discount_line(terms.amount(discount), refs.discount_account, "Discounts"))
+        if tax:
+            lines.append(sales_line_from_amount(terms.amount(tax), refs.tax_item, "Tax"))
+    else:
+        lines = [
+            sales_line_from_amount(
+                terms.amount(amount_minor), refs.default_item, "Credit to the customer's balance"
+            )
+        ]
+    return QboCreditMemo(
+        CustomerRef=customer,
+        TxnDate=date_from_unix(when, tz),
+        DocNumber=doc_number_from_stripe_number(note.number or note.id),
+        Line=lines,
+        PrivateNote=marker("credit_note", note.id, note.number or ""),
+        **terms.fields(),
+    )
+
+
+def qbo_write_off_from_invoice(
+    invoice: StripeInvoice,
+    customer: Ref,
+    bad_debt_item: Ref,
+    terms: CurrencyTerms,
+    *,
+    tz: tzinfo = UTC,
+) -> QboCreditMemo:
+    """An uncollectible invoice's remaining amount, written off to bad debt."""
+    when = invoice.status_transitions.marked_uncollectible_at or invoice.created
+    amount = terms.amount(invoice.amount_remaining)
+    return QboCreditMemo(
+        CustomerRef=customer,
+        TxnDate=date_from_unix(when, tz),
+        Line=[sales_line_from_amount(amount, bad_debt_item, f"Written off: {invoice.number}")],
+        PrivateNote=marker("invoice_writeoff", invoice.id, invoice.number or ""),
+        **terms.fields(),
+    )
+
+
+@dataclass(frozen=True)
+class DisputeAccounts:
+    clearing: Ref
+    disputes: Ref
+    fees: Ref
+
+
+def qbo_journal_entry_from_dispute_txn(
+    txn: StripeBalanceTransaction,
+    dispute: StripeDispute,
+    accounts: DisputeAccounts,
+    customer: Ref | None,
+    terms: CurrencyTerms,
+    *,
+    tz: tzinfo = UTC,
+) -> QboJournalEntry:
+    """Funds and fee leaving clearing (a withdrawal) or coming back (a reinstatement).
+
+    Clearing moves by the net (amount - fee); the disputed amount and the fee balance it.
+    """
+    lines: list[QboJournalLine] = []
+    entity = JournalEntity(EntityRef=customer) if customer else None
+
+    def post(minor: int, account: Ref, description: str) -> None:
+        if minor == 0:
+            return
+        lines.append(
+            QboJournalLine(
+                Amount=terms.amount(abs(minor)),
+                Description=description,
+                JournalEntryLineDetail=JournalEntryLineDetail(
+                    PostingType="Debit" if minor > 0 else "Credit",
+                    AccountRef=account,
+                    Entity=entity,
+                ),
+            )
+        )
+
+    post(txn.net_amount, accounts.clearing, f"Dispute {dispute.id} on {dispute.charge}")
+    post(-txn.amount, accounts.disputes, f"Disputed funds ({dispute.reason or 'dispute'})")
+    post(txn.fee, accounts.fees, "Dispute fee")
+    return QboJournalEntry(
+        TxnDate=date_from_unix(txn.created, tz),
+        DocNumber=doc_number_from_stripe_number(txn.id),
+        Line=lines,
+        PrivateNote=marker("dispute_txn", txn.id, dispute.id),
+        **terms.fields(),
+    )

@@ -1,0 +1,1 @@
+"""Posting handlers: one module per Stripe object type."""

@@ -1,0 +1,142 @@
+"""Charges and refunds: an invoice's charge reconciles its invoice; any other is a sales receipt."""
+
+from __future__ import annotations
+
+from shared.domain.mapping import date_from_unix
+from shared.domain.mapping_money import (
+    qbo_refund_receipt_from_refund,
+    qbo_sales_receipt_from_charge,
+)
+from shared.domain.qbo_models import QboCustomer, Ref
+from shared.domain.stripe_payments import StripeCharge, StripeInvoicePayment, StripeRefund
+from shared.services.posting.customers import ensure_customer
+from shared.services.posting.invoices import reconcile_invoice, void_in_qbo
+from shared.services.posting.work import SyncResult, Work
+from shared.services.qbo_lookup import find_one
+
+GUEST_NAME = "Stripe guest customer"
+REFUND_DONE = "succeeded"
+REFUND_UNDONE = ("failed", "canceled")
+
+
+def invoice_of_charge(work: Work, charge: StripeCharge) -> str | None:
+    """The invoice a charge paid: named on older API versions, else found via its payment."""
+    if charge.invoice:
+        return charge.invoice
+    if not charge.payment_intent:
+        return None
+    found = work.deps.stripe.list_objects(
+        "invoice_payment",
+        {"payment": {"type": "payment_intent", "payment_intent": charge.payment_intent}},
+    )
+    return StripeInvoicePayment.model_validate(found[0]).invoice if found else None
+
+
+def ensure_guest(work: Work, currency: str) -> Ref:
+    """Charges without a Stripe customer are booked to one guest customer per currency."""
+    terms = work.terms(currency)
+    suffix = f" {currency.upper()}" if terms.foreign else ""
+    name = GUEST_NAME + suffix
+    document = QboCustomer(
+        DisplayName=name,
+        Notes="Stripe customer guest",
+        CurrencyRef=Ref(value=currency.upper()) if terms.foreign else None,
+    )
+    return Ref(
+        value=work.ensure(
+            "guest",
+            "customer",
+            f"Customer:{currency.upper()}",
+            "Customer",
+            build=document.to_qbo,
+            lookup=lambda: find_one(work.deps.qbo, "Customer", "DisplayName", name),
+        )
+    )
+
+
+def customer_for(work: Work, customer_id: str | None, currency: str) -> Ref:
+    if customer_id:
+        return ensure_customer(work, customer_id, work.terms(currency))
+    return ensure_guest(work, currency)
+
+
+def post_refund(work: Work, refund: StripeRefund, customer_id: str | None) -> SyncResult:
+    deps = work.deps
+    if refund.status in REFUND_UNDONE:
+        posted = work.done(refund.id, "RefundReceipt")
+        if posted is None:
+            return SyncResult("SKIPPED", "RefundReceipt", reason=f"refund {refund.status}")
+        void_in_qbo(work, refund.id, "refund", "RefundReceipt", posted)
+        return SyncResult("COMPLETED", "RefundReceipt", posted, reason=f"voided: {refund.status}")
+    if refund.status != REFUND_DONE:
+        return SyncResult("SKIPPED", "RefundReceipt", reason=f"refund {refund.status}")
+    terms = deps.references.terms(refund.currency, date_from_unix(refund.created, deps.books.tz))
+    customer = customer_for(work, refund.customer or customer_id, refund.currency)
+    item = deps.references.item(deps.books.refunds_item_name)
+    clearing = deps.references.account("clearing", refund.currency)
+    document = qbo_refund_receipt_from_refund(
+        refund, customer, item, clearing, terms, tz=deps.books.tz
+    )
+    qbo_id = work.ensure(
+        refund.id,
+        "refund",
+        "RefundReceipt",
+        "RefundReceipt",
+        build=document.to_qbo,
+        lookup=lambda: find_one(deps.qbo, "RefundReceipt", "DocNumber", document.DocNumber or ""),
+    )
+    return SyncResult("COMPLETED", "RefundReceipt", qbo_id)
+
+
+def post_refunds_of(work: Work, charge: StripeCharge) -> None:
+    if charge.amount_refunded <= 0:
+        return
+    for raw in work.deps.stripe.list_objects("refund", {"charge": charge.id}):
+        post_refund(work, StripeRefund.model_validate(raw), charge.customer)
+
+
+def sync_charge(work: Work) -> SyncResult:
+    deps = work.deps
+    charge = StripeCharge.model_validate(deps.stripe.retrieve("charge", work.request.object_id))
+    if charge.status != "succeeded":
+        return SyncResult("SKIPPED", reason=f"charge {charge.status}")
+    invoice_id = invoice_of_charge(work, charge)
+    if invoice_id is not None:
+        result = reconcile_invoice(work, invoice_id)
+    else:
+        terms = deps.references.terms(
+            charge.currency, date_from_unix(charge.created, deps.books.tz)
+        )
+        customer = customer_for(work, charge.customer, charge.currency)
+        document = qbo_sales_receipt_from_charge(
+            charge,
+            customer,
+            deps.references.sales_refs(),
+            deps.references.account("clearing", charge.currency),
+            terms,
+            tz=deps.books.tz,
+        )
+        qbo_id = work.ensure(
+            charge.id,
+            "charge",
+            "SalesReceipt",
+            "SalesReceipt",
+            build=document.to_qbo,
+            lookup=lambda: find_one(
+                deps.qbo, "SalesReceipt", "DocNumber", document.DocNumber or ""
+            ),
+        )
+        result = SyncResult("COMPLETED", "SalesReceipt", qbo_id)
+    post_refunds_of(work, charge)
+    return result
+
+
+def sync_refund(work: Work) -> SyncResult:
+    refund = StripeRefund.model_validate(
+        work.deps.stripe.retrieve("refund", work.request.object_id)
+    )
+    customer_id = refund.customer
+    if customer_id is None and refund.charge:
+        charge = StripeCharge.model_validate(work.deps.stripe.retrieve("charge", refund.charge))
+        customer_id = charge.customer
+    return post_refund(work, refund, customer_id)

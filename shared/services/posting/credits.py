@@ -1,0 +1,108 @@
+"""Credit notes and disputes: credits against invoices, and funds a dispute takes or returns."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from shared.domain.mapping import date_from_unix
+from shared.domain.mapping_money import (
+    DisputeAccounts,
+    qbo_credit_application,
+    qbo_credit_memo_from_credit_note,
+    qbo_journal_entry_from_dispute_txn,
+)
+from shared.domain.qbo_models import Ref
+from shared.domain.stripe_payments import StripeCreditNote, StripeDispute
+from shared.services.posting.invoices import ensure_invoice, fetch_invoice, void_in_qbo
+from shared.services.posting.work import SyncResult, Work
+from shared.services.qbo_lookup import find_one
+
+
+def sync_credit_note(work: Work) -> SyncResult:
+    deps = work.deps
+    note = StripeCreditNote.model_validate(
+        deps.stripe.retrieve("credit_note", work.request.object_id)
+    )
+    if note.status == "void":
+        memo = work.done(note.id, "CreditMemo")
+        if memo is None:
+            return SyncResult("SKIPPED", "CreditMemo", reason="voided before it was posted")
+        applied = work.done(note.id, "Payment:credit")
+        if applied is not None:
+            void_in_qbo(work, note.id, "credit_note", "Payment", applied)
+        void_in_qbo(work, note.id, "credit_note", "CreditMemo", memo)
+        return SyncResult("COMPLETED", "CreditMemo", memo, reason="voided")
+    before, kept = note.applied_before_payment, note.credited_to_balance
+    if before <= 0 and kept <= 0:
+        return SyncResult("SKIPPED", "CreditMemo", reason="refunded in full: the refund posts")
+    posted = ensure_invoice(work, fetch_invoice(work, note.invoice))
+    terms = deps.references.terms(note.currency, date_from_unix(note.created, deps.books.tz))
+    document = qbo_credit_memo_from_credit_note(
+        note,
+        posted.customer,
+        deps.references.sales_refs(),
+        terms,
+        amount_minor=None if before > 0 else kept,
+        tz=deps.books.tz,
+    )
+    memo_id = work.ensure(
+        note.id,
+        "credit_note",
+        "CreditMemo",
+        "CreditMemo",
+        build=document.to_qbo,
+        lookup=lambda: find_one(deps.qbo, "CreditMemo", "DocNumber", document.DocNumber or ""),
+    )
+    if before > 0:
+        application = qbo_credit_application(
+            "credit_application",
+            note.id,
+            customer=posted.customer,
+            invoice=posted.ref,
+            credit_memo=Ref(value=memo_id),
+            amount=before,
+            terms=terms,
+            txn_date_unix=note.effective_at or note.created,
+            tz=deps.books.tz,
+        )
+        work.ensure(
+            note.id,
+            "credit_note",
+            "Payment:credit",
+            "Payment",
+            build=application.to_qbo,
+            lookup=lambda: None,
+        )
+    return SyncResult("COMPLETED", "CreditMemo", memo_id)
+
+
+def sync_dispute(work: Work) -> SyncResult:
+    """A journal entry per balance transaction of the dispute: withdrawal, then reinstatement."""
+    deps = work.deps
+    dispute = StripeDispute.model_validate(deps.stripe.retrieve("dispute", work.request.object_id))
+    if not dispute.balance_transactions:
+        return SyncResult("SKIPPED", "JournalEntry", reason="no funds moved yet")
+    posted: list[str] = []
+    for txn in dispute.balance_transactions:
+        terms = deps.references.terms(txn.currency, date_from_unix(txn.created, deps.books.tz))
+        accounts = DisputeAccounts(
+            clearing=deps.references.account("clearing", txn.currency),
+            disputes=deps.references.account("disputes"),
+            fees=deps.references.account("fees"),
+        )
+        entry = qbo_journal_entry_from_dispute_txn(
+            txn, dispute, accounts, None, terms, tz=deps.books.tz
+        )
+        posted.append(
+            work.ensure(
+                txn.id,
+                "balance_transaction",
+                "JournalEntry",
+                "JournalEntry",
+                build=entry.to_qbo,
+                lookup=partial(
+                    find_one, deps.qbo, "JournalEntry", "DocNumber", entry.DocNumber or ""
+                ),
+            )
+        )
+    return SyncResult("COMPLETED", "JournalEntry", posted[-1], reason=f"dispute {dispute.status}")

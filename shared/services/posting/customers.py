@@ -1,0 +1,62 @@
+"""Customers: one QBO customer per Stripe customer and currency, kept up to date."""
+
+from __future__ import annotations
+
+from shared.domain.idempotency import payload_hash, qbo_request_id_from
+from shared.domain.mapping import CurrencyTerms, qbo_customer_from_stripe_customer
+from shared.domain.qbo_models import Ref
+from shared.domain.stripe_models import StripeCustomer
+from shared.services.posting.work import SyncResult, Work
+from shared.services.qbo_lookup import find_one
+
+
+def customer_key(terms: CurrencyTerms | None) -> str:
+    return (
+        f"Customer:{terms.currency.upper()}" if terms is not None and terms.foreign else "Customer"
+    )
+
+
+def ensure_customer(work: Work, customer_id: str, terms: CurrencyTerms | None = None) -> Ref:
+    """The QBO customer for this Stripe customer in this currency; created on first use."""
+    key = customer_key(terms)
+    linked = work.done(customer_id, key)
+    if linked is not None:
+        return Ref(value=linked)
+    customer = StripeCustomer.model_validate(work.deps.stripe.retrieve("customer", customer_id))
+    document = qbo_customer_from_stripe_customer(customer, terms)
+    qbo_id = work.ensure(
+        customer.id,
+        "customer",
+        key,
+        "Customer",
+        build=document.to_qbo,
+        lookup=lambda: find_one(work.deps.qbo, "Customer", "DisplayName", document.DisplayName),
+    )
+    return Ref(value=qbo_id)
+
+
+def sync_customer(work: Work) -> SyncResult:
+    """Create the home-currency customer, or bring an existing one's name up to date."""
+    deps, customer_id = work.deps, work.request.object_id
+    customer = StripeCustomer.model_validate(deps.stripe.retrieve("customer", customer_id))
+    if customer.deleted:
+        return SyncResult("SKIPPED", "Customer", reason="deleted in Stripe: kept in the books")
+    existing = work.current(customer_id, "Customer")
+    if existing is None or not existing.completed or not existing.qbo_entity_id:
+        ref = ensure_customer(work, customer_id)
+        return SyncResult("COMPLETED", "Customer", ref.value)
+    body = qbo_customer_from_stripe_customer(customer).to_qbo()
+    digest = payload_hash(body)
+    if digest == existing.payload_hash:
+        return SyncResult("SKIPPED", "Customer", existing.qbo_entity_id, reason="unchanged")
+    current = deps.qbo.read("Customer", existing.qbo_entity_id)
+    update = {
+        **body,
+        "Id": existing.qbo_entity_id,
+        "SyncToken": current["SyncToken"],
+        "sparse": True,
+    }
+    update.pop("CurrencyRef", None)  # fixed once the customer has documents
+    deps.qbo.update("Customer", update, qbo_request_id_from(f"cus-upd-{digest[:8]}", customer_id))
+    work.record(customer_id, "customer", "Customer", existing.qbo_entity_id, payload_hash=digest)
+    return SyncResult("COMPLETED", "Customer", existing.qbo_entity_id, reason="updated")

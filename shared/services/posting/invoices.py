@@ -1,0 +1,235 @@
+"""Invoices: the QBO invoice, then everything that hangs off it, converged to Stripe's state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from shared.domain.idempotency import doc_number_from_stripe_number, qbo_request_id_from
+from shared.domain.mapping import (
+    CurrencyTerms,
+    date_from_unix,
+    qbo_invoice_from_stripe_invoice,
+)
+from shared.domain.mapping_money import (
+    qbo_credit_application,
+    qbo_out_of_band_payment_from_invoice,
+    qbo_payment_from_invoice_payment,
+    qbo_write_off_from_invoice,
+)
+from shared.domain.qbo_models import QboItem, Ref
+from shared.domain.stripe_models import StripeInvoice, invoice_from_api
+from shared.domain.stripe_payments import StripeInvoicePayment, StripeProduct
+from shared.services.posting.customers import ensure_customer
+from shared.services.posting.work import SyncResult, Work
+from shared.services.qbo_lookup import find_one
+
+OUT_OF_BAND = "out_of_band_payment"
+
+
+@dataclass(frozen=True)
+class PostedInvoice:
+    invoice: StripeInvoice
+    customer: Ref
+    ref: Ref
+    terms: CurrencyTerms
+
+
+def fetch_invoice(work: Work, invoice_id: str) -> StripeInvoice:
+    raw = work.deps.stripe.retrieve("invoice", invoice_id)
+    embedded = raw.get("lines") or {}
+    lines = embedded.get("data", []) if isinstance(embedded, dict) else []
+    if not isinstance(embedded, dict) or embedded.get("has_more"):
+        lines = work.deps.stripe.list_invoice_lines(invoice_id)
+    return invoice_from_api(raw, lines)
+
+
+def ensure_product_item(work: Work, product_id: str) -> Ref:
+    """A Stripe product as a QBO item, created on first use and linked like any object."""
+    linked = work.done(product_id, "Item")
+    if linked is not None:
+        return Ref(value=linked)
+    product = StripeProduct.model_validate(work.deps.stripe.retrieve("product", product_id))
+    name = f"{product.name.strip()[:80]} [{product.id}]"
+    references = work.deps.references
+    item = QboItem(
+        Name=name,
+        IncomeAccountRef=references.account("income"),
+        Description=f"Stripe product {product.id}",
+    )
+    return Ref(
+        value=work.ensure(
+            product.id,
+            "product",
+            "Item",
+            "Item",
+            build=item.to_qbo,
+            lookup=lambda: find_one(work.deps.qbo, "Item", "Name", name),
+        )
+    )
+
+
+def ensure_invoice(work: Work, invoice: StripeInvoice) -> PostedInvoice:
+    """The QBO invoice for a finalized Stripe invoice (drafts never get here)."""
+    finalized = invoice.status_transitions.finalized_at or invoice.created
+    terms = work.deps.references.terms(
+        invoice.currency, date_from_unix(finalized, work.deps.books.tz)
+    )
+    customer = ensure_customer(work, invoice.customer, terms)
+    linked = work.done(invoice.id, "Invoice")
+    if linked is not None:
+        return PostedInvoice(invoice, customer, Ref(value=linked), terms)
+    items = {
+        pid: ensure_product_item(work, pid)
+        for pid in {line.product_id for line in invoice.lines}
+        if pid
+    }
+    document = qbo_invoice_from_stripe_invoice(
+        invoice, customer, work.deps.references.sales_refs(items), terms, tz=work.deps.books.tz
+    )
+    doc_number = document.DocNumber or doc_number_from_stripe_number(invoice.id)
+    qbo_id = work.ensure(
+        invoice.id,
+        "invoice",
+        "Invoice",
+        "Invoice",
+        build=document.to_qbo,
+        lookup=lambda: find_one(work.deps.qbo, "Invoice", "DocNumber", doc_number),
+        doc_number=doc_number,
+    )
+    return PostedInvoice(invoice, customer, Ref(value=qbo_id), terms)
+
+
+def void_in_qbo(work: Work, stripe_id: str, stripe_type: str, entity: str, qbo_id: str) -> None:
+    """Void once: the link ``<entity>:void`` records that it was done."""
+    key = f"{entity}:void"
+    if work.done(stripe_id, key) is not None:
+        return
+    current = work.deps.qbo.read(entity, qbo_id)
+    if (
+        str(current.get("PrivateNote", "")).startswith("Voided")
+        or current.get("status") == "Voided"
+    ):
+        work.record(stripe_id, stripe_type, key, qbo_id)
+        return
+    request_id = qbo_request_id_from(f"{entity.lower()}-void", stripe_id)
+    work.deps.qbo.void(entity, qbo_id, str(current["SyncToken"]), request_id)
+    work.record(stripe_id, stripe_type, key, qbo_id)
+
+
+def post_payments(work: Work, posted: PostedInvoice) -> None:
+    """A QBO payment per Stripe payment; what Stripe says was paid outside it, to Undeposited."""
+    invoice, deps = posted.invoice, work.deps
+    if invoice.amount_paid <= 0:
+        return
+    payments = [
+        StripeInvoicePayment.model_validate(raw)
+        for raw in deps.stripe.list_objects("invoice_payment", {"invoice": invoice.id})
+    ]
+    through_stripe = 0
+    for payment in payments:
+        if payment.status != "paid" or not payment.amount_paid:
+            continue
+        out_of_band = payment.payment.get("type") == OUT_OF_BAND
+        if not out_of_band:
+            through_stripe += payment.amount_paid
+        terms = deps.references.terms(
+            invoice.currency, date_from_unix(payment.paid_at, deps.books.tz)
+        )
+        account = deps.references.account(
+            "undeposited" if out_of_band else "clearing", invoice.currency
+        )
+        document = qbo_payment_from_invoice_payment(
+            payment, posted.ref, posted.customer, account, terms, tz=deps.books.tz
+        )
+        work.ensure(
+            payment.id,
+            "invoice_payment",
+            "Payment",
+            "Payment",
+            build=document.to_qbo,
+            lookup=partial(
+                find_one, deps.qbo, "Payment", "PaymentRefNum", document.PaymentRefNum or ""
+            ),
+        )
+    recorded_oob = sum(
+        p.amount_paid or 0
+        for p in payments
+        if p.status == "paid" and p.payment.get("type") == OUT_OF_BAND
+    )
+    remainder = invoice.amount_paid - through_stripe - recorded_oob
+    if remainder > 0:
+        document = qbo_out_of_band_payment_from_invoice(
+            invoice,
+            remainder,
+            invoice_ref=posted.ref,
+            customer=posted.customer,
+            undeposited=deps.references.account("undeposited", invoice.currency),
+            terms=posted.terms,
+            tz=deps.books.tz,
+        )
+        work.ensure(
+            invoice.id,
+            "invoice",
+            "Payment:oob",
+            "Payment",
+            build=document.to_qbo,
+            lookup=lambda: None,
+        )
+
+
+def write_off(work: Work, posted: PostedInvoice) -> None:
+    """An uncollectible invoice's remainder goes to bad debt and is applied to the invoice."""
+    invoice, deps = posted.invoice, work.deps
+    if invoice.amount_remaining <= 0:
+        return
+    bad_debt_item = deps.references.item(deps.books.bad_debt_item_name, "bad_debt")
+    memo = qbo_write_off_from_invoice(
+        invoice, posted.customer, bad_debt_item, posted.terms, tz=deps.books.tz
+    )
+    memo_id = work.ensure(
+        invoice.id,
+        "invoice",
+        "CreditMemo:writeoff",
+        "CreditMemo",
+        build=memo.to_qbo,
+        lookup=lambda: None,
+    )
+    when = invoice.status_transitions.marked_uncollectible_at or invoice.created
+    application = qbo_credit_application(
+        "credit_application",
+        invoice.id,
+        customer=posted.customer,
+        invoice=posted.ref,
+        credit_memo=Ref(value=memo_id),
+        amount=invoice.amount_remaining,
+        terms=posted.terms,
+        txn_date_unix=when,
+        tz=deps.books.tz,
+    )
+    work.ensure(
+        invoice.id,
+        "invoice",
+        "Payment:writeoff",
+        "Payment",
+        build=application.to_qbo,
+        lookup=lambda: None,
+    )
+
+
+def reconcile_invoice(work: Work, invoice_id: str) -> SyncResult:
+    invoice = fetch_invoice(work, invoice_id)
+    if not invoice.is_accounting_document:
+        return SyncResult("SKIPPED", "Invoice", reason="draft: not an accounting document yet")
+    posted = ensure_invoice(work, invoice)
+    if invoice.status == "void":
+        void_in_qbo(work, invoice.id, "invoice", "Invoice", posted.ref.value)
+        return SyncResult("COMPLETED", "Invoice", posted.ref.value, reason="voided")
+    post_payments(work, posted)
+    if invoice.status == "uncollectible":
+        write_off(work, posted)
+    return SyncResult("COMPLETED", "Invoice", posted.ref.value)
+
+
+def sync_invoice(work: Work) -> SyncResult:
+    return reconcile_invoice(work, work.request.object_id)

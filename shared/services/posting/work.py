@@ -1,0 +1,161 @@
+"""What one sync run shares: the request, the ports, and the links it will append in one batch."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.domain.idempotency import payload_hash, qbo_request_id_from
+from shared.domain.mapping import CurrencyTerms
+from shared.errors import DuplicateNameError, ValidationFailedError
+from shared.ports import Clock, JsonDict, QboGateway, StripeGateway
+from shared.services.qbo_lookup import entity_id
+from shared.services.records import Link, LinkStore, Outcome, SyncLog
+from shared.services.reference_data import BooksConfig, ReferenceData
+
+DUPLICATE_DOC_NUMBER = "6140"
+
+
+@dataclass(frozen=True)
+class SyncRequest:
+    """What a task asks for: one Stripe object, named by type and id."""
+
+    object_type: str
+    object_id: str
+    task_name: str
+    correlation_id: str
+    event_id: str | None = None
+    event_type: str | None = None
+    attempt: int = 1
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    outcome: Outcome
+    qbo_entity_type: str | None = None
+    qbo_entity_id: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class SyncDeps:
+    stripe: StripeGateway
+    qbo: QboGateway
+    links: LinkStore
+    sync_log: SyncLog
+    references: ReferenceData
+    clock: Clock
+    books: BooksConfig = field(default_factory=BooksConfig)
+
+
+@dataclass
+class Work:
+    """One run: the links it records go to the warehouse together at the end."""
+
+    request: SyncRequest
+    deps: SyncDeps
+    links: list[Link] = field(default_factory=list)
+    _recorded: dict[tuple[str, str], Link] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def heal_first(self) -> bool:
+        """A retry may follow a write whose link was never recorded: look before creating."""
+        return self.request.attempt > 1
+
+    def terms(self, currency: str) -> CurrencyTerms:
+        return self.deps.references.terms(currency)
+
+    def current(self, stripe_id: str, entity_key: str) -> Link | None:
+        with self._lock:
+            recorded = self._recorded.get((stripe_id, entity_key))
+        return recorded or self.deps.links.current(stripe_id, entity_key)
+
+    def done(self, stripe_id: str, entity_key: str) -> str | None:
+        """The QBO id already linked to this Stripe object, if the link is complete."""
+        link = self.current(stripe_id, entity_key)
+        return link.qbo_entity_id if link is not None and link.completed else None
+
+    def record(
+        self, stripe_id: str, stripe_type: str, entity_key: str, qbo_id: str, **extra: Any
+    ) -> None:
+        link = Link(
+            stripe_object_id=stripe_id,
+            stripe_object_type=stripe_type,
+            qbo_entity_type=entity_key,
+            qbo_entity_id=qbo_id,
+            status="COMPLETED",
+            attempt=self.request.attempt,
+            event_id=self.request.event_id,
+            task_name=self.request.task_name,
+            **extra,
+        )
+        with self._lock:
+            self.links.append(link)
+            self._recorded[(stripe_id, entity_key)] = link
+
+    def ensure(
+        self,
+        stripe_id: str,
+        stripe_type: str,
+        entity_key: str,
+        entity: str,
+        *,
+        build: Callable[[], JsonDict],
+        lookup: Callable[[], JsonDict | None],
+        doc_number: str | None = None,
+    ) -> str:
+        """The QBO entity for (Stripe id, entity key): linked, healed by lookup, or created once.
+
+        ``entity_key`` names the role (``Invoice``, ``Payment:oob``, ``Customer:EUR``...);
+        ``entity`` is the QBO entity type written.
+        """
+        linked = self.done(stripe_id, entity_key)
+        if linked is not None:
+            return linked
+        previous = self.current(stripe_id, entity_key)
+        body = build()
+        qbo_id = create_or_heal(
+            self.deps.qbo,
+            entity,
+            body,
+            qbo_request_id_from(entity_key.lower().replace(":", "-"), stripe_id),
+            lookup,
+            heal_first=self.heal_first or previous is not None,
+        )
+        self.record(
+            stripe_id,
+            stripe_type,
+            entity_key,
+            qbo_id,
+            payload_hash=payload_hash(body),
+            doc_number=doc_number,
+        )
+        return qbo_id
+
+
+def create_or_heal(
+    qbo: QboGateway,
+    entity: str,
+    body: JsonDict,
+    request_id: str,
+    lookup: Callable[[], JsonDict | None],
+    *,
+    heal_first: bool,
+) -> str:
+    """Create once: a lookup on a field we control finds what a lost answer already created."""
+    if heal_first:
+        found = lookup()
+        if found is not None:
+            return entity_id(found)
+    try:
+        return entity_id(qbo.create(entity, body, request_id))
+    except (DuplicateNameError, ValidationFailedError) as error:
+        # 6240 / 6140: the name or number is ours by construction, so the entity is ours too.
+        if isinstance(error, DuplicateNameError) or error.code == DUPLICATE_DOC_NUMBER:
+            found = lookup()
+            if found is not None:
+                return entity_id(found)
+        raise

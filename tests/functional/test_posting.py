@@ -2,39 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import functions_framework
-import pytest
 from flask.testing import FlaskClient
 
 from local_emulator.fake_qbo.engine import FakeQbo
 from local_emulator.stack import LocalStack
 from local_emulator.stripe_objects import (
-    customer_object,
     finalized,
     invoice_line_object,
     invoice_object,
 )
+from tests.functional.conftest import T0
 
-SOURCE = Path(__file__).resolve().parents[2] / "functions" / "sync_worker.py"
-T0 = 1_767_225_600
 AUTH = {"Authorization": "Bearer local-dev-token"}
-
-
-@pytest.fixture
-def stack(tmp_path: Path) -> Iterator[LocalStack]:
-    with LocalStack(tmp_path / "state") as running:
-        running.fake_stripe.seed_object(customer_object("cus_A", name="Acme", created=T0))
-        yield running
-
-
-@pytest.fixture
-def client(stack: LocalStack) -> FlaskClient:
-    return functions_framework.create_app(target="sync_worker", source=str(SOURCE)).test_client()
 
 
 def sync(client: FlaskClient, object_type: str, object_id: str, retry: int = 0) -> dict[str, Any]:

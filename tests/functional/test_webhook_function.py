@@ -78,8 +78,12 @@ def test_valid_event_is_archived_and_enqueued(ports: Ports, client: FlaskClient)
     assert row["source"] == "webhook"
     assert json.loads(row["payload"])["type"] == "customer.created"
     task = queue.tasks["evt-evt_cus_1"]
-    assert task.payload == {"event_id": "evt_cus_1", "event_type": "customer.created",
-                            "object_type": "customer", "object_id": "cus_1"}
+    assert task.payload == {
+        "event_id": "evt_cus_1",
+        "event_type": "customer.created",
+        "object_type": "customer",
+        "object_id": "cus_1",
+    }
 
 
 def test_duplicate_delivery_is_accepted_and_enqueues_once(

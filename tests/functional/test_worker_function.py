@@ -3,48 +3,44 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import functions_framework
 import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from local_emulator.stack import LocalStack
 from local_emulator.stripe_objects import (
-    customer_object,
     finalized,
     invoice_line_object,
     invoice_object,
 )
 from shared import bootstrap
-
-SOURCE = Path(__file__).resolve().parents[2] / "functions" / "sync_worker.py"
-T0 = 1_767_225_600
-
-
-@pytest.fixture
-def stack(tmp_path: Path) -> Iterator[LocalStack]:
-    with LocalStack(tmp_path / "state") as running:
-        running.fake_stripe.seed_object(customer_object("cus_A", name="Acme", created=T0))
-        yield running
-
-
-@pytest.fixture
-def client(stack: LocalStack) -> FlaskClient:
-    return functions_framework.create_app(target="sync_worker", source=str(SOURCE)).test_client()
+from tests.functional.conftest import T0
 
 
 def seed_invoice(
     stack: LocalStack, invoice_id: str, *, status: str = "open", total: int | None = None
 ) -> None:
-    line = invoice_line_object(f"il_{invoice_id}", invoice_id, amount=2500, currency="usd",
-                               quantity=2, description="Seats", period=(T0, T0 + 86_400))
-    draft = invoice_object(invoice_id, customer="cus_A", number=None, status="draft",
-                           currency="usd", lines=[line], created=T0)
+    line = invoice_line_object(
+        f"il_{invoice_id}",
+        invoice_id,
+        amount=2500,
+        currency="usd",
+        quantity=2,
+        description="Seats",
+        period=(T0, T0 + 86_400),
+    )
+    draft = invoice_object(
+        invoice_id,
+        customer="cus_A",
+        number=None,
+        status="draft",
+        currency="usd",
+        lines=[line],
+        created=T0,
+    )
     invoice = draft if status == "draft" else finalized(draft, f"ACME-{invoice_id[-4:]}", T0 + 60)
     if total is not None:
         invoice = {**invoice, "total": total}
@@ -68,8 +64,12 @@ def run_task(
 
 
 def invoice_task(invoice_id: str) -> dict[str, Any]:
-    return {"event_id": "evt_1", "event_type": "invoice.finalized", "object_type": "invoice",
-            "object_id": invoice_id}
+    return {
+        "event_id": "evt_1",
+        "event_type": "invoice.finalized",
+        "object_type": "invoice",
+        "object_id": invoice_id,
+    }
 
 
 def qbo_invoices(stack: LocalStack) -> list[dict[str, Any]]:

@@ -1,0 +1,32 @@
+"""Fixtures for the worker tier: the local stack with one Stripe customer, and the worker app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import functions_framework
+import pytest
+from flask.testing import FlaskClient
+
+from local_emulator.stack import LocalStack
+from local_emulator.stripe_objects import customer_object
+
+WORKER_SOURCE = Path(__file__).resolve().parents[2] / "functions" / "sync_worker.py"
+T0 = 1_767_225_600
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[LocalStack]:
+    """The fakes and settings of the local stack, with customer cus_A (Acme) in Stripe."""
+    with LocalStack(tmp_path / "state") as running:
+        running.fake_stripe.seed_object(customer_object("cus_A", name="Acme", created=T0))
+        yield running
+
+
+@pytest.fixture
+def client(stack: LocalStack) -> FlaskClient:
+    """The sync_worker function through the framework's test client."""
+    return functions_framework.create_app(
+        target="sync_worker", source=str(WORKER_SOURCE)
+    ).test_client()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -46,7 +46,6 @@ APPLICATIONS_TABLE = "settlement_credit_applications"
 PENDING, INVOICE_CREATED, FINALIZED, SENT = "PENDING", "INVOICE_CREATED", "FINALIZED", "SENT"
 NO_FEE, FAILED, RETRY = "NO_FEE", "FAILED", "RETRY"
 PROGRESS = {PENDING: 1, INVOICE_CREATED: 2, FINALIZED: 3, SENT: 4, NO_FEE: 4, FAILED: 5}
-TERMINAL = (SENT, NO_FEE, FAILED)
 
 CANDIDATES_SQL = """
 SELECT s.*, l.status AS link_status, l.stripe_invoice_id AS link_invoice_id
@@ -300,29 +299,20 @@ class SettlementPoll:
         total = current.get("total")
         if total is not None and int(total) != plan.total_minor:
             raise PermanentError(
-                f"invoice {state.invoice_id} totals {total}, plan says {plan.total_minor}",
+                f"invoice {state.invoice_id} does not total what its plan says",
                 code="invoice_total_mismatch",
             )
 
     def _finalize(self, state: _Progress, plan: InvoicePlan) -> JsonDict:
-        return self._call(
-            lambda: self._stripe.finalize_invoice(
-                str(state.invoice_id), idempotency_key(plan.settlement_id, "finalize")
-            ),
-            state,
-            done=lambda inv: inv.get("status") != "draft",
-        )
-
-    def _call(
-        self, write: Callable[[], JsonDict], state: _Progress, done: Callable[[JsonDict], bool]
-    ) -> JsonDict:
-        """A Stripe write that may have been done already by another poll (key expired or in
-        use): on a refusal, re-read the invoice and go on if the step's goal holds."""
+        invoice_id = str(state.invoice_id)
         try:
-            return write()
+            return self._stripe.finalize_invoice(
+                invoice_id, idempotency_key(plan.settlement_id, "finalize")
+            )
         except PermanentError:
-            current = self._stripe.retrieve_invoice(str(state.invoice_id))
-            if done(current):
+            # Finalized meanwhile by another poll whose key this one no longer replays.
+            current = self._stripe.retrieve_invoice(invoice_id)
+            if current.get("status") != "draft":
                 return current
             raise
 

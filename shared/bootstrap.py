@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     # Use cases are imported by the builders too: the webhook never loads the worker's.
     from shared.ports import (
         Clock,
+        JsonDict,
         QboGateway,
         SecretStore,
         StripeGateway,
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
         WebhookVerifier,
     )
     from shared.services.ingest_event import IngestDeps
+    from shared.services.posting.work import StatementAttacher
     from shared.services.reference_data import BooksConfig
     from shared.services.sync_object import SyncDeps
 
@@ -122,7 +124,7 @@ def task_queue() -> TaskQueue:
             location=s.gcp_location,
             queue=s.tasks_queue_name,
             worker_url=s.worker_url,
-            service_account=s.tasks_service_account,
+            service_account_email=s.tasks_service_account,
             audience=s.tasks_audience or s.worker_url,
             dispatch_deadline_seconds=s.task_dispatch_deadline_seconds,
         )
@@ -226,4 +228,21 @@ def sync_deps() -> SyncDeps:
         references=ReferenceData(qbo, books),
         clock=clock(),
         books=books,
+        attach_statement=_statement_attacher(qbo),
     )
+
+
+def _statement_attacher(qbo: QboGateway) -> StatementAttacher:
+    """Renders and uploads a settlement statement; reportlab loads with the first one only."""
+
+    def attach(stripe_invoice: JsonDict, qbo_invoice_id: str) -> str | None:
+        from shared.services.statement_attachment import attach_statement  # noqa: PLC0415
+        from shared.statements.store import StatementStore  # noqa: PLC0415
+
+        uploader = getattr(qbo, "attach", None)
+        if uploader is None:  # a gateway that cannot upload (a test double)
+            return None
+        store = StatementStore(warehouse(), tax_rates=settings().tax_rates)
+        return attach_statement(stripe_invoice, qbo_invoice_id, store, qbo)  # type: ignore[arg-type]
+
+    return attach

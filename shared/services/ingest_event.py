@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -13,8 +15,57 @@ from pydantic import ValidationError
 from shared.domain.idempotency import task_name_from_event
 from shared.domain.routing import sync_target_from_event
 from shared.domain.stripe_models import StripeEvent
-from shared.errors import BadRequestError
+from shared.errors import BadRequestError, InvalidSignatureError
 from shared.ports import Clock, SecretStore, Task, TaskQueue, Warehouse, WebhookVerifier
+
+SECRET_TTL_SECONDS = 300.0
+SECRET_MIN_REREAD_SECONDS = 1.0
+
+
+class CachedSecret:
+    """A secret read once and kept for ``ttl_seconds``, not read again for every delivery.
+
+    ``reread()`` fetches it early (after a signature mismatch: the secret may have been rolled),
+    at most once per ``min_reread_seconds``, so a flood of bad signatures is not a flood of
+    Secret Manager reads.
+    """
+
+    def __init__(
+        self,
+        store: SecretStore,
+        name: str,
+        *,
+        ttl_seconds: float = SECRET_TTL_SECONDS,
+        min_reread_seconds: float = SECRET_MIN_REREAD_SECONDS,
+    ) -> None:
+        self._store = store
+        self._name = name
+        self._ttl = ttl_seconds
+        self._min_reread = min_reread_seconds
+        self._value: str | None = None
+        self._read_at = 0.0
+        self._reread_at = float("-inf")
+        self._lock = threading.Lock()
+
+    def get(self) -> str:
+        with self._lock:
+            now = time.monotonic()
+            if self._value is None or now - self._read_at >= self._ttl:
+                self._value = self._store.get(self._name)
+                self._read_at = now
+            return self._value
+
+    def reread(self) -> bool:
+        """Read the secret again now; True if its value changed."""
+        with self._lock:
+            now = time.monotonic()
+            if now - self._reread_at < self._min_reread:
+                return False
+            self._reread_at = now
+            value = self._store.get(self._name)
+            changed = value != self._value
+            self._value, self._read_at = value, now
+            return changed
 
 
 @dataclass(frozen=True)
@@ -26,6 +77,11 @@ class IngestDeps:
     clock: Clock
     webhook_secret_name: str
     max_body_bytes: int
+    webhook_secret: CachedSecret = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        cached = CachedSecret(self.secrets, self.webhook_secret_name)
+        object.__setattr__(self, "webhook_secret", cached)
 
 
 @dataclass(frozen=True)
@@ -97,7 +153,12 @@ def ingest_webhook(body: bytes, signature_header: str | None, deps: IngestDeps) 
         )
     if not signature_header:
         raise BadRequestError("missing Stripe-Signature header", code="bad_signature")
-    deps.verifier.verify(body, signature_header, deps.secrets.get(deps.webhook_secret_name))
+    try:
+        deps.verifier.verify(body, signature_header, deps.webhook_secret.get())
+    except InvalidSignatureError:
+        if not deps.webhook_secret.reread():
+            raise
+        deps.verifier.verify(body, signature_header, deps.webhook_secret.get())
     event = event_from_body(body)
     row = archive_row_from_event(event, body, deps.clock.now(), "webhook")
     deps.warehouse.append("stripe_events", [row], row_ids=[event.id])

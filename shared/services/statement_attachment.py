@@ -7,19 +7,19 @@ from typing import Any, Protocol
 
 from shared.domain.idempotency import qbo_request_id_from
 from shared.ports import JsonDict
-from shared.statements.attachable import attachable_from_statement, attachable_query_for_invoice
+from shared.statements.attachable import attachable_query_for_invoice
 from shared.statements.store import StatementStore
 
 
 class AttachmentUploader(Protocol):
-    """What the QBO gateway needs for this: a query and the multipart ``/upload`` endpoint."""
+    """What this needs of the QBO gateway: a query and the multipart ``/upload`` endpoint."""
 
     def query(self, statement: str) -> list[JsonDict]: ...
 
-    def upload(
-        self, attachable: JsonDict, filename: str, content: bytes, request_id: str
+    def attach(
+        self, entity: str, entity_id: str, file_name: str, content: bytes, request_id: str
     ) -> JsonDict:
-        """POST /upload (see shared.statements.attachable.upload_body_from_statement)."""
+        """Upload a file as an Attachable linked to the entity; the Attachable."""
         ...
 
 
@@ -40,12 +40,9 @@ def attach_statement(
     for existing in qbo.query(attachable_query_for_invoice(qbo_invoice_id)):
         if existing.get("FileName") == statement.filename:
             return str(existing["Id"])
-    attachable = attachable_from_statement(
-        qbo_invoice_id,
-        statement.filename,
-        note=f"Success fee statement, settlement {stripe_invoice['metadata']['settlement_id']}",
-    )
     request_id = qbo_request_id_from("attach-statement", str(stripe_invoice["id"]))
-    created = qbo.upload(attachable, statement.filename, statement.content, request_id)
+    created = qbo.attach(
+        "Invoice", qbo_invoice_id, statement.filename, statement.content, request_id
+    )
     document = created.get("Attachable", created)
     return str(document["Id"])

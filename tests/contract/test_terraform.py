@@ -59,13 +59,12 @@ PRODUCTION_DEFAULTS = {
     "qbo_max_concurrent": "QBO's documented throttle",
     "qbo_timeout_seconds": "below QBO's 120 s request timeout",
     "qbo_time_scale": "1 is real time; only local runs speed QBO's limits up",
-    "default_item_name": "books naming; var.extra_env overrides",
-    "income_account_name": "books naming; var.extra_env overrides",
-    "clearing_account_name": "books naming; var.extra_env overrides",
-    "bank_account_name": "books naming; var.extra_env overrides",
-    "fees_account_name": "books naming; var.extra_env overrides",
-    "bad_debt_account_name": "books naming; var.extra_env overrides",
-    "suspense_account_name": "books naming; var.extra_env overrides",
+    # Names of QBO accounts and items: right by default, overridden through var.extra_env.
+    **{
+        name: "books naming; var.extra_env overrides"
+        for name in Settings.model_fields
+        if name.endswith(("_account_name", "_item_name"))
+    },
 }
 PRIVATE_ONLY = {"oidc_audience": "the audience a private function accepts is its own URL"}
 PRODUCTION_VALUES = {

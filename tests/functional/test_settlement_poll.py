@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -389,11 +388,7 @@ def test_the_http_function_polls_and_answers_with_counts(
 
 
 def test_the_statement_is_attached_to_the_qbo_invoice_once(warehouse: DuckDbWarehouse) -> None:
-    from werkzeug.test import EnvironBuilder
-    from werkzeug.wrappers import Request
-
     from shared.services.statement_attachment import attach_statement
-    from shared.statements.attachable import upload_body_from_statement
     from shared.statements.store import StatementStore
     from tests.functional.qbo_fixtures import qbo_env
 
@@ -414,24 +409,18 @@ def test_the_statement_is_attached_to_the_qbo_invoice_once(warehouse: DuckDbWare
         )
 
         class Uploader:
+            """The real gateway, counting uploads."""
+
             uploads = 0
 
             def query(self, statement: str) -> list[dict[str, Any]]:
                 return gateway.query(statement)
 
-            def upload(
-                self, attachable: dict[str, Any], filename: str, content: bytes, request_id: str
+            def attach(
+                self, entity: str, entity_id: str, file_name: str, content: bytes, request_id: str
             ) -> dict[str, Any]:
                 self.uploads += 1
-                content_type, body = upload_body_from_statement(attachable, filename, content)
-                environ = EnvironBuilder(
-                    method="POST", data=body, content_type=content_type
-                ).get_environ()
-                form = Request(environ)
-                part = form.files["file_content_01"]
-                metadata = json.loads(form.form["file_metadata_01"])
-                response = env.fake.upload(metadata, part.read(), part.mimetype)
-                return dict(response["AttachableResponse"][0])
+                return gateway.attach(entity, entity_id, file_name, content, request_id)
 
         uploader = Uploader()
         store = StatementStore(warehouse)

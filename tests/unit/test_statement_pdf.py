@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import base64
-import email.parser
-import email.policy
 import hashlib
-import json
 import re
 import subprocess
 import sys
@@ -19,9 +16,7 @@ import pytest
 
 from shared.domain.settlement import OpenCredit, invoice_plan_from_settlement, settlement_from_row
 from shared.statements.attachable import (
-    attachable_from_statement,
     attachable_query_for_invoice,
-    upload_body_from_statement,
 )
 from shared.statements.chart import MAX_SLICES, OTHER, slices_from_contributions
 from shared.statements.model import BillTo, InvoiceRef, bill_to_from_stripe
@@ -190,47 +185,8 @@ def test_bill_to_from_a_stripe_invoice() -> None:
     assert bill_to_from_stripe({"customer": "cus_1"}, "").name == "cus_1"
 
 
-def test_attachable_links_the_pdf_to_the_qbo_invoice() -> None:
-    attachable = attachable_from_statement("145", "statement-SETL-0042.pdf", note="Settlement x")
-    assert attachable["AttachableRef"] == [
-        {"EntityRef": {"type": "Invoice", "value": "145"}, "IncludeOnSend": True}
-    ]
-    assert attachable["FileName"] == "statement-SETL-0042.pdf"
-    assert attachable["ContentType"] == "application/pdf"
+def test_the_attachment_lookup_query_names_the_invoice() -> None:
     query = attachable_query_for_invoice("145")
     assert "AttachableRef.EntityRef.value = '145'" in query
-
-
-def test_the_upload_body_is_the_multipart_qbo_expects() -> None:
-    attachable = attachable_from_statement("145", "statement.pdf")
-    content_type, body = upload_body_from_statement(attachable, "statement.pdf", b"%PDF-1.4 x")
-    assert content_type.startswith("multipart/form-data; boundary=")
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
-    )
-    parts = list(message.iter_parts())
-    assert [p.get_param("name", header="content-disposition") for p in parts] == [
-        "file_metadata_01",
-        "file_content_01",
-    ]
-    assert json.loads(parts[0].get_content()) == attachable
-    assert parts[1].get_content_type() == "application/pdf"
-    assert parts[1].get_filename() == "statement.pdf"
-    assert parts[1].get_payload(decode=True) == b"%PDF-1.4 x"
-
-
-def test_the_upload_body_parses_as_the_fake_qbo_reads_it() -> None:
-    from werkzeug.test import EnvironBuilder
-    from werkzeug.wrappers import Request
-
-    attachable = attachable_from_statement("145", "statement-SETL-1.pdf")
-    content_type, body = upload_body_from_statement(attachable, "statement-SETL-1.pdf", b"%PDF-x")
-    environ = EnvironBuilder(method="POST", data=body, content_type=content_type).get_environ()
-    request = Request(environ)
-    assert json.loads(request.form["file_metadata_01"]) == attachable
-    upload = request.files["file_content_01"]
-    assert (upload.filename, upload.mimetype, upload.read()) == (
-        "statement-SETL-1.pdf",
-        "application/pdf",
-        b"%PDF-x",
-    )
+    with pytest.raises(ValueError, match="digits"):
+        attachable_query_for_invoice("1' or '1")

@@ -20,6 +20,7 @@ from shared.domain.mapping_money import (
 from shared.domain.qbo_models import QboItem, Ref
 from shared.domain.stripe_models import StripeInvoice, invoice_from_api
 from shared.domain.stripe_payments import StripeInvoicePayment, StripeProduct
+from shared.ports import JsonDict
 from shared.services.posting.customers import ensure_customer
 from shared.services.posting.work import SyncResult, Work
 from shared.services.qbo_lookup import find_one
@@ -35,13 +36,18 @@ class PostedInvoice:
     terms: CurrencyTerms
 
 
-def fetch_invoice(work: Work, invoice_id: str) -> StripeInvoice:
+def fetch_invoice_raw(work: Work, invoice_id: str) -> tuple[JsonDict, StripeInvoice]:
+    """The invoice as Stripe has it now, with every line, raw and as our model."""
     raw = work.deps.stripe.retrieve("invoice", invoice_id)
     embedded = raw.get("lines") or {}
     lines = embedded.get("data", []) if isinstance(embedded, dict) else []
     if not isinstance(embedded, dict) or embedded.get("has_more"):
         lines = work.deps.stripe.list_invoice_lines(invoice_id)
-    return invoice_from_api(raw, lines)
+    return raw, invoice_from_api(raw, lines)
+
+
+def fetch_invoice(work: Work, invoice_id: str) -> StripeInvoice:
+    return fetch_invoice_raw(work, invoice_id)[1]
 
 
 def ensure_product_item(work: Work, product_id: str) -> Ref:
@@ -217,11 +223,25 @@ def write_off(work: Work, posted: PostedInvoice) -> None:
     )
 
 
+def attach_statement_once(work: Work, raw: JsonDict, posted: PostedInvoice) -> None:
+    """A settlement's statement PDF goes onto its QBO invoice, once."""
+    attach = work.deps.attach_statement
+    metadata = raw.get("metadata") or {}
+    if attach is None or not metadata.get("settlement_id"):
+        return
+    if work.done(posted.invoice.id, "Attachable") is not None:
+        return
+    attachable_id = attach(raw, posted.ref.value)
+    if attachable_id is not None:
+        work.record(posted.invoice.id, "invoice", "Attachable", attachable_id)
+
+
 def reconcile_invoice(work: Work, invoice_id: str) -> SyncResult:
-    invoice = fetch_invoice(work, invoice_id)
+    raw, invoice = fetch_invoice_raw(work, invoice_id)
     if not invoice.is_accounting_document:
         return SyncResult("SKIPPED", "Invoice", reason="draft: not an accounting document yet")
     posted = ensure_invoice(work, invoice)
+    attach_statement_once(work, raw, posted)
     if invoice.status == "void":
         void_in_qbo(work, invoice.id, "invoice", "Invoice", posted.ref.value)
         return SyncResult("COMPLETED", "Invoice", posted.ref.value, reason="voided")

@@ -39,6 +39,11 @@ class SyncResult:
     reason: str | None = None
 
 
+# (the Stripe invoice as the API returns it, its QBO invoice id) -> the Attachable id, or None
+# when the invoice has no statement (it did not come from a settlement)
+StatementAttacher = Callable[[JsonDict, str], str | None]
+
+
 @dataclass
 class SyncDeps:
     stripe: StripeGateway
@@ -48,6 +53,7 @@ class SyncDeps:
     references: ReferenceData
     clock: Clock
     books: BooksConfig = field(default_factory=BooksConfig)
+    attach_statement: StatementAttacher | None = None
 
 
 @dataclass

@@ -12,7 +12,6 @@ from shared.adapters.request_auth import authorize_private_request
 from shared.errors import SyncError, TransientError
 from shared.http import error_response, json_response
 from shared.logging import get_logger, log_event
-from shared.services import settlement_container
 
 logger = get_logger("settlement_poll")
 
@@ -23,7 +22,7 @@ def settlement_poll(request: Request) -> Response:
         return json_response(405, {"error": "method not allowed"}, {"Allow": "POST, GET"})
     try:
         authorize_private_request(request.headers.get("Authorization"), bootstrap.settings())
-        report = settlement_container.settlement_poll().run()
+        report = bootstrap.settlement_poll().run()
     except SyncError as error:
         level = logging.WARNING if isinstance(error, TransientError) else logging.ERROR
         log_event(logger, level, "settlement poll refused", error_class=error.error_class,

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         JsonDict,
         QboGateway,
         SecretStore,
+        StripeBilling,
         StripeGateway,
         TaskQueue,
         Warehouse,
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from shared.services.ingest_event import IngestDeps
     from shared.services.posting.work import StatementAttacher
     from shared.services.reference_data import BooksConfig
+    from shared.services.settlement_poll import SettlementPoll
     from shared.services.sync_object import SyncDeps
 
 T = TypeVar("T")
@@ -72,7 +74,7 @@ def settings() -> Settings:
 
 @_singleton
 def clock() -> Clock:
-    from shared.adapters.clock import SystemClock  # noqa: PLC0415
+    from shared.adapters.clock import SystemClock
 
     return SystemClock()
 
@@ -91,10 +93,10 @@ LOCAL_SECRET_DEFAULTS = {
 def secrets() -> SecretStore:
     s = settings()
     if s.secrets == "secret_manager":
-        from shared.adapters.secret_manager import SecretManagerStore  # noqa: PLC0415
+        from shared.adapters.secret_manager import SecretManagerStore
 
         return SecretManagerStore(project=s.gcp_project)
-    from shared.adapters.local_secrets import FileSecretStore  # noqa: PLC0415
+    from shared.adapters.local_secrets import FileSecretStore
 
     return FileSecretStore(s.resolved_local_secrets_path, defaults=LOCAL_SECRET_DEFAULTS)
 
@@ -103,12 +105,12 @@ def secrets() -> SecretStore:
 def warehouse() -> Warehouse:
     s = settings()
     if s.warehouse == "bigquery":
-        from shared.adapters.bigquery_warehouse import BigQueryWarehouse  # noqa: PLC0415
+        from shared.adapters.bigquery_warehouse import BigQueryWarehouse
 
         return BigQueryWarehouse(
             project=s.gcp_project, dataset=s.bq_dataset, location=s.bq_location
         )
-    from shared.adapters.duckdb_warehouse import DuckDbWarehouse  # noqa: PLC0415
+    from shared.adapters.duckdb_warehouse import DuckDbWarehouse
 
     return DuckDbWarehouse(s.resolved_duckdb_path)
 
@@ -117,7 +119,7 @@ def warehouse() -> Warehouse:
 def task_queue() -> TaskQueue:
     s = settings()
     if s.task_queue == "cloud_tasks":
-        from shared.adapters.cloud_tasks import CloudTasksQueue  # noqa: PLC0415
+        from shared.adapters.cloud_tasks import CloudTasksQueue
 
         return CloudTasksQueue(
             project=s.gcp_project,
@@ -128,7 +130,7 @@ def task_queue() -> TaskQueue:
             audience=s.tasks_audience or s.worker_url,
             dispatch_deadline_seconds=s.task_dispatch_deadline_seconds,
         )
-    from shared.adapters.local_tasks import LocalTaskQueue  # noqa: PLC0415
+    from shared.adapters.local_tasks import LocalTaskQueue
 
     return LocalTaskQueue(
         default_url=s.worker_url,
@@ -145,22 +147,22 @@ def task_queue() -> TaskQueue:
 
 @_singleton
 def webhook_verifier() -> WebhookVerifier:
-    from shared.adapters.stripe_webhook_verifier import StripeWebhookVerifier  # noqa: PLC0415
+    from shared.adapters.stripe_webhook_verifier import StripeWebhookVerifier
 
     return StripeWebhookVerifier.from_settings(settings())
 
 
 @_singleton
 def stripe_gateway() -> StripeGateway:
-    from shared.adapters.stripe_gateway import StripeApiGateway  # noqa: PLC0415
+    from shared.adapters.stripe_gateway import StripeApiGateway
 
     return StripeApiGateway(settings(), secrets())
 
 
 @_singleton
 def qbo_gateway() -> QboGateway:
-    from shared.adapters.qbo_gateway import QuickBooksGateway  # noqa: PLC0415
-    from shared.adapters.rate_limiter import RateLimiter  # noqa: PLC0415
+    from shared.adapters.qbo_gateway import QuickBooksGateway
+    from shared.adapters.rate_limiter import RateLimiter
 
     s = settings()
     limiter = RateLimiter(
@@ -174,7 +176,7 @@ def qbo_gateway() -> QboGateway:
 
 @_singleton
 def ingest_deps() -> IngestDeps:
-    from shared.services.ingest_event import IngestDeps  # noqa: PLC0415
+    from shared.services.ingest_event import IngestDeps
 
     s = settings()
     return IngestDeps(
@@ -189,9 +191,9 @@ def ingest_deps() -> IngestDeps:
 
 
 def books_config(s: Settings) -> BooksConfig:
-    from zoneinfo import ZoneInfo  # noqa: PLC0415
+    from zoneinfo import ZoneInfo
 
-    from shared.services.reference_data import BooksConfig  # noqa: PLC0415
+    from shared.services.reference_data import BooksConfig
 
     return BooksConfig(
         home_currency=s.home_currency,
@@ -213,9 +215,9 @@ def books_config(s: Settings) -> BooksConfig:
 
 @_singleton
 def sync_deps() -> SyncDeps:
-    from shared.services.records import LinkStore, SyncLog  # noqa: PLC0415
-    from shared.services.reference_data import ReferenceData  # noqa: PLC0415
-    from shared.services.sync_object import SyncDeps  # noqa: PLC0415
+    from shared.services.records import LinkStore, SyncLog
+    from shared.services.reference_data import ReferenceData
+    from shared.services.sync_object import SyncDeps
 
     s = settings()
     qbo = qbo_gateway()
@@ -236,8 +238,8 @@ def _statement_attacher(qbo: QboGateway) -> StatementAttacher:
     """Renders and uploads a settlement statement; reportlab loads with the first one only."""
 
     def attach(stripe_invoice: JsonDict, qbo_invoice_id: str) -> str | None:
-        from shared.services.statement_attachment import attach_statement  # noqa: PLC0415
-        from shared.statements.store import StatementStore  # noqa: PLC0415
+        from shared.services.statement_attachment import attach_statement
+        from shared.statements.store import StatementStore
 
         uploader = getattr(qbo, "attach", None)
         if uploader is None:  # a gateway that cannot upload (a test double)
@@ -246,3 +248,17 @@ def _statement_attacher(qbo: QboGateway) -> StatementAttacher:
         return attach_statement(stripe_invoice, qbo_invoice_id, store, qbo)  # type: ignore[arg-type]
 
     return attach
+
+
+@_singleton
+def stripe_billing() -> StripeBilling:
+    from shared.adapters.stripe_billing import StripeApiBilling
+
+    return StripeApiBilling(settings(), secrets())
+
+
+def settlement_poll() -> SettlementPoll:
+    """A poll over the instance's warehouse, Stripe client and clock (cheap: no I/O here)."""
+    from shared.services.settlement_poll import SettlementPoll
+
+    return SettlementPoll(warehouse(), stripe_billing(), clock(), settings().tax_rates)

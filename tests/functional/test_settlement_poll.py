@@ -359,13 +359,11 @@ def test_the_http_function_polls_and_answers_with_counts(
 
     from shared import bootstrap
     from shared.config import reset_settings
-    from shared.services import settlement_container
 
     stripe = InMemoryStripe()
     reset_settings()
     bootstrap.reset()
-    bootstrap.override(warehouse=warehouse, clock=ManualClock(T0))
-    monkeypatch.setattr(settlement_container, "stripe_billing", lambda: stripe)
+    bootstrap.override(warehouse=warehouse, clock=ManualClock(T0), stripe_billing=stripe)
     warehouse.append(
         "ledger_settlements",
         [settlement_row("ok"), settlement_row("bad", currency="zzz", customer_id="cus_9")],

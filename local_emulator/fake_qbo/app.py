@@ -170,6 +170,11 @@ class FakeQboApp:
         if entity.lower() == "query":
             text = params.get("query") or request.get_data(as_text=True)
             return fake.respond(request_id, lambda: fake.query(text))
+        if len(parts) == 1 and request.method == "GET" and entity.lower() == "exchangerate":
+            source, as_of = params.get("sourcecurrencycode"), params.get("asofdate")
+            return fake.respond(request_id, lambda: fake.exchange_rate(source, as_of))
+        if len(parts) == 1 and request.method == "GET" and entity.lower() == "preferences":
+            return fake.respond(request_id, fake.preferences)
         if len(parts) == 2 and request.method == "GET":
             return fake.respond(request_id, lambda: fake.read(entity, parts[1]))
         if len(parts) != 1 or request.method != "POST":

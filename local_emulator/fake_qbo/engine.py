@@ -6,9 +6,11 @@ import copy
 import threading
 from collections import Counter
 from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from local_emulator.fake_qbo import errors
+from local_emulator.fake_qbo import currency, errors
 from local_emulator.fake_qbo.books import INDEXED, Books, JsonDict
 from local_emulator.fake_qbo.errors import QboFault
 from local_emulator.fake_qbo.faults import FaultConfig, FaultInjector
@@ -43,10 +45,13 @@ class FakeQbo:
         limits: ThrottleLimits | None = None,
         refresh_grace_seconds: float = 120.0,
         min_minor_version: int = 75,
+        home_currency: str = "USD",
+        multicurrency: bool = True,
     ) -> None:
         self.realm_id = realm_id
         self.clock: Clock = clock or SystemClock()
-        self.books = Books(self.clock)
+        self.books = Books(self.clock, home_currency, multicurrency=multicurrency)
+        self.books.create_hook = self._create_quietly
         self.tokens = TokenAuthority(self.clock, grace_seconds=refresh_grace_seconds)
         self.throttle = RealmThrottle(self.clock, limits, time_scale)
         self.faults = FaultInjector(faults, seed)
@@ -90,6 +95,15 @@ class FakeQbo:
                 entity: [copy.deepcopy(d) for d in sorted(docs.values(), key=_by_id)]
                 for entity, docs in sorted(self.books.entities.items())
                 if docs
+            }
+
+    def home_balances(self) -> dict[str, Decimal]:
+        """Account name -> balance in the home currency (QBO's Account has no such field; a
+        foreign account's CurrentBalance is in its own currency)."""
+        with self._lock:
+            return {
+                str(account["Name"]): self.books.home_balance(str(account["Id"]))
+                for account in sorted(self.books.all("Account"), key=_by_id)
             }
 
     def time(self) -> str:
@@ -158,6 +172,11 @@ class FakeQbo:
             rule.apply(old, self.books)
             raise
         return self._store(name, rule, prepared, old)
+
+    def _create_quietly(self, entity: str, body: JsonDict) -> JsonDict:
+        """What QBO creates on its own (a per-currency A/R account): not a counted request."""
+        name, rule = self._rule(entity)
+        return self._store(name, rule, rule.prepare(copy.deepcopy(body), self.books, None), None)
 
     def create(self, entity: str, body: JsonDict) -> JsonDict:
         with self._lock:
@@ -228,6 +247,45 @@ class FakeQbo:
         """The bytes uploaded for an Attachable (tests compare them with what was sent)."""
         with self._lock:
             return self.books.files.get(attachable_id)
+
+    def exchange_rate(self, source: str | None, as_of: str | None) -> JsonDict:
+        """``GET exchangerate?sourcecurrencycode=EUR&asofdate=2026-01-15``: home units per unit."""
+        with self._lock:
+            self._counts["read"] += 1
+            if not source:
+                raise errors.required_missing("sourcecurrencycode")
+            code = currency.code(source, "sourcecurrencycode")
+            day = as_of or self.books.today()
+            try:
+                day = date.fromisoformat(day).isoformat()
+            except ValueError:
+                raise errors.invalid_value("asofdate", day) from None
+            return {
+                "ExchangeRate": {
+                    "SourceCurrencyCode": code,
+                    "TargetCurrencyCode": self.books.home,
+                    "Rate": self.books.rates.rate(code, day),
+                    "AsOfDate": day,
+                    "SyncToken": "0",
+                    "domain": "QBO",
+                    "sparse": False,
+                    "MetaData": {"LastUpdatedTime": self.books.now_iso()},
+                }
+            }
+
+    def set_exchange_rate(self, source: str, rate: Decimal, as_of: str | None = None) -> None:
+        """Pin a rate, for one date or (``as_of`` None) for every date."""
+        with self._lock:
+            self.books.rates.set(source, rate, as_of)
+
+    def preferences(self) -> JsonDict:
+        with self._lock:
+            self._counts["read"] += 1
+            prefs = {
+                "MultiCurrencyEnabled": self.books.multicurrency,
+                "HomeCurrency": {"value": self.books.home},
+            }
+            return {"Preferences": {"CurrencyPrefs": prefs, "Id": "1", "SyncToken": "0"}}
 
     def query(self, text: str) -> JsonDict:
         with self._lock:

@@ -79,6 +79,13 @@ def invalid_reference(field: str, value: str) -> QboFault:
     )
 
 
+def invalid_value(field: str, value: str) -> QboFault:
+    return QboFault(
+        "2010", "Request has invalid or unsupported property",
+        f"Property Name:{field} specified is unsupported or invalid: {value}", element=field,
+    )  # fmt: skip
+
+
 def invalid_number(field: str) -> QboFault:
     return QboFault(
         "2070",
@@ -120,6 +127,22 @@ def amount_mismatch(supplied: str) -> QboFault:
         "Amount is not equal to UnitPrice * Qty",
         f"Amount is not equal to UnitPrice * Qty. Supplied value:{supplied}",
     )
+
+
+def precision(field: str, value: str, currency: str, places: int) -> QboFault:
+    return QboFault(
+        "6000", "A business validation error has occurred while processing your request",
+        f"Business Validation Error: {field} {value} has more decimal places than "
+        f"{currency} allows ({places})",
+        element=field,
+    )  # fmt: skip
+
+
+def currency_mismatch(detail: str, element: str = "CurrencyRef") -> QboFault:
+    return QboFault(
+        "6000", "A business validation error has occurred while processing your request",
+        f"Business Validation Error: {detail}", element=element,
+    )  # fmt: skip
 
 
 def cannot_link(txn_id: str) -> QboFault:

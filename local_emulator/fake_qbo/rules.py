@@ -5,11 +5,38 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from local_emulator.fake_qbo import errors
-from local_emulator.fake_qbo.books import CLASSIFICATION, Books, JsonDict
+from local_emulator.fake_qbo import currency, errors
+from local_emulator.fake_qbo.books import CLASSIFICATION, Books, JsonDict, ref_value
 
 ZERO = Decimal("0.00")
-USD = {"value": "USD", "name": "United States Dollar"}
+# Account types that may be kept in a foreign currency; income and expense are always home.
+FOREIGN_CAPABLE = frozenset(
+    {"Bank", "Accounts Receivable", "Accounts Payable", "Credit Card", "Other Current Asset",
+     "Other Current Liability", "Other Asset", "Long Term Liability"}
+)  # fmt: skip
+
+
+def currency_of(doc: JsonDict, books: Books, old: JsonDict | None, what: str) -> str:
+    """The entity's CurrencyRef (default home), which cannot change once it has been used."""
+    given = ref_value(doc, "CurrencyRef")
+    code = currency.code(given) if given is not None else None
+    if code is None:
+        code = (ref_value(old, "CurrencyRef") if old else None) or books.home
+    if code != books.home and not books.multicurrency:
+        raise errors.currency_mismatch(
+            f"the company does not use multiple currencies; {code} cannot be used"
+        )
+    if old is not None and code != (ref_value(old, "CurrencyRef") or books.home):
+        entity_id = str(old["Id"])
+        used = (what == "customer" and books.customer_has_transactions(entity_id)) or (
+            what == "account" and books.has_postings(entity_id)
+        )
+        if used:
+            raise errors.currency_mismatch(
+                f"the currency of a {what} with transactions cannot be changed"
+            )
+    doc["CurrencyRef"] = currency.ref(code)
+    return code
 
 
 class EntityRule:
@@ -98,7 +125,7 @@ class PartyRule(NameRule):
     def prepare(self, doc: JsonDict, books: Books, old: JsonDict | None) -> JsonDict:
         doc = super().prepare(doc, books, old)
         doc.setdefault("PrintOnCheckName", doc["DisplayName"])
-        doc.setdefault("CurrencyRef", dict(USD))
+        currency_of(doc, books, old, self.entity.lower())
         return doc
 
 
@@ -171,7 +198,11 @@ class AccountRule(NameRule):
         doc["AccountType"] = account_type
         doc["Classification"] = CLASSIFICATION[account_type]
         doc.setdefault("SubAccount", False)
-        doc.setdefault("CurrencyRef", dict(USD))
+        code = currency_of(doc, books, old, "account")
+        if code != books.home and account_type not in FOREIGN_CAPABLE:
+            raise errors.currency_mismatch(
+                f"an account of type {account_type} is kept in the home currency {books.home}"
+            )
         balance: Any = old.get("CurrentBalance", ZERO) if old else ZERO
         doc["CurrentBalance"] = balance
         doc["CurrentBalanceWithSubAccounts"] = balance

@@ -2,15 +2,67 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from local_emulator.fake_qbo import errors
-from local_emulator.fake_qbo.books import Books, JsonDict, money, ref_value
-from local_emulator.fake_qbo.transactions import ZERO, SalesFormRule
+from local_emulator.fake_qbo.books import Books, JsonDict, Leg, ref_value, stored
+from local_emulator.fake_qbo.transactions import ZERO, SalesFormRule, txn_currency
 
 
-class InvoiceRule(SalesFormRule):
-    """Debits A/R, credits income; Balance falls as payments are applied."""
+def _reversed(legs: list[Leg]) -> list[Leg]:
+    return [Leg(leg.account, -leg.amount, -leg.home) for leg in legs]
+
+
+class _ReceivableRule(SalesFormRule):
+    """Invoice and CreditMemo: booked to the A/R account of their currency, open until paid or
+    used; ``open_field`` falls as payments apply the document (HomeBalance alongside)."""
+
+    open_field = "Balance"
+
+    def prepare(self, doc: JsonDict, books: Books, old: JsonDict | None) -> JsonDict:
+        doc = super().prepare(doc, books, old)
+        applied, applied_home = books.applied(self.entity, str(old["Id"])) if old else (0, 0)
+        total = doc["TotalAmt"]
+        if total < applied:
+            raise errors.business_rule(
+                f"the {self.entity} total is less than what payments have applied of it"
+            )
+        doc[self.open_field] = total - applied
+        doc["Balance"] = total - applied
+        if "HomeTotalAmt" in doc:
+            doc["HomeBalance"] = doc["HomeTotalAmt"] - applied_home
+        doc["LinkedTxn"] = list(old.get("LinkedTxn", [])) if old else []
+        return doc
+
+    def receivable_leg(self, doc: JsonDict, books: Books) -> Leg:
+        receivable = books.receivable(txn_currency(doc))
+        return self.leg(doc, books, receivable, stored(doc["TotalAmt"]))
+
+    def unapply(self, doc: JsonDict, books: Books) -> None:
+        super().unapply(doc, books)
+        customer = ref_value(doc, "CustomerRef")
+        if customer:
+            books.refresh_customer(customer)
+
+    def check_unlinked(self, doc: JsonDict, books: Books, operation: str) -> None:
+        ledger = books.applications if self.entity == "Invoice" else books.credit_applications
+        if ledger.get(str(doc["Id"])):
+            raise errors.business_rule(
+                f"cannot {operation} a {self.entity} that payments apply; "
+                "void or delete those payments first"
+            )
+
+    def void(self, doc: JsonDict, books: Books) -> JsonDict:
+        self.check_unlinked(doc, books, "void")
+        voided = self.zeroed(doc)
+        voided[self.open_field] = ZERO
+        voided["Balance"] = ZERO
+        return voided
+
+    def check_delete(self, doc: JsonDict, books: Books) -> None:
+        self.check_unlinked(doc, books, "delete")
+
+
+class InvoiceRule(_ReceivableRule):
+    """Debits A/R (of its currency), credits income; Balance falls as payments are applied."""
 
     entity = "Invoice"
     unique_doc_number = True
@@ -19,46 +71,31 @@ class InvoiceRule(SalesFormRule):
 
     def prepare(self, doc: JsonDict, books: Books, old: JsonDict | None) -> JsonDict:
         doc = super().prepare(doc, books, old)
-        total = doc["TotalAmt"]
-        applied = books.applied_total(str(old["Id"])) if old else Decimal(0)
-        if total < applied:
-            raise errors.business_rule("the invoice total is less than the payments applied to it")
-        doc["Balance"] = total - applied
-        doc["LinkedTxn"] = list(old.get("LinkedTxn", [])) if old else []
         doc.setdefault("DueDate", doc["TxnDate"])
         doc.setdefault("EmailStatus", "NotSet")
         doc.setdefault("PrintStatus", "NotSet")
         return doc
 
     def apply(self, doc: JsonDict, books: Books) -> None:
-        receivable = books.account_by_subtype("AccountsReceivable")
-        total = money(doc["TotalAmt"], "TotalAmt")
-        books.post(
-            (self.entity, str(doc["Id"])),
-            [(receivable, total), *self.income_postings(doc, books)],
-        )
+        legs = [self.receivable_leg(doc, books), *self.income_postings(doc, books)]
+        books.post((self.entity, str(doc["Id"])), legs)
         books.refresh_customer(str(doc["CustomerRef"]["value"]))
 
-    def unapply(self, doc: JsonDict, books: Books) -> None:
-        super().unapply(doc, books)
-        customer = ref_value(doc, "CustomerRef")
-        if customer:
-            books.refresh_customer(customer)
 
-    def _check_unlinked(self, doc: JsonDict, books: Books, operation: str) -> None:
-        if books.applications.get(str(doc["Id"])):
-            raise errors.business_rule(
-                f"cannot {operation} an invoice with payments applied; remove the payments first"
-            )
+class CreditMemoRule(_ReceivableRule):
+    """Credits A/R (a customer credit), debits income; RemainingCredit (and Balance) fall as
+    payments apply it to invoices. Voiding or deleting an applied credit memo is refused: void
+    the payment that applies it first (which restores the invoice and the credit)."""
 
-    def void(self, doc: JsonDict, books: Books) -> JsonDict:
-        self._check_unlinked(doc, books, "void")
-        voided = self.zeroed(doc)
-        voided["Balance"] = ZERO
-        return voided
+    entity = "CreditMemo"
+    auto_doc_number = True
+    voidable = True
+    open_field = "RemainingCredit"
 
-    def check_delete(self, doc: JsonDict, books: Books) -> None:
-        self._check_unlinked(doc, books, "delete")
+    def apply(self, doc: JsonDict, books: Books) -> None:
+        legs = [self.receivable_leg(doc, books), *self.income_postings(doc, books)]
+        books.post((self.entity, str(doc["Id"])), _reversed(legs))
+        books.refresh_customer(str(doc["CustomerRef"]["value"]))
 
 
 class SalesReceiptRule(SalesFormRule):
@@ -68,77 +105,46 @@ class SalesReceiptRule(SalesFormRule):
     auto_doc_number = True
     customer_required = False
     voidable = True
+    money_account = "DepositToAccountRef"
 
     def prepare(self, doc: JsonDict, books: Books, old: JsonDict | None) -> JsonDict:
-        doc = super().prepare(doc, books, old)
         if ref_value(doc, "DepositToAccountRef") is None:
             doc["DepositToAccountRef"] = {"value": books.account_by_subtype("UndepositedFunds")}
-        books.require_ref(doc, "DepositToAccountRef", "Account")
+        doc = super().prepare(doc, books, old)
+        self.check_money_account(doc, books)
         doc["Balance"] = ZERO
         return doc
 
     def apply(self, doc: JsonDict, books: Books) -> None:
         deposit_to = str(doc["DepositToAccountRef"]["value"])
-        total = money(doc["TotalAmt"], "TotalAmt")
-        books.post(
-            (self.entity, str(doc["Id"])), [(deposit_to, total), *self.income_postings(doc, books)]
-        )
+        cash = self.leg(doc, books, deposit_to, stored(doc["TotalAmt"]))
+        books.post((self.entity, str(doc["Id"])), [cash, *self.income_postings(doc, books)])
 
     def void(self, doc: JsonDict, books: Books) -> JsonDict:
         return self.zeroed(doc)
 
 
-class CreditMemoRule(SalesFormRule):
-    """Credits A/R, debits income; RemainingCredit falls as payments apply it to invoices."""
-
-    entity = "CreditMemo"
-    auto_doc_number = True
-
-    def prepare(self, doc: JsonDict, books: Books, old: JsonDict | None) -> JsonDict:
-        doc = super().prepare(doc, books, old)
-        applied = books.credit_applied_total(str(old["Id"])) if old else Decimal(0)
-        if doc["TotalAmt"] < applied:
-            raise errors.business_rule("the credit memo total is less than the credit applied")
-        doc["RemainingCredit"] = doc["TotalAmt"] - applied
-        doc["Balance"] = doc["RemainingCredit"]
-        doc["LinkedTxn"] = list(old.get("LinkedTxn", [])) if old else []
-        return doc
-
-    def apply(self, doc: JsonDict, books: Books) -> None:
-        receivable = books.account_by_subtype("AccountsReceivable")
-        total = money(doc["TotalAmt"], "TotalAmt")
-        reversed_income = [(a, -amount) for a, amount in self.income_postings(doc, books)]
-        books.post((self.entity, str(doc["Id"])), [(receivable, -total), *reversed_income])
-        books.refresh_customer(str(doc["CustomerRef"]["value"]))
-
-    def unapply(self, doc: JsonDict, books: Books) -> None:
-        super().unapply(doc, books)
-        books.refresh_customer(str(doc["CustomerRef"]["value"]))
-
-    def check_delete(self, doc: JsonDict, books: Books) -> None:
-        if books.credit_applications.get(str(doc["Id"])):
-            raise errors.business_rule("cannot delete a credit memo that is applied to invoices")
-
-
 class RefundReceiptRule(SalesFormRule):
-    """Money paid back: credits the account it is paid from, debits income."""
+    """Money paid back: credits the account it is paid from (DepositToAccountRef), debits the
+    income account of each line's item."""
 
     entity = "RefundReceipt"
     auto_doc_number = True
     customer_required = False
     voidable = True
+    money_account = "DepositToAccountRef"
 
     def prepare(self, doc: JsonDict, books: Books, old: JsonDict | None) -> JsonDict:
         doc = super().prepare(doc, books, old)
-        books.require_ref(doc, "DepositToAccountRef", "Account")
+        self.check_money_account(doc, books)
         doc["Balance"] = ZERO
         return doc
 
     def apply(self, doc: JsonDict, books: Books) -> None:
         paid_from = str(doc["DepositToAccountRef"]["value"])
-        total = money(doc["TotalAmt"], "TotalAmt")
-        reversed_income = [(a, -amount) for a, amount in self.income_postings(doc, books)]
-        books.post((self.entity, str(doc["Id"])), [(paid_from, -total), *reversed_income])
+        cash = self.leg(doc, books, paid_from, stored(doc["TotalAmt"]))
+        legs = _reversed([cash, *self.income_postings(doc, books)])
+        books.post((self.entity, str(doc["Id"])), legs)
 
     def void(self, doc: JsonDict, books: Books) -> JsonDict:
         return self.zeroed(doc)

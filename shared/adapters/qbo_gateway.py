@@ -6,6 +6,8 @@ import logging
 import re
 import threading
 from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import requests
@@ -77,6 +79,7 @@ class QuickBooksGateway:
         )
         self._qb: QuickBooks | None = None
         self._lock = threading.Lock()
+        self._rates: dict[tuple[str, date], Decimal] = {}
 
     # --- the port -----------------------------------------------------------------------------
 
@@ -127,6 +130,32 @@ class QuickBooksGateway:
             if len(page) < QUERY_PAGE:
                 return rows
             position += QUERY_PAGE
+
+    def exchange_rate(self, currency: str, as_of: date) -> Decimal:
+        """QBO's rate for ``currency`` on ``as_of``: home-currency units per unit (the value a
+        foreign transaction's ExchangeRate takes). Cached per (currency, date) per instance."""
+        code = currency.strip().upper()
+        if len(code) != 3 or not code.isascii() or not code.isalpha():
+            raise ValueError(f"not an ISO 4217 currency code: {currency!r}")
+        key = (code, as_of)
+        with self._lock:
+            cached = self._rates.get(key)
+        if cached is not None:
+            return cached
+        params = {"sourcecurrencycode": code, "asofdate": as_of.isoformat()}
+
+        def send(qb: QuickBooks) -> Any:
+            url = f"{qb.api_url}/company/{qb.company_id}/exchangerate"
+            return qb.get(url, params=params)
+
+        document = self._unwrap(self._call(f"exchange rate {code}", send), "ExchangeRate")
+        rate = document.get("Rate")
+        if isinstance(rate, bool) or not isinstance(rate, int | Decimal) or rate <= 0:
+            raise UpstreamUnavailableError("QBO answered without a usable Rate", code="shape")
+        result = Decimal(rate)
+        with self._lock:
+            self._rates[key] = result
+        return result
 
     # --- beyond the port: operations the posting model needs ---------------------------------
 

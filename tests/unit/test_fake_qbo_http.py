@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -222,3 +223,15 @@ def test_batch_endpoint(api: Api) -> None:
         "POST", "batch", {"BatchItemRequest": [{"bId": "q", "Query": "select * from Customer"}]}
     )
     assert throttled.status_code == 429
+
+
+def test_exchangerate_and_preferences_endpoints(api: Api) -> None:
+    response = api.call("GET", "exchangerate", sourcecurrencycode="EUR", asofdate="2026-01-15")
+    assert response.status_code == 200
+    rate = loads(response.get_data())["ExchangeRate"]
+    assert rate["SourceCurrencyCode"] == "EUR" and rate["TargetCurrencyCode"] == "USD"
+    assert rate["Rate"] == Decimal("1.08") and rate["AsOfDate"] == "2026-01-15"
+    missing = api.call("GET", "exchangerate")
+    assert missing.status_code == 400 and fault(missing)["code"] == "2020"
+    prefs = loads(api.call("GET", "preferences").get_data())["Preferences"]["CurrencyPrefs"]
+    assert prefs == {"MultiCurrencyEnabled": True, "HomeCurrency": {"value": "USD"}}

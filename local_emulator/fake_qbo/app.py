@@ -39,6 +39,9 @@ class FakeQboApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
+        # Read the whole body before any answer: an early refusal (401, 429, 5xx) that left it
+        # unread would leave it on the keep-alive connection, parsed as the next request.
+        request.get_data()
         response = self.dispatch(request)
         return response(environ, start_response)
 

@@ -72,6 +72,7 @@ class FakeStripeApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
+        request.get_data()  # read it all first: an early refusal must not leave it on the socket
         response = self.handle(request)
         return response(environ, start_response)
 

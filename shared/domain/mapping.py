@@ -11,7 +11,9 @@ from typing import Any
 from shared.domain.idempotency import doc_number_from_stripe_number
 from shared.domain.money import decimal_from_minor
 from shared.domain.qbo_models import (
+    CUSTOMER_MEMO_MAX,
     DiscountLineDetail,
+    Memo,
     QboCustomer,
     QboDiscountLine,
     QboInvoice,
@@ -180,6 +182,7 @@ def qbo_invoice_from_stripe_invoice(
     if tax:
         lines.append(sales_line_from_amount(terms.amount(tax), refs.tax_item, "Tax"))
     finalized = invoice.status_transitions.finalized_at or invoice.created
+    memo = Memo(value=invoice.description[:CUSTOMER_MEMO_MAX]) if invoice.description else None
     return QboInvoice(
         CustomerRef=customer,
         DocNumber=doc_number_from_stripe_number(invoice.number),
@@ -187,5 +190,8 @@ def qbo_invoice_from_stripe_invoice(
         DueDate=date_from_unix(invoice.due_date, tz) if invoice.due_date else None,
         Line=lines,
         PrivateNote=marker("invoice", invoice.id, invoice.number),
+        CustomerMemo=Memo(value=invoice.description[:CUSTOMER_MEMO_MAX])
+        if invoice.description
+        else None,
         **terms.fields(),
     )

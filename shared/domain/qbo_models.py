@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 DOC_NUMBER_MAX = 21
+CUSTOMER_MEMO_MAX = 1000  # Finance.xsd
 
 
 class QboModel(BaseModel):
@@ -85,10 +86,15 @@ class QboTxn(QboModel):
     ExchangeRate: Decimal | None = None
 
 
+class Memo(QboModel):
+    value: str = Field(max_length=CUSTOMER_MEMO_MAX)
+
+
 class QboInvoice(QboTxn):
     CustomerRef: Ref
     DueDate: date | None = None
     Line: list[SalesLine]
+    CustomerMemo: Memo | None = None
 
 
 class QboCreditMemo(QboTxn):

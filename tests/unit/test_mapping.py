@@ -188,3 +188,11 @@ def test_products_map_to_their_items() -> None:
 def test_every_document_names_its_stripe_source() -> None:
     doc = qbo_invoice_from_stripe_invoice(make_invoice([(100, 1)]), CUSTOMER, REFS, USD)
     assert doc.PrivateNote == "Stripe invoice in_1 (ABC-0001)"
+
+
+def test_the_invoice_memo_reaches_the_customer_memo_within_its_limit() -> None:
+    invoice = make_invoice([(100, 1)]).model_copy(update={"description": "Thanks! " * 200})
+    memo = qbo_invoice_from_stripe_invoice(invoice, CUSTOMER, REFS, USD).CustomerMemo
+    assert memo is not None
+    assert len(memo.value) == 1000
+    assert memo.value.startswith("Thanks!")

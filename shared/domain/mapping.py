@@ -190,8 +190,6 @@ def qbo_invoice_from_stripe_invoice(
         DueDate=date_from_unix(invoice.due_date, tz) if invoice.due_date else None,
         Line=lines,
         PrivateNote=marker("invoice", invoice.id, invoice.number),
-        CustomerMemo=Memo(value=invoice.description[:CUSTOMER_MEMO_MAX])
-        if invoice.description
-        else None,
+        CustomerMemo=memo,
         **terms.fields(),
     )

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from pathlib import Path
 
 
 def _run(args: argparse.Namespace) -> int:
-    from local_emulator.runner import run_scenario  # noqa: PLC0415
-    from local_emulator.scenario import load_scenario, parse_faults  # noqa: PLC0415
+    from local_emulator.runner import run_scenario
+    from local_emulator.scenario import load_scenario, parse_faults
 
     result = run_scenario(
         load_scenario(Path(args.events)), Path(args.out), faults=parse_faults(args.faults),
@@ -25,8 +26,23 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from local_emulator.scenario import write_scenario  # noqa: PLC0415
-    from local_emulator.stripe_objects import invoice_month  # noqa: PLC0415
+    from local_emulator.scenario import write_scenario
+
+    if args.kind == "month":
+        from local_emulator.month_generator import generate_month
+
+        currencies = tuple(c.strip().lower() for c in args.currencies.split(",") if c.strip())
+        month = generate_month(
+            args.seed, customers=args.customers, invoices=args.invoices, currencies=currencies
+        )
+        count = sum(1 for line in month if line.get("object") == "event")
+        write_scenario(Path(args.out), month)
+        print(
+            f"wrote {count} events and {len(month) - count} objects of a month "
+            f"({args.customers} customers, {args.invoices} invoices) to {args.out}"
+        )
+        return 0
+    from local_emulator.stripe_objects import invoice_month
 
     events = invoice_month(args.invoices, seed=args.seed)
     write_scenario(Path(args.out), events)
@@ -35,21 +51,28 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from local_emulator.demo import run_demo  # noqa: PLC0415
+    from local_emulator.demo import run_demo
 
     return run_demo(Path(args.out), seed=args.seed)
 
 
-def _statement(argv: list[str]) -> int:
-    from local_emulator.statement_cli import main  # noqa: PLC0415
-
-    return main(argv)
+# Commands with their own option parsers: python -m local_emulator NAME --help
+DELEGATED = {
+    "statement": "local_emulator.statement_cli",
+    "check": "local_emulator.check_cli",
+}
+DELEGATED_HELP = {
+    "statement": "render a settlement statement PDF",
+    "check": "check a run's QBO books against the Stripe state of its events",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["statement"]:
-        return _statement(argv[1:])
+    if argv[:1] and argv[0] in DELEGATED:
+        module = importlib.import_module(DELEGATED[argv[0]])
+        code: int = module.main(argv[1:])
+        return code
     parser = argparse.ArgumentParser(prog="python -m local_emulator", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="deliver a scenario file through the local stack")
@@ -58,8 +81,16 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--faults", default="", help="e.g. qbo_429=0.1,qbo_5xx=0.05,duplicate=0.2")
     run.add_argument("--seed", type=int, default=0)
     run.set_defaults(handler=_run)
-    gen = commands.add_parser("generate", help="write a month of synthetic invoice events")
+    gen = commands.add_parser("generate", help="write a month of synthetic Stripe events")
+    gen.add_argument(
+        "--kind",
+        choices=("invoices", "month"),
+        default="invoices",
+        help="invoices: invoice events only; month: a whole month of business",
+    )
     gen.add_argument("--invoices", type=int, default=200)
+    gen.add_argument("--customers", type=int, default=30, help="--kind month only")
+    gen.add_argument("--currencies", default="usd,eur,jpy,kwd", help="--kind month only")
     gen.add_argument("--seed", type=int, default=1)
     gen.add_argument("--out", required=True)
     gen.set_defaults(handler=_generate)
@@ -67,9 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--out", default="out/demo")
     demo.add_argument("--seed", type=int, default=7)
     demo.set_defaults(handler=_demo)
-    commands.add_parser("statement", help="render a settlement statement PDF (see --help)")
+    for name, help_text in DELEGATED_HELP.items():
+        commands.add_parser(name, help=f"{help_text} (see `{name} --help`)", add_help=False)
     args = parser.parse_args(argv)
-    from local_emulator.scenario import ScenarioError  # noqa: PLC0415
+    from local_emulator.scenario import ScenarioError
 
     try:
         code: int = args.handler(args)

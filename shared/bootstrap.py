@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     )
     from shared.services.ingest_event import IngestDeps
     from shared.services.posting.work import StatementAttacher
+    from shared.services.reconcile import Reconcile
     from shared.services.reference_data import BooksConfig
     from shared.services.settlement_poll import SettlementPoll
     from shared.services.sync_object import SyncDeps
@@ -206,6 +207,8 @@ def books_config(s: Settings) -> BooksConfig:
         tax_account_name=s.tax_account_name,
         discounts_account_name=s.discounts_account_name,
         undeposited_funds_account_name=s.undeposited_funds_account_name,
+        bank_account_name=s.bank_account_name,
+        suspense_account_name=s.suspense_account_name,
         tax_item_name=s.tax_item_name,
         refunds_item_name=s.refunds_item_name,
         bad_debt_item_name=s.bad_debt_item_name,
@@ -231,6 +234,7 @@ def sync_deps() -> SyncDeps:
         clock=clock(),
         books=books,
         attach_statement=_statement_attacher(qbo),
+        warehouse=warehouse(),
     )
 
 
@@ -262,3 +266,16 @@ def settlement_poll() -> SettlementPoll:
     from shared.services.settlement_poll import SettlementPoll
 
     return SettlementPoll(warehouse(), stripe_billing(), clock(), settings().tax_rates)
+
+
+def reconcile() -> Reconcile:
+    """A reconcile run over the instance's Stripe and QBO clients and warehouse (no I/O here)."""
+    from shared.services.reconcile import Reconcile
+
+    return Reconcile(
+        stripe=stripe_gateway(),
+        qbo=qbo_gateway(),
+        warehouse=warehouse(),
+        clock=clock(),
+        home_currency=settings().home_currency,
+    )

@@ -46,7 +46,7 @@ RULES: dict[str, EntityRule] = {
 
 
 def _register_attachable() -> None:
-    from local_emulator.fake_qbo.attachments import AttachableRule  # noqa: PLC0415
+    from local_emulator.fake_qbo.attachments import AttachableRule
 
     register(AttachableRule())
 

@@ -41,9 +41,9 @@ def _claims_of_platform_checked_token(token: str, audience: str, now: float) -> 
 
 
 def _verify_google_id_token(token: str, audience: str) -> dict[str, Any]:
-    from google.auth.exceptions import GoogleAuthError  # noqa: PLC0415 - only private endpoints
-    from google.auth.transport import requests as google_requests  # noqa: PLC0415
-    from google.oauth2 import id_token  # noqa: PLC0415
+    from google.auth.exceptions import GoogleAuthError
+    from google.auth.transport import requests as google_requests
+    from google.oauth2 import id_token
 
     try:
         claims: dict[str, Any] = id_token.verify_oauth2_token(  # type: ignore[no-untyped-call]

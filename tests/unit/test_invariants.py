@@ -1,0 +1,444 @@
+"""The invariant checker: silent on correct books, and it catches every kind of wrong books.
+
+Correct books come from a small reference poster below that follows the README's posting model
+straight into the fake QBO's engine (no worker involved); each test then breaks one thing.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from local_emulator.fake_qbo.engine import FakeQbo
+from local_emulator.generator.invoices import LineSpec
+from local_emulator.generator.month import generate_month
+from local_emulator.generator.sim import StripeSim
+from local_emulator.invariants import StripeBooks, Violation, check_invariants, credit_part
+from local_emulator.scenario import Scenario
+from shared.domain.idempotency import doc_number_from_stripe_number
+from shared.domain.money import decimal_from_minor
+
+JsonDict = dict[str, Any]
+HOME = "usd"
+
+
+def scenario_of(lines: list[JsonDict]) -> Scenario:
+    return Scenario(
+        events=[x for x in lines if x.get("object") == "event"],
+        objects=[x for x in lines if x.get("object") != "event"],
+    )
+
+
+class ReferencePoster:
+    """The posting model, done by hand on the fake QBO engine: the books a correct sync makes."""
+
+    def __init__(self, stripe: StripeBooks) -> None:
+        self.stripe, self.qbo = stripe, FakeQbo()
+        self.income = self.account("Stripe Sales Income", "Income")
+        self.bad_debt = self.account("Bad Debt", "Expense")
+        self.disputes = self.account("Stripe Disputes", "Expense")
+        self.fees = self.account("Stripe Fees", "Expense")
+        self.default_item = self.item("Stripe sales", None, self.income)
+        self.bad_debt_item = self.item("Bad debt", None, self.bad_debt)
+        self.clearing: dict[str, str] = {}
+        self.customers: dict[tuple[str, str], str] = {}
+        self.products: dict[str, str] = {}
+        self.invoices: dict[str, str] = {}
+
+    def create(self, entity: str, body: JsonDict) -> JsonDict:
+        return dict(self.qbo.create(entity, body)[entity])
+
+    def account(self, name: str, kind: str, currency: str = HOME) -> str:
+        body = {"Name": name, "AccountType": kind, "CurrencyRef": {"value": currency.upper()}}
+        return str(self.create("Account", body)["Id"])
+
+    def item(self, name: str, marker: str | None, income: str) -> str:
+        body = {"Name": name, "Type": "Service", "IncomeAccountRef": {"value": income}}
+        if marker:
+            body["Description"] = marker
+        return str(self.create("Item", body)["Id"])
+
+    def clearing_account(self, currency: str) -> str:
+        if currency not in self.clearing:
+            name = "Stripe Clearing" if currency == HOME else f"Stripe Clearing {currency.upper()}"
+            self.clearing[currency] = self.account(name, "Bank", currency)
+        return self.clearing[currency]
+
+    def customer(self, customer_id: str, currency: str) -> JsonDict:
+        key = (customer_id, currency)
+        if key not in self.customers:
+            body = {
+                "DisplayName": f"{customer_id} {currency.upper()}",
+                "Notes": f"Stripe customer {customer_id}",
+                "CurrencyRef": {"value": currency.upper()},
+            }
+            self.customers[key] = str(self.create("Customer", body)["Id"])
+        return {"value": self.customers[key]}
+
+    def money(self, minor: Any, currency: str) -> str:
+        return str(decimal_from_minor(int(minor), currency))
+
+    def sales_line(self, amount: str, item: str) -> JsonDict:
+        detail = {"ItemRef": {"value": item}}
+        return {
+            "Amount": amount,
+            "DetailType": "SalesItemLineDetail",
+            "SalesItemLineDetail": detail,
+        }
+
+    def doc(
+        self, entity: str, currency: str, customer: str | None, note: str, **fields: Any
+    ) -> JsonDict:
+        body = {"CurrencyRef": {"value": currency.upper()}, "PrivateNote": note, **fields}
+        if customer:
+            body["CustomerRef"] = self.customer(customer, currency)
+        return self.create(entity, body)
+
+    def apply(
+        self,
+        customer: str,
+        currency: str,
+        note: str,
+        links: list[tuple[str, str, str]],
+        *,
+        total: str = "0",
+        deposit_to: str | None = None,
+    ) -> JsonDict:
+        """A Payment linking (TxnType, TxnId, amount) documents; TotalAmt 0 applies a credit."""
+        lines = [
+            {"Amount": amount, "LinkedTxn": [{"TxnId": txn_id, "TxnType": kind}]}
+            for kind, txn_id, amount in links
+        ]
+        fields: JsonDict = {"TotalAmt": total, "Line": lines}
+        if deposit_to:
+            fields["DepositToAccountRef"] = {"value": deposit_to}
+        return self.doc("Payment", currency, customer, note, **fields)
+
+    def product_item(self, product_id: str) -> str:
+        if product_id not in self.products:
+            self.products[product_id] = self.item(
+                f"Product [{product_id}]", f"Stripe product {product_id}", self.income
+            )
+        return self.products[product_id]
+
+    def post_invoice(self, inv: JsonDict) -> None:
+        cur, lines = str(inv["currency"]), []
+        for line in inv["lines"]["data"]:
+            product = ((line.get("pricing") or {}).get("price_details") or {}).get("product")
+            item = self.product_item(product) if product else self.default_item
+            lines.append(self.sales_line(self.money(line["amount"], cur), item))
+        discount = sum(int(d["amount"]) for d in inv["total_discount_amounts"])
+        if discount:
+            lines.append(
+                {
+                    "Amount": self.money(discount, cur),
+                    "DetailType": "DiscountLineDetail",
+                    "DiscountLineDetail": {"PercentBased": False},
+                }
+            )
+        tax = sum(int(t["amount"]) for t in inv["total_taxes"])
+        doc = self.doc(
+            "Invoice",
+            cur,
+            inv["customer"],
+            f"Stripe invoice {inv['id']}",
+            Line=lines,
+            DocNumber=doc_number_from_stripe_number(inv["number"]),
+            TxnTaxDetail={"TotalTax": self.money(tax, cur)},
+        )
+        self.invoices[inv["id"]] = str(doc["Id"])
+        if inv["status"] == "void":
+            self.qbo.void("Invoice", {"Id": doc["Id"], "SyncToken": doc["SyncToken"]})
+
+    def post_credit(self, note: JsonDict, amount: int, marker: str, *, applied: bool) -> None:
+        cur, customer = str(note["currency"]), str(note["customer"])
+        memo = self.doc(
+            "CreditMemo",
+            cur,
+            customer,
+            marker,
+            Line=[self.sales_line(self.money(amount, cur), self.default_item)],
+        )
+        application = None
+        if applied:
+            value = self.money(amount, cur)
+            kind, stripe_id = marker.split()[1:]
+            links = [
+                ("Invoice", self.invoices[str(note["invoice"])], value),
+                ("CreditMemo", str(memo["Id"]), value),
+            ]
+            application = self.apply(customer, cur, f"Stripe credit_application {stripe_id}", links)
+            assert kind in ("credit_note", "invoice_writeoff")
+        if note.get("status") == "void":  # QBO cannot void a credit memo: unapply and delete
+            if application is not None:
+                self.qbo.void("Payment", {"Id": application["Id"], "SyncToken": "0"})
+            self.qbo.delete("CreditMemo", {"Id": memo["Id"], "SyncToken": memo["SyncToken"]})
+
+    def post(self) -> JsonDict:
+        stripe = self.stripe
+        for inv in sorted(stripe.invoices(), key=lambda i: str(i["id"])):
+            self.post_invoice(inv)
+        for note in stripe.of("credit_note"):
+            if note["type"] == "pre_payment":
+                self.post_credit(
+                    note, int(note["amount"]), f"Stripe credit_note {note['id']}", applied=True
+                )
+            elif credit_part(note) > 0:
+                self.post_credit(
+                    note, credit_part(note), f"Stripe credit_note {note['id']}", applied=False
+                )
+        for inv in stripe.invoices():
+            cur, customer = str(inv["currency"]), str(inv["customer"])
+            for p in stripe.payments.get(inv["id"], []):
+                value = self.money(p["amount_paid"], cur)
+                self.apply(
+                    customer,
+                    cur,
+                    f"Stripe invoice_payment {p['id']}",
+                    [("Invoice", self.invoices[inv["id"]], value)],
+                    total=value,
+                    deposit_to=self.clearing_account(cur),
+                )
+            oob = stripe.out_of_band(inv)
+            if oob > 0:
+                value = self.money(oob, cur)
+                self.apply(
+                    customer,
+                    cur,
+                    f"Stripe invoice_oob {inv['id']}",
+                    [("Invoice", self.invoices[inv["id"]], value)],
+                    total=value,
+                )
+            if inv["status"] == "uncollectible" and int(inv["amount_remaining"]) > 0:
+                note = {"currency": cur, "customer": customer, "invoice": inv["id"]}
+                self.post_credit(
+                    note,
+                    int(inv["amount_remaining"]),
+                    f"Stripe invoice_writeoff {inv['id']}",
+                    applied=True,
+                )
+        self.post_cash()
+        state: JsonDict = json.loads(json.dumps(self.qbo.state_json(), default=str))
+        return state  # as qbo.json has it: amounts as strings
+
+    def post_cash(self) -> None:
+        stripe = self.stripe
+        for charge in stripe.standalone_charges():
+            cur = str(charge["currency"])
+            self.doc(
+                "SalesReceipt",
+                cur,
+                charge.get("customer"),
+                f"Stripe charge {charge['id']}",
+                Line=[self.sales_line(self.money(charge["amount"], cur), self.default_item)],
+                DepositToAccountRef={"value": self.clearing_account(cur)},
+            )
+        for refund in stripe.of("refund"):
+            if refund["status"] == "succeeded":
+                cur = str(refund["currency"])
+                self.doc(
+                    "RefundReceipt",
+                    cur,
+                    None,
+                    f"Stripe refund {refund['id']}",
+                    Line=[self.sales_line(self.money(refund["amount"], cur), self.default_item)],
+                    DepositToAccountRef={"value": self.clearing_account(cur)},
+                )
+        for txn in stripe.dispute_transactions():
+            cur = str(txn["currency"])
+            legs = [
+                (self.clearing_account(cur), int(txn["net"])),
+                (self.disputes, -int(txn["amount"])),
+                (self.fees, int(txn["fee"])),
+            ]
+            lines = [
+                {
+                    "Amount": self.money(abs(v), cur),
+                    "DetailType": "JournalEntryLineDetail",
+                    "JournalEntryLineDetail": {
+                        "PostingType": "Debit" if v > 0 else "Credit",
+                        "AccountRef": {"value": account},
+                    },
+                }
+                for account, v in legs
+                if v
+            ]
+            self.doc("JournalEntry", cur, None, f"Stripe dispute_txn {txn['id']}", Line=lines)
+
+
+def reference_books(lines: list[JsonDict]) -> tuple[Scenario, JsonDict]:
+    scenario = scenario_of(lines)
+    stripe = StripeBooks(o for o in scenario.seed_state() if o.get("object") != "event")
+    return scenario, ReferencePoster(stripe).post()
+
+
+@pytest.fixture(scope="module")
+def month() -> tuple[Scenario, JsonDict]:
+    return reference_books(generate_month(11, customers=12, invoices=60))
+
+
+def rules(violations: list[Violation]) -> set[str]:
+    return {v.rule for v in violations}
+
+
+def docs_with(state: JsonDict, entity: str, marker: str) -> list[JsonDict]:
+    return [d for d in state.get(entity, []) if marker in str(d.get("PrivateNote") or "")]
+
+
+def test_correct_books_have_no_violations(month: tuple[Scenario, JsonDict]) -> None:
+    scenario, state = month
+    assert check_invariants(scenario, state) == []
+
+
+def test_correct_books_of_several_seeds_and_currencies() -> None:
+    for seed in (1, 2):
+        lines = generate_month(seed, customers=8, invoices=30, currencies=("usd", "krw", "bhd"))
+        scenario, state = reference_books(lines)
+        assert check_invariants(scenario, state) == []
+
+
+def first_invoice(state: JsonDict, *, status_open: bool = False) -> JsonDict:
+    for doc in state["Invoice"]:
+        marked = "Stripe invoice" in str(doc.get("PrivateNote"))
+        if marked and Decimal(doc["TotalAmt"]) > 0 and (not status_open or Decimal(doc["Balance"])):
+            return dict(doc)
+    raise AssertionError("no invoice")
+
+
+def test_a_duplicate_is_caught(month: tuple[Scenario, JsonDict]) -> None:
+    scenario, state = month
+    broken = copy.deepcopy(state)
+    twin = copy.deepcopy(first_invoice(broken, status_open=True))
+    twin["Id"] = "99999"
+    broken["Invoice"].append(twin)
+    found = check_invariants(scenario, broken)
+    assert "duplicate" in rules(found)
+    assert "ar" in rules(found)  # the twin's balance is receivable QBO has and Stripe has not
+
+
+def test_a_missing_entity_is_caught(month: tuple[Scenario, JsonDict]) -> None:
+    scenario, state = month
+    broken = copy.deepcopy(state)
+    payment = next(d for d in broken["Payment"] if "invoice_payment" in str(d["PrivateNote"]))
+    broken["Payment"].remove(payment)
+    marker = str(payment["PrivateNote"]).split()[-1]
+    found = check_invariants(scenario, broken)
+    assert Violation("missing", marker, "no QBO Payment for invoice_payment") in found
+
+
+def test_an_entity_for_an_object_that_should_have_none_is_caught(
+    month: tuple[Scenario, JsonDict],
+) -> None:
+    scenario, state = month
+    broken = copy.deepcopy(state)
+    receipt = copy.deepcopy(broken["SalesReceipt"][0])
+    invoice_charge = next(
+        c
+        for c in StripeBooks(scenario.seed_state()).of("charge")
+        if c["id"] in StripeBooks(scenario.seed_state()).invoice_charges
+    )
+    receipt.update(Id="99998", PrivateNote=f"Stripe charge {invoice_charge['id']}")
+    broken["SalesReceipt"].append(receipt)
+    assert "unexpected" in rules(check_invariants(scenario, broken))
+
+
+def test_a_wrong_total_is_caught(month: tuple[Scenario, JsonDict]) -> None:
+    scenario, state = month
+    broken = copy.deepcopy(state)
+    doc = next(d for d in broken["Invoice"] if d["Id"] == first_invoice(broken)["Id"])
+    doc["TotalAmt"] = str(Decimal(doc["TotalAmt"]) + Decimal("0.01"))
+    assert "invoice_total" in rules(check_invariants(scenario, broken))
+
+
+def test_a_wrong_balance_is_caught(month: tuple[Scenario, JsonDict]) -> None:
+    scenario, state = month
+    broken = copy.deepcopy(state)
+    doc = next(d for d in broken["Invoice"] if d["Id"] == first_invoice(broken)["Id"])
+    doc["Balance"] = str(Decimal(doc["Balance"]) + 1)
+    found = check_invariants(scenario, broken)
+    assert {"invoice_balance", "ar"} <= rules(found)
+
+
+def test_an_ar_mismatch_is_caught(month: tuple[Scenario, JsonDict]) -> None:
+    scenario, state = month
+    broken = copy.deepcopy(state)
+    payment = next(d for d in broken["Payment"] if Decimal(d["TotalAmt"]) > 0)
+    payment["UnappliedAmt"] = "5.00"  # money QBO thinks the customer has on account
+    found = check_invariants(scenario, broken)
+    assert rules(found) == {"ar"}
+
+
+def test_a_clearing_mismatch_is_caught(month: tuple[Scenario, JsonDict]) -> None:
+    scenario, state = month
+    broken = copy.deepcopy(state)
+    account = next(a for a in broken["Account"] if a["Name"] == "Stripe Clearing")
+    account["CurrentBalance"] = str(Decimal(account["CurrentBalance"]) - Decimal("0.01"))
+    found = check_invariants(scenario, broken)
+    assert rules(found) == {"clearing"}
+    assert found[0].stripe_id == "Stripe Clearing"
+
+
+def test_a_missing_clearing_account_is_caught(month: tuple[Scenario, JsonDict]) -> None:
+    scenario, state = month
+    broken = copy.deepcopy(state)
+    broken["Account"] = [a for a in broken["Account"] if a["Name"] != "Stripe Clearing EUR"]
+    assert rules(check_invariants(scenario, broken)) == {"clearing"}
+
+
+def small_sim() -> StripeSim:
+    sim = StripeSim(tag="t")
+    customer = sim.customer("Customer 0001 Ltd", "eur")
+    invoice = sim.draft(customer, "eur", [LineSpec("Seats", 1_000, 3)])
+    sim.finalize(invoice)
+    sim.pay(invoice, 1_000)
+    voided = sim.draft(customer, "eur", [LineSpec("Seats", 500)])
+    sim.finalize(voided)
+    sim.void(voided)
+    return sim
+
+
+def test_voided_invoice_must_be_voided_and_a_customer_per_currency() -> None:
+    scenario, state = reference_books(small_sim().lines)
+    assert check_invariants(scenario, state) == []
+    voided = next(d for d in state["Invoice"] if str(d["PrivateNote"]).startswith("Voided"))
+    voided["TotalAmt"] = "5.00"
+    assert "not_voided" in rules(check_invariants(scenario, state))
+    voided.update(TotalAmt="0.00", PrivateNote="Voided")  # a void that dropped the marker
+    assert check_invariants(scenario, state) == []  # still found, by its DocNumber
+    state["Invoice"].remove(voided)
+    assert "missing" in rules(check_invariants(scenario, state))
+
+
+def test_wrong_currency_and_wrong_customer_currency_are_caught() -> None:
+    scenario, state = reference_books(small_sim().lines)
+    customer = state["Customer"][0]
+    customer["CurrencyRef"] = {"value": "GBP"}
+    found = check_invariants(scenario, state)
+    assert {"missing", "unexpected"} <= rules(found)  # no EUR customer; a GBP one it never uses
+    customer["CurrencyRef"] = {"value": "USD"}  # the home currency: on file is fine, unused
+    assert "unexpected" not in rules(check_invariants(scenario, state))
+    invoice = next(d for d in state["Invoice"] if "Stripe invoice" in str(d["PrivateNote"]))
+    invoice["CurrencyRef"] = {"value": "USD"}
+    assert "currency" in rules(check_invariants(scenario, state))
+
+
+def test_an_unmarked_document_with_money_is_caught() -> None:
+    scenario, state = reference_books(small_sim().lines)
+    stray = copy.deepcopy(state["Payment"][0])
+    stray.update(Id="777", PrivateNote="typed in by hand")
+    state["Payment"].append(stray)
+    assert "unattributed" in rules(check_invariants(scenario, state))
+
+
+def test_violations_carry_ids_and_amounts_only(month: tuple[Scenario, JsonDict]) -> None:
+    scenario, state = month
+    broken = copy.deepcopy(state)
+    broken["Invoice"] = []
+    names = {str(c["name"]) for c in StripeBooks(scenario.seed_state()).of("customer")}
+    for violation in check_invariants(scenario, broken):
+        assert not any(name in violation.detail for name in names)
+        assert "@" not in violation.detail

@@ -70,9 +70,8 @@ DELEGATED_HELP = {
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] and argv[0] in DELEGATED:
-        module = importlib.import_module(DELEGATED[argv[0]])
-        code: int = module.main(argv[1:])
-        return code
+        delegate = importlib.import_module(DELEGATED[argv[0]])
+        return int(delegate.main(argv[1:]))
     parser = argparse.ArgumentParser(prog="python -m local_emulator", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="deliver a scenario file through the local stack")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -14,12 +15,19 @@ from shared.ports import Warehouse
 LinkStatus = Literal["PENDING", "IN_PROGRESS", "COMPLETED", "FAILED", "SKIPPED"]
 Outcome = Literal["COMPLETED", "SKIPPED", "FAILED", "RETRY"]
 
-CURRENT_LINK_SQL = """
+# Every role of one Stripe object in one read (Invoice, Payment:oob, ...): a task asks for
+# several of them, and asks again for the ones it has not linked yet.
+CURRENT_LINKS_SQL = """
 SELECT stripe_object_id, stripe_object_type, qbo_entity_type, qbo_entity_id, doc_number,
        status, payload_hash, attempt, recorded_at, last_error_code, last_error
 FROM sync_links_current
-WHERE stripe_object_id = @stripe_object_id AND qbo_entity_type = @qbo_entity_type
+WHERE stripe_object_id = @stripe_object_id
 """
+# How long one read answers for all roles of an object, missing ones included: about one
+# task. Another instance may link the object meanwhile; a create then replays by requestid or
+# heals by lookup, exactly as when two tasks of the same object run at once.
+SNAPSHOT_SECONDS = 2.0
+_MAX_SNAPSHOTS = 10_000
 
 
 @dataclass(frozen=True)
@@ -64,11 +72,17 @@ class Attempt:
 
 
 class LinkStore:
-    """Current link per (Stripe id, QBO entity type); completed links are cached per instance."""
+    """Current link per (Stripe id, QBO entity type).
 
-    def __init__(self, warehouse: Warehouse) -> None:
+    Completed links are cached per instance. One read fetches every role of the Stripe object
+    and answers for all of them, missing ones included, for ``SNAPSHOT_SECONDS``.
+    """
+
+    def __init__(self, warehouse: Warehouse, *, snapshot_seconds: float = SNAPSHOT_SECONDS) -> None:
         self._warehouse = warehouse
         self._completed: dict[tuple[str, str], Link] = {}
+        self._snapshots: dict[str, tuple[float, dict[str, Link]]] = {}
+        self._snapshot_seconds = snapshot_seconds
         self._lock = threading.Lock()
         self.reads = 0
 
@@ -76,39 +90,50 @@ class LinkStore:
         key = (stripe_object_id, qbo_entity_type)
         with self._lock:
             cached = self._completed.get(key)
-        if cached is not None:
-            return cached
-        self.reads += 1
-        rows = self._warehouse.query(
-            CURRENT_LINK_SQL,
-            {"stripe_object_id": stripe_object_id, "qbo_entity_type": qbo_entity_type},
-        )
-        if not rows:
-            return None
-        row = rows[0]
-        link = Link(
-            stripe_object_id=row["stripe_object_id"],
-            stripe_object_type=row["stripe_object_type"],
-            qbo_entity_type=row["qbo_entity_type"],
-            status=row["status"],
-            qbo_entity_id=row["qbo_entity_id"],
-            doc_number=row["doc_number"],
-            payload_hash=row["payload_hash"],
-            attempt=int(row["attempt"] or 1),
-            last_error_code=row["last_error_code"],
-            last_error=row["last_error"],
-        )
-        self._remember(link)
-        return link
+            if cached is not None:
+                return cached
+            snapshot = self._snapshots.get(stripe_object_id)
+            if snapshot is not None and time.monotonic() - snapshot[0] < self._snapshot_seconds:
+                return snapshot[1].get(qbo_entity_type)
+            self.reads += 1
+        rows = self._warehouse.query(CURRENT_LINKS_SQL, {"stripe_object_id": stripe_object_id})
+        links = {str(row["qbo_entity_type"]): _link_from_row(row) for row in rows}
+        with self._lock:
+            now = time.monotonic()
+            if len(self._snapshots) >= _MAX_SNAPSHOTS:
+                self._prune(now)
+            self._snapshots[stripe_object_id] = (now, links)
+            for link in links.values():
+                if link.completed:
+                    self._completed[(link.stripe_object_id, link.qbo_entity_type)] = link
+        return links.get(qbo_entity_type)
+
+    def _prune(self, now: float) -> None:
+        expired = [
+            key
+            for key, (taken, _) in self._snapshots.items()
+            if now - taken >= self._snapshot_seconds
+        ]
+        for key in expired:
+            del self._snapshots[key]
+        if len(self._snapshots) >= _MAX_SNAPSHOTS:
+            self._snapshots.clear()
 
     def _remember(self, link: Link) -> None:
-        if link.completed:
-            with self._lock:
-                self._completed[(link.stripe_object_id, link.qbo_entity_type)] = link
+        with self._lock:
+            key = (link.stripe_object_id, link.qbo_entity_type)
+            if link.completed:
+                self._completed[key] = link
+            else:
+                self._completed.pop(key, None)
+            snapshot = self._snapshots.get(link.stripe_object_id)
+            if snapshot is not None:
+                snapshot[1][link.qbo_entity_type] = link
 
     def forget(self, stripe_object_id: str, qbo_entity_type: str) -> None:
         with self._lock:
             self._completed.pop((stripe_object_id, qbo_entity_type), None)
+            self._snapshots.pop(stripe_object_id, None)
 
     def record(self, links: Sequence[Link], recorded_at: datetime) -> None:
         if not links:
@@ -135,10 +160,22 @@ class LinkStore:
             )
         self._warehouse.append("sync_links", rows)
         for link in links:
-            if link.completed:
-                self._remember(link)
-            else:
-                self.forget(link.stripe_object_id, link.qbo_entity_type)
+            self._remember(link)
+
+
+def _link_from_row(row: dict[str, Any]) -> Link:
+    return Link(
+        stripe_object_id=row["stripe_object_id"],
+        stripe_object_type=row["stripe_object_type"],
+        qbo_entity_type=row["qbo_entity_type"],
+        status=row["status"],
+        qbo_entity_id=row["qbo_entity_id"],
+        doc_number=row["doc_number"],
+        payload_hash=row["payload_hash"],
+        attempt=int(row["attempt"] or 1),
+        last_error_code=row["last_error_code"],
+        last_error=row["last_error"],
+    )
 
 
 class SyncLog:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared.adapters.qbo_batch import BATCH_REQUEST_ID_MAX, QboBatchWriter, batch_request_id
-from shared.errors import DuplicateNameError, SyncError
+from shared.errors import DuplicateNameError, SyncError, ThrottledError
 from tests.functional.qbo_fixtures import qbo_env
 
 
@@ -51,3 +51,11 @@ def test_request_ids_fit_qbo_and_arguments_are_checked() -> None:
             QboBatchWriter(env.gateway).create_many("Nonsense", [])
         with pytest.raises(ValueError, match="batch_size"):
             QboBatchWriter(env.gateway, batch_size=31)
+
+
+def test_a_refused_batch_gives_every_item_the_error_and_nothing_is_written() -> None:
+    with qbo_env() as env:
+        env.fake.faults.force("qbo_429")
+        results = QboBatchWriter(env.gateway).create_many("Customer", _customers(4))
+        assert all(isinstance(r, ThrottledError) for r in results)
+        assert "Customer" not in env.server.state_json()

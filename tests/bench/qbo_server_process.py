@@ -1,0 +1,37 @@
+"""The fake QBO in its own process for the throughput benchmark, so it has a core of its own.
+
+``python -m tests.bench.qbo_server_process <time_scale>`` prints one JSON line (URLs, realm,
+refresh token), then answers ``counts`` on stdin with the fake's request counters, and stops on
+``quit`` or end of input.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from local_emulator.fake_qbo import FakeQbo, FakeQboServer
+
+CLIENT_ID = "bench-client-id"
+CLIENT_SECRET = "bench-client-secret"
+
+
+def main(time_scale: float) -> None:
+    fake = FakeQbo(time_scale=time_scale)
+    with FakeQboServer(fake) as server:
+        token = server.register_client(CLIENT_ID, CLIENT_SECRET)
+        hello = {
+            "base_url": server.base_url,
+            "discovery_url": server.discovery_url,
+            "realm_id": server.realm_id,
+            "refresh_token": token,
+        }
+        print(json.dumps(hello), flush=True)
+        for line in sys.stdin:
+            if line.strip() != "counts":
+                break
+            print(json.dumps(fake.request_counts()), flush=True)
+
+
+if __name__ == "__main__":
+    main(float(sys.argv[1]))

@@ -6,6 +6,8 @@ import json
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from local_emulator.fake_stripe import sign_payload
 from shared.adapters.stripe_webhook_verifier import StripeWebhookVerifier
@@ -104,3 +106,60 @@ def test_error_is_a_bad_request_not_a_retry(verifier: StripeWebhookVerifier) -> 
         verifier.verify(BODY, "garbage", SECRET)
     assert isinstance(caught.value, BadRequestError)
     assert isinstance(caught.value, PermanentError)
+
+
+# --- the hmac verifier agrees with stripe-python's own check ------------------------------------
+
+PARITY_SECRET = "whsec_parity"
+PARITY_NOW = 1_767_225_600
+
+
+def stripe_verdict(payload: bytes, header: str) -> bool:
+    from unittest import mock
+
+    import stripe
+
+    with mock.patch("time.time", return_value=PARITY_NOW):
+        try:
+            stripe.WebhookSignature.verify_header(payload.decode(), header, PARITY_SECRET, 300)
+        except stripe.SignatureVerificationError:
+            return False
+    return True
+
+
+def our_verdict(payload: bytes, header: str) -> bool:
+    from shared.adapters.stripe_webhook_verifier import StripeWebhookVerifier
+    from shared.errors import InvalidSignatureError
+
+    try:
+        StripeWebhookVerifier(300, now=lambda: PARITY_NOW).verify(payload, header, PARITY_SECRET)
+    except InvalidSignatureError:
+        return False
+    return True
+
+
+def _utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+header_part = st.one_of(
+    st.builds(lambda t: f"t={t}", st.integers(PARITY_NOW - 600, PARITY_NOW + 600)),
+    st.just("v1=SIGNED"),
+    st.just("v0=SIGNED"),
+    st.builds(lambda h: f"v1={h}", st.text("0123456789abcdef", max_size=64)),
+    st.sampled_from(["t=", "t=x", "v1", "t", " v1=SIGNED", "t=1=2", "", "=", "v1=SIGNED=x"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(header_part, max_size=5), st.binary(max_size=40).filter(_utf8))
+def test_verdict_equals_stripe_python(parts: list[str], payload: bytes) -> None:
+    timestamps = [p[2:] for p in parts if p.startswith("t=")]
+    stamp = timestamps[0] if timestamps else str(PARITY_NOW)
+    good = sign_payload(payload, PARITY_SECRET, int(stamp)) if stamp.isdigit() else "v1=x"
+    header = ",".join(p.replace("SIGNED", good.split("v1=")[-1]) for p in parts)
+    assert our_verdict(payload, header) == stripe_verdict(payload, header), header

@@ -16,13 +16,20 @@ def customer_key(terms: CurrencyTerms | None) -> str:
     )
 
 
-def ensure_customer(work: Work, customer_id: str, terms: CurrencyTerms | None = None) -> Ref:
+def ensure_customer(
+    work: Work,
+    customer_id: str,
+    terms: CurrencyTerms | None = None,
+    fetched: StripeCustomer | None = None,
+) -> Ref:
     """The QBO customer for this Stripe customer in this currency; created on first use."""
     key = customer_key(terms)
     linked = work.done(customer_id, key)
     if linked is not None:
         return Ref(value=linked)
-    customer = StripeCustomer.model_validate(work.deps.stripe.retrieve("customer", customer_id))
+    customer = fetched or StripeCustomer.model_validate(
+        work.deps.stripe.retrieve("customer", customer_id)
+    )
     document = qbo_customer_from_stripe_customer(customer, terms)
     qbo_id = work.ensure(
         customer.id,
@@ -43,7 +50,7 @@ def sync_customer(work: Work) -> SyncResult:
         return SyncResult("SKIPPED", "Customer", reason="deleted in Stripe: kept in the books")
     existing = work.current(customer_id, "Customer")
     if existing is None or not existing.completed or not existing.qbo_entity_id:
-        ref = ensure_customer(work, customer_id)
+        ref = ensure_customer(work, customer_id, fetched=customer)
         return SyncResult("COMPLETED", "Customer", ref.value)
     body = qbo_customer_from_stripe_customer(customer).to_qbo()
     digest = payload_hash(body)

@@ -2,37 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from shared.ports import JsonDict
 
-from shared.config import Settings
-from shared.ports import JsonDict, SecretStore
-
-from .stripe_common import StripeClientFactory, stripe_errors, to_dict
+from .stripe_common import StripeAdapter, stripe_errors, to_dict
 
 SETTLEMENT_METADATA_KEY = "settlement_id"
 
 
-class StripeApiBilling:
+class StripeApiBilling(StripeAdapter):
     """Each write sends ``Idempotency-Key``: a retry with the same key replays the first answer."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        secrets: SecretStore,
-        *,
-        max_network_retries: int = 0,
-        timeout_seconds: float = 30.0,
-    ) -> None:
-        self._clients = StripeClientFactory(
-            settings,
-            secrets,
-            max_network_retries=max_network_retries,
-            timeout_seconds=timeout_seconds,
-        )
-
-    @property
-    def _v1(self) -> Any:
-        return self._clients.get().v1
 
     def create_invoice_item(self, params: JsonDict, idempotency_key: str) -> JsonDict:
         with stripe_errors("create invoice item"):

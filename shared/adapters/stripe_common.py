@@ -65,6 +65,29 @@ class StripeClientFactory:
         )
 
 
+class StripeAdapter:
+    """Base of the Stripe adapters: one lazily built client per adapter instance."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        secrets: SecretStore,
+        *,
+        max_network_retries: int = 0,
+        timeout_seconds: float = 30.0,
+    ) -> None:
+        self._clients = StripeClientFactory(
+            settings,
+            secrets,
+            max_network_retries=max_network_retries,
+            timeout_seconds=timeout_seconds,
+        )
+
+    @property
+    def _v1(self) -> Any:
+        return self._clients.get().v1
+
+
 def to_plain(value: Any) -> Any:
     """A StripeObject (or list of them) as plain dicts and lists, all the way down."""
     if isinstance(value, stripe.StripeObject):

@@ -7,11 +7,10 @@ from typing import Any
 
 import stripe
 
-from shared.config import Settings
 from shared.errors import MappingGapError
-from shared.ports import JsonDict, SecretStore
+from shared.ports import JsonDict
 
-from .stripe_common import StripeClientFactory, stripe_errors, to_dict
+from .stripe_common import StripeAdapter, stripe_errors, to_dict
 
 # Stripe object type (the ``object`` field) -> StripeClient v1 service name
 SERVICES = {
@@ -34,27 +33,8 @@ PAGE_SIZE = 100
 MAX_TYPES_PER_QUERY = 20  # Stripe's limit for ``types``
 
 
-class StripeApiGateway:
+class StripeApiGateway(StripeAdapter):
     """Reads from Stripe; every stripe error leaves as a shared.errors error."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        secrets: SecretStore,
-        *,
-        max_network_retries: int = 0,
-        timeout_seconds: float = 30.0,
-    ) -> None:
-        self._clients = StripeClientFactory(
-            settings,
-            secrets,
-            max_network_retries=max_network_retries,
-            timeout_seconds=timeout_seconds,
-        )
-
-    @property
-    def _v1(self) -> Any:
-        return self._clients.get().v1
 
     def retrieve(self, object_type: str, object_id: str) -> JsonDict:
         service = SERVICES.get(object_type)

@@ -60,10 +60,16 @@ def _demo(args: argparse.Namespace) -> int:
 DELEGATED = {
     "statement": "local_emulator.statement_cli",
     "check": "local_emulator.check_cli",
+    "report": "local_emulator.report_cli",
+    "replay": "local_emulator.replay_cli",
+    "campaign": "local_emulator.campaign_cli",
 }
 DELEGATED_HELP = {
     "statement": "render a settlement statement PDF",
     "check": "check a run's QBO books against the Stripe state of its events",
+    "report": "write the reconciliation report PDF",
+    "replay": "enqueue replays from the archive or Stripe's events API",
+    "campaign": "run generated months under heavy faults and print the figures",
 }
 
 

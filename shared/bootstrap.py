@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         SecretStore,
         StripeBilling,
         StripeGateway,
+        Task,
         TaskQueue,
         Warehouse,
         WebhookVerifier,
@@ -143,7 +144,20 @@ def task_queue() -> TaskQueue:
         max_doublings=s.task_max_doublings,
         dispatch_deadline=s.task_dispatch_deadline_seconds,
         queue_name=s.tasks_queue_name,
+        on_exhausted=_record_exhausted_task,
     )
+
+
+def _record_exhausted_task(task: Task, last_status: int | None) -> None:
+    """A task that died without an answer, every attempt: record it FAILED, to be replayed.
+
+    (Cloud Tasks has no such callback; there the worker records its own last attempt.)
+    """
+    from shared.services.retry_policy import record_exhausted_task, retry_deps
+
+    s = settings()
+    deps = retry_deps(sync_deps(), task_queue(), s)
+    record_exhausted_task(dict(task.payload), task.name, s.task_max_attempts, deps)
 
 
 @_singleton

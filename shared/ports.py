@@ -121,6 +121,10 @@ class QboGateway(Protocol):
         """QBO's rate for ``currency`` on a day: home-currency units per unit."""
         ...
 
+    def changes_since(self, entities: list[str], since: datetime) -> dict[str, list[JsonDict]]:
+        """Change data capture: entities of these types changed since ``since``, by type."""
+        ...
+
 
 class StripeBilling(Protocol):
     """Writes to Stripe for the settlement flow; every write carries an idempotency key."""

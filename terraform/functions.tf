@@ -9,6 +9,53 @@
 #   enqueues_tasks  may create Cloud Tasks (as the invoker service account, for OIDC)
 locals {
   functions = {
+    catch_up = {
+      description     = "Scheduled hourly: enqueue Stripe events whose delivery failed or that the archive lacks."
+      public          = false
+      memory          = "512Mi"
+      cpu             = "1"
+      timeout_seconds = 540
+      # One run at a time: overlapping runs are harmless (task names dedupe) but wasteful.
+      max_instances   = 1
+      concurrency     = 1
+      schedule        = "17 * * * *"
+      secrets         = ["stripe-secret-key"]
+      rotated_secrets = []
+      bq_data_role    = "roles/bigquery.dataEditor"
+      bq_jobs         = true
+      enqueues_tasks  = true
+    }
+    reconcile = {
+      description     = "Scheduled daily: compare Stripe and QBO, record drift as findings."
+      public          = false
+      memory          = "1Gi"
+      cpu             = "1"
+      timeout_seconds = 540
+      max_instances   = 1
+      concurrency     = 1
+      schedule        = "30 5 * * *"
+      secrets         = ["stripe-secret-key", "qbo-client-id", "qbo-client-secret", "qbo-refresh-token"]
+      rotated_secrets = ["qbo-refresh-token"]
+      bq_data_role    = "roles/bigquery.dataEditor"
+      bq_jobs         = true
+      enqueues_tasks  = false
+    }
+    replay = {
+      description     = "Private HTTP: enqueue replays by event ids, time range, object type or every failed link."
+      public          = false
+      memory          = "512Mi"
+      cpu             = "1"
+      timeout_seconds = 540
+      max_instances   = 2
+      concurrency     = 1
+      schedule        = ""
+      secrets         = ["stripe-secret-key"]
+      rotated_secrets = []
+      # It archives what it fetches from Stripe's events API, so it appends as well as reads.
+      bq_data_role   = "roles/bigquery.dataEditor"
+      bq_jobs        = true
+      enqueues_tasks = true
+    }
     settlement_poll = {
       description     = "Scheduled: turn completed ledger settlements into sent Stripe invoices, exactly once."
       public          = false

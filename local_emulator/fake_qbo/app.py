@@ -14,6 +14,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from local_emulator.fake_qbo import errors
+from local_emulator.fake_qbo.cdc import changes_since
 from local_emulator.fake_qbo.engine import FakeQbo
 from local_emulator.fake_qbo.errors import QboFault
 from local_emulator.fake_qbo.oauth import OAuthError
@@ -176,6 +177,9 @@ class FakeQboApp:
         if len(parts) == 1 and request.method == "GET" and entity.lower() == "exchangerate":
             source, as_of = params.get("sourcecurrencycode"), params.get("asofdate")
             return fake.respond(request_id, lambda: fake.exchange_rate(source, as_of))
+        if len(parts) == 1 and request.method == "GET" and entity.lower() == "cdc":
+            entities, since = params.get("entities"), params.get("changedSince")
+            return fake.respond(request_id, lambda: changes_since(fake, entities, since))
         if len(parts) == 1 and request.method == "GET" and entity.lower() == "preferences":
             return fake.respond(request_id, fake.preferences)
         if len(parts) == 2 and request.method == "GET":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -14,8 +15,10 @@ from requests.adapters import HTTPAdapter
 
 from shared.adapters.qbo_errors import RECONNECT_HINT, translate_auth, translate_transport
 from shared.errors import AuthenticationError, NotFoundError, UpstreamUnavailableError
+from shared.logging import get_logger, log_event
 from shared.ports import Clock, SecretStore
 
+_log = get_logger("qbo_auth")
 # Refresh this long before the access token's stated expiry (clock skew, slow requests).
 EXPIRY_MARGIN = timedelta(minutes=5)
 # Only used by the authorization-code flow, which this service never runs.
@@ -82,6 +85,9 @@ class QboTokens:
         self._access: str | None = None
         self._expires_at: datetime | None = None
         self._latest_refresh: str | None = None  # newest we were given, even if put() failed
+        # Refresh tokens Intuit refused: never sent again, so a revoked connection costs one
+        # call per instance, not one per task; a new version in the store is tried at once.
+        self._refused: set[str] = set()
         self._lock = threading.RLock()
         self.refresh_count = 0
 
@@ -136,7 +142,7 @@ class QboTokens:
             client = self.auth_client
             tried: set[str] = set()
             for token in self._candidates():
-                if token in tried:
+                if token in tried or token in self._refused:
                     continue
                 tried.add(token)
                 try:
@@ -144,11 +150,16 @@ class QboTokens:
                 except AuthClientError as exc:
                     error = translate_auth(exc, "token refresh")
                     if isinstance(error, AuthenticationError):
+                        self._refused.add(token)
                         continue  # maybe rotated elsewhere: try the next candidate
                     raise error from None
                 except requests.RequestException as exc:
                     raise translate_transport(exc, "token refresh") from None
                 return self._accept(client, token)
+            if tried:  # once per refused token: loud, for the alert; later calls fail fast
+                log_event(_log, logging.ERROR, "QBO refresh token refused; sync stopped until "
+                          "a person reconnects QuickBooks", error_code="invalid_grant",
+                          severity_hint="page")  # fmt: skip
             raise AuthenticationError(
                 f"Intuit refused the QBO refresh token (invalid_grant: revoked, expired or "
                 f"superseded); {RECONNECT_HINT} under secret {self._refresh_name!r}",

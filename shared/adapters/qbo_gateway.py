@@ -6,7 +6,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -156,6 +156,28 @@ class QuickBooksGateway:
         with self._lock:
             self._rates[key] = result
         return result
+
+    def changes_since(self, entities: list[str], since: datetime) -> dict[str, list[JsonDict]]:
+        """QBO's change data capture: entities of these types changed since ``since`` (QBO keeps
+        30 days and answers at most 1000 per type), by entity type."""
+        for entity in entities:
+            _check_entity(entity)
+        if since.tzinfo is None:
+            raise ValueError("since must be timezone-aware")
+        params = {"entities": ",".join(entities), "changedSince": since.isoformat()}
+
+        def send(qb: QuickBooks) -> Any:
+            return qb.get(f"{qb.api_url}/company/{qb.company_id}/cdc", params=params)
+
+        result = self._call("change data capture", send)
+        found: dict[str, list[JsonDict]] = {entity: [] for entity in entities}
+        responses = result.get("CDCResponse") if isinstance(result, dict) else None
+        for response in responses if isinstance(responses, list) else []:
+            for part in response.get("QueryResponse") or []:
+                for key, value in part.items():
+                    if key in found and isinstance(value, list):
+                        found[key].extend(v for v in value if isinstance(v, dict))
+        return found
 
     # --- beyond the port: operations the posting model needs ---------------------------------
 

@@ -33,6 +33,10 @@ HANDLED_EVENT_TYPES: dict[str, tuple[str, str | None]] = {
     "charge.dispute.funds_withdrawn": ("dispute", None),
     "charge.dispute.funds_reinstated": ("dispute", None),
     "charge.dispute.closed": ("dispute", None),
+    "payout.paid": ("payout", None),
+    "payout.reconciliation_completed": ("payout", None),
+    "payout.failed": ("payout", None),
+    "payout.canceled": ("payout", None),
 }
 
 

@@ -31,6 +31,8 @@ class BooksConfig:
     tax_account_name: str = "Sales Tax Payable"
     discounts_account_name: str = "Discounts Given"
     undeposited_funds_account_name: str = "Undeposited Funds"
+    bank_account_name: str = "Operating Bank"
+    suspense_account_name: str = "Stripe Suspense"
     tax_item_name: str = "Stripe sales tax"
     refunds_item_name: str = "Stripe refunds"
     bad_debt_item_name: str = "Bad debt"
@@ -47,6 +49,8 @@ ACCOUNT_KINDS = {
     "bad_debt": ("Expense", "BadDebts"),
     "undeposited": ("Other Current Asset", "UndepositedFunds"),
     "clearing": ("Bank", "Checking"),
+    "bank": ("Bank", "Checking"),
+    "suspense": ("Other Current Liability", "OtherCurrentLiabilities"),
 }
 
 
@@ -75,7 +79,7 @@ class ReferenceData:
             return ref
 
     def account(self, role: str, currency: str | None = None) -> Ref:
-        """The account for a role; bank-like ones (clearing) exist once per currency."""
+        """The account for a role; bank-like ones (clearing, bank) exist once per currency."""
         name = {
             "income": self.books.income_account_name,
             "discounts": self.books.discounts_account_name,
@@ -85,6 +89,8 @@ class ReferenceData:
             "bad_debt": self.books.bad_debt_account_name,
             "undeposited": self.books.undeposited_funds_account_name,
             "clearing": self.books.clearing_account_name,
+            "bank": self.books.bank_account_name,
+            "suspense": self.books.suspense_account_name,
         }[role]
         currency_ref = None
         if currency is not None and normalize_currency(currency) != self.books.home_currency:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 from pydantic import ValidationError
 
@@ -13,6 +14,7 @@ from shared.services.posting.charges import sync_charge, sync_refund
 from shared.services.posting.credits import sync_credit_note, sync_dispute
 from shared.services.posting.customers import sync_customer
 from shared.services.posting.invoices import sync_invoice
+from shared.services.posting.payouts import sync_payout
 from shared.services.posting.work import SyncDeps, SyncRequest, SyncResult, Work
 from shared.services.records import Attempt, Link
 
@@ -26,6 +28,7 @@ HANDLERS: dict[str, tuple[str, Callable[[Work], SyncResult]]] = {
     "refund": ("RefundReceipt", sync_refund),
     "credit_note": ("CreditMemo", sync_credit_note),
     "dispute": ("JournalEntry", sync_dispute),
+    "payout": ("Deposit", sync_payout),
 }
 
 
@@ -45,6 +48,7 @@ def sync_object(request: SyncRequest, deps: SyncDeps) -> SyncResult:
     work = Work(request, deps)
     handler = HANDLERS.get(request.object_type)
     error: SyncError | None = None
+    failed: Link | None = None
     result = SyncResult("RETRY", reason="unexpected error")
     try:
         if handler is None:
@@ -64,19 +68,17 @@ def sync_object(request: SyncRequest, deps: SyncDeps) -> SyncResult:
     except PermanentError as failure:
         error = failure
         entity = handler[0] if handler else "unknown"
-        work.links.append(
-            Link(
-                stripe_object_id=request.object_id,
-                stripe_object_type=request.object_type,
-                qbo_entity_type=entity,
-                status="FAILED",
-                attempt=request.attempt,
-                event_id=request.event_id,
-                task_name=request.task_name,
-                last_error_class=failure.error_class,
-                last_error_code=failure.code,
-                last_error=failure.message,
-            )
+        failed = Link(
+            stripe_object_id=request.object_id,
+            stripe_object_type=request.object_type,
+            qbo_entity_type=entity,
+            status="FAILED",
+            attempt=request.attempt,
+            event_id=request.event_id,
+            task_name=request.task_name,
+            last_error_class=failure.error_class,
+            last_error_code=failure.code,
+            last_error=failure.message,
         )
         result = SyncResult("FAILED", entity, reason=failure.message)
     except TransientError as failure:
@@ -86,6 +88,10 @@ def sync_object(request: SyncRequest, deps: SyncDeps) -> SyncResult:
     finally:
         now = deps.clock.now()
         deps.links.record(work.links, now)
+        if failed is not None:
+            # After any link this run completed under the same key (a failure after a partial
+            # posting), so the latest-row view shows FAILED and a replay picks the object up.
+            deps.links.record([failed], now + timedelta(microseconds=1))
         deps.sync_log.record(
             [
                 Attempt(

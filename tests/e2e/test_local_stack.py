@@ -49,8 +49,19 @@ def test_cli_run_writes_outputs_and_exits_zero(tmp_path: Path) -> None:
     events_file = tmp_path / "events.jsonl"
     assert main(["generate", "--invoices", "8", "--seed", "2", "--out", str(events_file)]) == 0
     assert len(load_scenario(events_file).events) >= 8 * 2
-    code = main(["run", "--events", str(events_file), "--out", str(tmp_path / "out"),
-                 "--faults", "qbo_429=0.1,duplicate=0.2", "--seed", "2"])
+    code = main(
+        [
+            "run",
+            "--events",
+            str(events_file),
+            "--out",
+            str(tmp_path / "out"),
+            "--faults",
+            "qbo_429=0.1,duplicate=0.2",
+            "--seed",
+            "2",
+        ]
+    )
     assert code == 0
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["invoices"]["exactly_one_each"]

@@ -10,7 +10,7 @@ from typing import Any
 from shared.domain.idempotency import payload_hash, qbo_request_id_from
 from shared.domain.mapping import CurrencyTerms
 from shared.errors import DuplicateNameError, ValidationFailedError
-from shared.ports import Clock, JsonDict, QboGateway, StripeGateway
+from shared.ports import Clock, JsonDict, QboGateway, StripeGateway, Warehouse
 from shared.services.qbo_lookup import entity_id
 from shared.services.records import Link, LinkStore, Outcome, SyncLog
 from shared.services.reference_data import BooksConfig, ReferenceData
@@ -54,6 +54,8 @@ class SyncDeps:
     clock: Clock
     books: BooksConfig = field(default_factory=BooksConfig)
     attach_statement: StatementAttacher | None = None
+    # where checks of posted work go (payout reconciliations); None: not recorded
+    warehouse: Warehouse | None = None
 
 
 @dataclass

@@ -1,0 +1,402 @@
+"""Pure mappers for payouts: what each balance transaction still owes the books, the fee and
+suspense entries, the deposit, its reversal, and the payout's reconciliation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, tzinfo
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from shared.domain.idempotency import doc_number_from_stripe_number
+from shared.domain.mapping import CurrencyTerms, date_from_unix, marker
+from shared.domain.qbo_models import (
+    JournalEntryLineDetail,
+    QboJournalEntry,
+    QboJournalLine,
+    QboModel,
+    QboTxn,
+    Ref,
+)
+from shared.domain.stripe_models import StripeModel, ref_id
+from shared.domain.stripe_payments import StripeBalanceTransaction
+
+FeeKind = Literal["processing", "dispute", "other"]
+FEE_KINDS: tuple[FeeKind, ...] = ("processing", "dispute", "other")
+# Balance transaction types whose amount another posting rule already put through clearing
+# (payments and sales receipts gross, refund receipts, voided refunds): only their fee is due.
+GROSS_BOOKED = frozenset({"charge", "payment"})
+REFUND_BOOKED = frozenset({"refund", "payment_refund", "refund_failure", "payment_failure_refund"})
+# Stripe's own charges, not tied to a payment: the whole amount is an expense.
+STRIPE_FEES = frozenset({"stripe_fee", "stripe_fx_fee", "tax_fee", "application_fee"})
+# A failed or canceled payout's funds coming back: the deposit's reversal booked them.
+PAYOUT_RETURNS = frozenset({"payout_failure", "payout_cancel"})
+DISPUTE_SOURCES = ("du_", "dp_")
+DISPUTE_CATEGORIES = frozenset({"dispute", "dispute_reversal"})
+FEE_CODES: dict[FeeKind, str] = {"processing": "F", "dispute": "D", "other": "X"}
+
+Treatment = Literal["payout", "fee_only", "dispute", "stripe_fee", "returned", "suspense"]
+
+
+class StripePayout(StripeModel):
+    id: str
+    amount: int
+    currency: str
+    arrival_date: int
+    created: int
+    status: str  # paid | pending | in_transit | canceled | failed
+    automatic: bool = True
+    balance_transaction: str | None = None
+    failure_balance_transaction: str | None = None
+    failure_code: str | None = None
+
+    _refs = field_validator("balance_transaction", "failure_balance_transaction", mode="before")(
+        lambda v: ref_id(v) if isinstance(v, dict) else v
+    )
+
+
+class DepositLineDetail(QboModel):
+    AccountRef: Ref
+
+
+class QboDepositLine(QboModel):
+    Amount: Decimal
+    Description: str | None = None
+    DetailType: Literal["DepositLineDetail"] = "DepositLineDetail"
+    DepositLineDetail: DepositLineDetail
+
+
+class QboDeposit(QboTxn):
+    DepositToAccountRef: Ref
+    Line: list[QboDepositLine] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class PayoutAccounts:
+    clearing: Ref
+    bank: Ref
+    fees: Ref
+    suspense: Ref
+
+
+def treatment_of(txn: StripeBalanceTransaction, payout_id: str) -> Treatment:
+    """What the payout still has to book for one balance transaction. Never refuses a type."""
+    if txn.type == "payout" and txn.source in (payout_id, None):
+        return "payout"
+    if txn.type in GROSS_BOOKED or txn.type in REFUND_BOOKED:
+        return "fee_only"
+    if txn.type == "adjustment" and (
+        (txn.source or "").startswith(DISPUTE_SOURCES)
+        or txn.reporting_category in DISPUTE_CATEGORIES
+    ):
+        return "dispute"
+    if txn.type in STRIPE_FEES:
+        return "stripe_fee"
+    if txn.type in PAYOUT_RETURNS:
+        return "returned"
+    return "suspense"
+
+
+@dataclass(frozen=True)
+class SuspenseItem:
+    txn_id: str
+    txn_type: str
+    net: int
+
+
+@dataclass(frozen=True)
+class PayoutPlan:
+    """A payout's balance transactions, in minor units, split into what each posting needs.
+
+    ``fees_to_post`` holds only fees no other rule booked (dispute fees are in the dispute's
+    journal entries already); ``fees`` holds every fee, for the reconciliation.
+    """
+
+    payout_id: str
+    currency: str
+    gross: int = 0
+    refunds: int = 0
+    adjustments: int = 0
+    fees: dict[FeeKind, int] = field(default_factory=dict)
+    fees_to_post: dict[FeeKind, int] = field(default_factory=dict)
+    suspense: tuple[SuspenseItem, ...] = ()
+    payout_txn_net: int | None = None
+    txn_count: int = 0
+
+    @property
+    def total_fees(self) -> int:
+        return sum(self.fees.values())
+
+    @property
+    def computed_amount(self) -> int:
+        """gross - refunds - fees + adjustments: what the payout should carry."""
+        return self.gross - self.refunds - self.total_fees + self.adjustments
+
+    @property
+    def suspense_net(self) -> int:
+        return sum(item.net for item in self.suspense)
+
+
+def payout_plan_from_balance_transactions(
+    payout: StripePayout, txns: Iterable[StripeBalanceTransaction]
+) -> PayoutPlan:
+    gross = refunds = adjustments = count = 0
+    fees: dict[FeeKind, int] = dict.fromkeys(FEE_KINDS, 0)
+    to_post: dict[FeeKind, int] = dict.fromkeys(FEE_KINDS, 0)
+    suspense: list[SuspenseItem] = []
+    payout_net: int | None = None
+    for txn in sorted(txns, key=lambda t: (t.created, t.id)):
+        how = treatment_of(txn, payout.id)
+        if how == "payout":
+            payout_net = (payout_net or 0) + txn.net_amount
+            continue
+        count += 1
+        if txn.type in GROSS_BOOKED:
+            gross += txn.amount
+        elif txn.type in REFUND_BOOKED:
+            refunds -= txn.amount
+        else:
+            adjustments += txn.amount
+        if how == "fee_only":
+            fees["processing"] += txn.fee
+            to_post["processing"] += txn.fee
+        elif how == "dispute":
+            fees["dispute"] += txn.fee
+        elif how == "stripe_fee":
+            # the whole movement is Stripe's fee; counted as a fee, not an adjustment
+            adjustments -= txn.amount
+            fees["other"] += txn.fee - txn.amount
+            to_post["other"] += txn.fee - txn.amount
+        elif how == "returned":
+            fees["other"] += txn.fee
+        else:
+            fees["other"] += txn.fee
+            suspense.append(SuspenseItem(txn.id, txn.type, txn.net_amount))
+    return PayoutPlan(
+        payout_id=payout.id,
+        currency=payout.currency,
+        gross=gross,
+        refunds=refunds,
+        adjustments=adjustments,
+        fees=fees,
+        fees_to_post={k: v for k, v in to_post.items() if v},
+        suspense=tuple(suspense),
+        payout_txn_net=payout_net,
+        txn_count=count,
+    )
+
+
+def _line(
+    amount_minor: int, account: Ref, description: str, terms: CurrencyTerms
+) -> QboJournalLine:
+    """Debit for a positive amount, credit for a negative one."""
+    return QboJournalLine(
+        Amount=terms.amount(abs(amount_minor)),
+        Description=description,
+        JournalEntryLineDetail=JournalEntryLineDetail(
+            PostingType="Debit" if amount_minor > 0 else "Credit", AccountRef=account
+        ),
+    )
+
+
+def payout_doc_number(payout_id: str, code: str = "") -> str:
+    return doc_number_from_stripe_number(payout_id + (f"-{code}" if code else ""))
+
+
+def qbo_fee_entry_from_payout(
+    payout: StripePayout,
+    kind: FeeKind,
+    amount_minor: int,
+    accounts: PayoutAccounts,
+    terms: CurrencyTerms,
+    *,
+    tz: tzinfo = UTC,
+) -> QboJournalEntry:
+    """A payout's fees of one kind out of clearing into the fees expense (a refund reverses)."""
+    label = f"Stripe {kind} fees, payout {payout.id}"
+    return QboJournalEntry(
+        TxnDate=date_from_unix(payout.arrival_date, tz),
+        DocNumber=payout_doc_number(payout.id, FEE_CODES[kind]),
+        Line=[
+            _line(amount_minor, accounts.fees, label, terms),
+            _line(-amount_minor, accounts.clearing, label, terms),
+        ],
+        PrivateNote=marker("payout_fees", payout.id, kind),
+        **terms.fields(),
+    )
+
+
+def qbo_suspense_entry_from_payout(
+    payout: StripePayout,
+    items: Sequence[SuspenseItem],
+    accounts: PayoutAccounts,
+    terms: CurrencyTerms,
+    *,
+    tz: tzinfo = UTC,
+) -> QboJournalEntry | None:
+    """Balance transactions of types we do not book: their net through clearing, against
+    suspense, one line each, so the payout deposits whole and a person can classify them."""
+    lines = [
+        _line(-item.net, accounts.suspense, f"{item.txn_type} {item.txn_id}", terms)
+        for item in items
+        if item.net
+    ]
+    total = sum(item.net for item in items)
+    if total:
+        lines.append(_line(total, accounts.clearing, f"Unclassified in payout {payout.id}", terms))
+    if not lines:
+        return None
+    return QboJournalEntry(
+        TxnDate=date_from_unix(payout.arrival_date, tz),
+        DocNumber=payout_doc_number(payout.id, "S"),
+        Line=lines,
+        PrivateNote=marker("payout_suspense", payout.id),
+        **terms.fields(),
+    )
+
+
+def qbo_deposit_from_payout(
+    payout: StripePayout, accounts: PayoutAccounts, terms: CurrencyTerms, *, tz: tzinfo = UTC
+) -> QboDeposit:
+    """The payout arriving in the bank from clearing: its amount, on its arrival date."""
+    return QboDeposit(
+        TxnDate=date_from_unix(payout.arrival_date, tz),
+        DocNumber=payout_doc_number(payout.id),
+        DepositToAccountRef=accounts.bank,
+        Line=[
+            QboDepositLine(
+                Amount=terms.amount(payout.amount),
+                Description=f"Stripe payout {payout.id}",
+                DepositLineDetail=DepositLineDetail(AccountRef=accounts.clearing),
+            )
+        ],
+        PrivateNote=marker("payout", payout.id),
+        **terms.fields(),
+    )
+
+
+def qbo_reversal_from_failed_payout(
+    payout: StripePayout,
+    accounts: PayoutAccounts,
+    terms: CurrencyTerms,
+    failed_on: date,
+) -> QboJournalEntry:
+    """A failed payout's funds return from the bank to clearing (Stripe holds them again)."""
+    label = f"Stripe payout {payout.id} {payout.status}: {payout.failure_code or 'returned'}"
+    return QboJournalEntry(
+        TxnDate=failed_on,
+        DocNumber=payout_doc_number(payout.id, "R"),
+        Line=[
+            _line(payout.amount, accounts.clearing, label, terms),
+            _line(-payout.amount, accounts.bank, label, terms),
+        ],
+        PrivateNote=marker("payout_reversal", payout.id, payout.status),
+        **terms.fields(),
+    )
+
+
+Status = Literal["BALANCED", "MISMATCH"]
+
+
+@dataclass(frozen=True)
+class PayoutReconciliation:
+    """One check of one payout: Stripe's components against its amount, QBO's deposit too."""
+
+    payout_id: str
+    currency: str
+    arrival_date: date
+    amount: Decimal
+    deposit_id: str | None
+    deposit_amount: Decimal | None
+    deposit_date: date | None
+    gross: Decimal
+    refunds: Decimal
+    fees: Decimal
+    adjustments: Decimal
+    components: dict[str, Any]
+    status: Status
+    difference: Decimal
+    problems: tuple[str, ...] = ()
+
+    def row(self, checked_at: Any) -> dict[str, Any]:
+        return {
+            "payout_id": self.payout_id,
+            "currency": self.currency,
+            "arrival_date": self.arrival_date,
+            "amount": self.amount,
+            "deposit_id": self.deposit_id,
+            "deposit_amount": self.deposit_amount,
+            "deposit_date": self.deposit_date,
+            "gross": self.gross,
+            "refunds": self.refunds,
+            "fees": self.fees,
+            "adjustments": self.adjustments,
+            "components": self.components,
+            "status": self.status,
+            "difference": self.difference,
+            "problems": ", ".join(self.problems) or None,
+            "checked_at": checked_at,
+        }
+
+
+def payout_reconciliation_from(
+    payout: StripePayout,
+    plan: PayoutPlan,
+    terms: CurrencyTerms,
+    deposit: dict[str, Any] | None,
+    *,
+    tz: tzinfo = UTC,
+) -> PayoutReconciliation:
+    """BALANCED when gross - refunds - fees + adjustments equals the payout amount, the payout's
+    own balance transaction takes exactly that out, and QBO's deposit has its amount and date."""
+    arrival = date_from_unix(payout.arrival_date, tz)
+    amount = terms.amount(payout.amount)
+    problems: list[str] = []
+    difference_minor = plan.computed_amount - payout.amount
+    if difference_minor:
+        problems.append("components_differ")
+    if plan.payout_txn_net is not None and plan.payout_txn_net != -payout.amount:
+        problems.append("payout_txn_differs")
+    deposit_id = deposit_amount = deposit_date = None
+    difference = terms.amount(difference_minor)
+    if deposit is None:
+        problems.append("no_deposit")
+    else:
+        deposit_id = str(deposit.get("Id"))
+        deposit_amount = Decimal(str(deposit.get("TotalAmt", "0")))
+        deposit_date = date.fromisoformat(str(deposit.get("TxnDate")))
+        if deposit_amount != amount:
+            problems.append("deposit_amount_differs")
+            if not difference:
+                difference = deposit_amount - amount
+        if deposit_date != arrival:
+            problems.append("deposit_date_differs")
+    components = {
+        "balance_transactions": plan.txn_count,
+        "fees_by_kind": {k: str(terms.amount(v)) for k, v in plan.fees.items()},
+        "fees_posted": {k: str(terms.amount(v)) for k, v in plan.fees_to_post.items()},
+        "suspense": [
+            {"txn": s.txn_id, "type": s.txn_type, "net": str(terms.amount(s.net))}
+            for s in plan.suspense
+        ],
+    }
+    return PayoutReconciliation(
+        payout_id=payout.id,
+        currency=payout.currency.upper(),
+        arrival_date=arrival,
+        amount=amount,
+        deposit_id=deposit_id,
+        deposit_amount=deposit_amount,
+        deposit_date=deposit_date,
+        gross=terms.amount(plan.gross),
+        refunds=terms.amount(plan.refunds),
+        fees=terms.amount(plan.total_fees),
+        adjustments=terms.amount(plan.adjustments),
+        components=components,
+        status="MISMATCH" if problems else "BALANCED",
+        difference=difference,
+        problems=tuple(problems),
+    )

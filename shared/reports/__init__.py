@@ -1,0 +1,1 @@
+"""Reconciliation reports: warehouse data to a PDF people would rather look at than read."""

@@ -1,0 +1,123 @@
+"""Payouts: fees out of clearing, unknown movements to suspense, one deposit into the bank on
+the arrival date (reversed if the payout fails), then a reconciliation row for the payout."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from shared.domain.mapping import date_from_unix
+from shared.domain.mapping_payouts import (
+    PayoutAccounts,
+    PayoutReconciliation,
+    StripePayout,
+    payout_plan_from_balance_transactions,
+    payout_reconciliation_from,
+    qbo_deposit_from_payout,
+    qbo_fee_entry_from_payout,
+    qbo_reversal_from_failed_payout,
+    qbo_suspense_entry_from_payout,
+)
+from shared.domain.qbo_models import QboTxn
+from shared.domain.stripe_payments import StripeBalanceTransaction
+from shared.errors import NotFoundError
+from shared.logging import get_logger, log_event
+from shared.services.posting.work import SyncResult, Work
+from shared.services.qbo_lookup import find_one
+
+PAYOUT_RECONCILIATIONS = "payout_reconciliations"
+NOT_YET = ("pending", "in_transit")
+UNDONE = ("failed", "canceled")
+
+log = get_logger("payouts")
+
+
+def _ensure_entry(work: Work, payout_id: str, key: str, document: QboTxn) -> str:
+    """Create once (requestid from payout and role), healed by DocNumber after a lost answer."""
+    entity = "Deposit" if key == "Deposit" else "JournalEntry"
+    return work.ensure(
+        payout_id,
+        "payout",
+        key,
+        entity,
+        build=document.to_qbo,
+        lookup=partial(find_one, work.deps.qbo, entity, "DocNumber", document.DocNumber or ""),
+        doc_number=document.DocNumber,
+    )
+
+
+def _failure_date_unix(work: Work, payout: StripePayout) -> int:
+    """When the funds came back: the failure balance transaction's time, else arrival."""
+    if payout.failure_balance_transaction:
+        try:
+            raw = work.deps.stripe.retrieve(
+                "balance_transaction", payout.failure_balance_transaction
+            )
+        except NotFoundError:
+            return payout.arrival_date
+        return max(int(raw.get("created") or 0), payout.arrival_date)
+    return payout.arrival_date
+
+
+def sync_payout(work: Work) -> SyncResult:
+    deps, books = work.deps, work.deps.books
+    payout = StripePayout.model_validate(deps.stripe.retrieve("payout", work.request.object_id))
+    if payout.status in NOT_YET:
+        return SyncResult("SKIPPED", "Deposit", reason=f"payout {payout.status}: not paid yet")
+    if payout.status == "canceled" and work.done(payout.id, "Deposit") is None:
+        return SyncResult("SKIPPED", "Deposit", reason="payout canceled before it was posted")
+    txns = [
+        StripeBalanceTransaction.model_validate(raw)
+        for raw in deps.stripe.list_objects("balance_transaction", {"payout": payout.id})
+    ]
+    plan = payout_plan_from_balance_transactions(payout, txns)
+    arrival = date_from_unix(payout.arrival_date, books.tz)
+    terms = deps.references.terms(payout.currency, arrival)
+    accounts = PayoutAccounts(
+        clearing=deps.references.account("clearing", payout.currency),
+        bank=deps.references.account("bank", payout.currency),
+        fees=deps.references.account("fees"),
+        suspense=deps.references.account("suspense"),
+    )
+    for kind, amount in plan.fees_to_post.items():
+        entry = qbo_fee_entry_from_payout(payout, kind, amount, accounts, terms, tz=books.tz)
+        _ensure_entry(work, payout.id, f"JournalEntry:fees_{kind}", entry)
+    suspense = qbo_suspense_entry_from_payout(payout, plan.suspense, accounts, terms, tz=books.tz)
+    if suspense is not None:
+        _ensure_entry(work, payout.id, "JournalEntry:suspense", suspense)
+    deposit = qbo_deposit_from_payout(payout, accounts, terms, tz=books.tz)
+    deposit_id = _ensure_entry(work, payout.id, "Deposit", deposit)
+    reason = None
+    if payout.status in UNDONE:
+        failed_on = date_from_unix(_failure_date_unix(work, payout), books.tz)
+        reversal = qbo_reversal_from_failed_payout(payout, accounts, terms, failed_on)
+        _ensure_entry(work, payout.id, "JournalEntry:reversal", reversal)
+        reason = f"payout {payout.status}: deposit reversed"
+    check = payout_reconciliation_from(
+        payout, plan, terms, deps.qbo.read("Deposit", deposit_id), tz=books.tz
+    )
+    record_reconciliation(work, check)
+    return SyncResult("COMPLETED", "Deposit", deposit_id, reason=reason)
+
+
+def record_reconciliation(work: Work, check: PayoutReconciliation) -> None:
+    """Append the check (append-only; the latest row per payout is its current state)."""
+    if check.status != "BALANCED":
+        log_event(
+            log,
+            logging.WARNING,
+            "payout does not reconcile",
+            payout_id=check.payout_id,
+            qbo_id=check.deposit_id,
+            status=check.status,
+            reason=",".join(check.problems),
+            severity_hint="high",
+        )
+    warehouse = work.deps.warehouse
+    if warehouse is None:
+        return
+    request = work.request
+    row_id = f"{check.payout_id}:{request.task_name}:{request.attempt}"
+    warehouse.append(
+        PAYOUT_RECONCILIATIONS, [check.row(work.deps.clock.now())], row_ids=[row_id[:128]]
+    )

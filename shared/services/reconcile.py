@@ -1,0 +1,408 @@
+"""Use case: compare Stripe and QBO for a window and record every drift as a finding."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+
+from shared.domain.mapping import marker
+from shared.domain.money import decimal_from_minor, normalize_currency
+from shared.errors import NotFoundError
+from shared.logging import get_logger, log_event
+from shared.ports import Clock, JsonDict, QboGateway, StripeGateway, Warehouse
+
+Severity = Literal["CRITICAL", "HIGH", "MEDIUM", "LOW"]
+LEVELS: dict[Severity, int] = {
+    "CRITICAL": logging.CRITICAL,
+    "HIGH": logging.ERROR,
+    "MEDIUM": logging.WARNING,
+    "LOW": logging.WARNING,
+}
+# Transactions we write and nobody else should change; customers are updated by us on purpose.
+WATCHED = (
+    "Invoice",
+    "Payment",
+    "CreditMemo",
+    "SalesReceipt",
+    "RefundReceipt",
+    "JournalEntry",
+    "Deposit",
+)
+POSTED_PAYOUTS = ("paid", "failed")
+LINKS_SQL = """
+SELECT stripe_object_id, stripe_object_type, qbo_entity_type, qbo_entity_id, status, recorded_at
+FROM sync_links_current
+"""
+MISMATCHED_PAYOUTS_SQL = """
+SELECT payout_id, deposit_id, currency, amount, deposit_amount, difference, problems
+FROM payout_reconciliations_current
+WHERE status = 'MISMATCH'
+"""
+
+log = get_logger("reconcile")
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    severity: Severity
+    stripe_object_id: str | None = None
+    qbo_entity_type: str | None = None
+    qbo_entity_id: str | None = None
+    currency: str | None = None
+    stripe_amount: Decimal | None = None
+    qbo_amount: Decimal | None = None
+    detail: str | None = None
+
+    @property
+    def finding_id(self) -> str:
+        key = "|".join(
+            str(v) for v in (self.kind, self.stripe_object_id, self.qbo_entity_id, self.currency)
+        )
+        return hashlib.sha256(key.encode()).hexdigest()[:24]
+
+    def row(self, run_id: str, window: tuple[datetime, datetime], at: datetime) -> JsonDict:
+        difference = None
+        if self.stripe_amount is not None or self.qbo_amount is not None:
+            difference = (self.qbo_amount or Decimal(0)) - (self.stripe_amount or Decimal(0))
+        return {
+            "run_id": run_id,
+            "finding_id": self.finding_id,
+            "kind": self.kind,
+            "severity": self.severity,
+            "stripe_object_id": self.stripe_object_id,
+            "qbo_entity_type": self.qbo_entity_type,
+            "qbo_entity_id": self.qbo_entity_id,
+            "currency": self.currency,
+            "stripe_amount": self.stripe_amount,
+            "qbo_amount": self.qbo_amount,
+            "difference": difference,
+            "detail": self.detail,
+            "window_start": window[0],
+            "window_end": window[1],
+            "found_at": at,
+        }
+
+
+@dataclass
+class ReconcileReport:
+    run_id: str
+    window_start: datetime
+    window_end: datetime
+    findings: list[Finding] = field(default_factory=list)
+    checked: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> JsonDict:
+        by_kind: dict[str, int] = defaultdict(int)
+        for finding in self.findings:
+            by_kind[finding.kind] += 1
+        return {
+            "run_id": self.run_id,
+            "window_start": self.window_start.isoformat(),
+            "window_end": self.window_end.isoformat(),
+            "findings": len(self.findings),
+            "by_kind": dict(sorted(by_kind.items())),
+            "checked": self.checked,
+        }
+
+
+@dataclass
+class Reconcile:
+    """One run over ports passed in; ``stuck_minutes`` also spares work still in flight."""
+
+    stripe: StripeGateway
+    qbo: QboGateway
+    warehouse: Warehouse
+    clock: Clock
+    home_currency: str = "usd"
+    stuck_minutes: int = 30
+    window_days: int = 30
+
+    def run(self, since: datetime | None = None, until: datetime | None = None) -> ReconcileReport:
+        now = self.clock.now()
+        until = until or now
+        since = since or until - timedelta(days=self.window_days)
+        report = ReconcileReport(uuid.uuid4().hex, since, until)
+        links = self.warehouse.query(LINKS_SQL)
+        self._invoices(report, links, now)
+        self._receivables(report, links, now)
+        self._payouts(report, links, now)
+        self._changed_in_qbo(report, links)
+        self._stuck(report, links, now)
+        self._record(report, now)
+        return report
+
+    # --- checks ---------------------------------------------------------------------------
+
+    def _old_enough(self, unix: int | None, now: datetime) -> bool:
+        """Older than the grace period: a younger object may still be on its way to QBO."""
+        return unix is not None and unix < (now - timedelta(minutes=self.stuck_minutes)).timestamp()
+
+    def _invoices(self, report: ReconcileReport, links: list[JsonDict], now: datetime) -> None:
+        linked = {
+            str(r["stripe_object_id"]): str(r["qbo_entity_id"])
+            for r in links
+            if r["qbo_entity_type"] == "Invoice" and r["status"] == "COMPLETED"
+        }
+        window = {"gte": int(report.window_start.timestamp()), "lte": int(now.timestamp())}
+        stripe_invoices = {
+            str(i["id"]): i
+            for i in self.stripe.list_objects("invoice", {"created": window})
+            if i.get("status") not in ("draft", None)
+        }
+        start = report.window_start.date().isoformat()
+        qbo_invoices = self.qbo.query(f"select * from Invoice where TxnDate >= '{start}'")  # noqa: S608
+        by_id = {str(d["Id"]): d for d in qbo_invoices}
+        report.checked["stripe_invoices"] = len(stripe_invoices)
+        report.checked["qbo_invoices"] = len(qbo_invoices)
+        for invoice_id, invoice in sorted(stripe_invoices.items()):
+            finalized = (invoice.get("status_transitions") or {}).get("finalized_at")
+            qbo_id = linked.get(invoice_id)
+            if qbo_id is None and self._old_enough(finalized or invoice.get("created"), now):
+                report.findings.append(
+                    Finding(
+                        "invoice_missing_in_qbo",
+                        "HIGH",
+                        invoice_id,
+                        "Invoice",
+                        detail="no QBO invoice linked",
+                    )
+                )
+        prefix = marker("invoice", "")
+        for doc in qbo_invoices:
+            note = str(doc.get("PrivateNote") or "")
+            stripe_id = note.removeprefix(prefix).split(" ")[0] if note.startswith(prefix) else ""
+            if not stripe_id or stripe_id in stripe_invoices:
+                continue
+            try:
+                self.stripe.retrieve("invoice", stripe_id)
+            except NotFoundError:
+                report.findings.append(
+                    Finding(
+                        "invoice_missing_in_stripe",
+                        "MEDIUM",
+                        stripe_id,
+                        "Invoice",
+                        str(doc["Id"]),
+                        detail="names a Stripe invoice that is gone",
+                    )
+                )
+        for invoice_id, qbo_id in linked.items():
+            if invoice_id in stripe_invoices and qbo_id not in by_id:
+                try:
+                    self.qbo.read("Invoice", qbo_id)
+                except NotFoundError:
+                    report.findings.append(
+                        Finding(
+                            "invoice_missing_in_qbo",
+                            "HIGH",
+                            invoice_id,
+                            "Invoice",
+                            qbo_id,
+                            detail="the linked QBO invoice is gone",
+                        )
+                    )
+
+    def _receivables(self, report: ReconcileReport, links: list[JsonDict], now: datetime) -> None:
+        """Open invoices per customer and currency: Stripe's amount_remaining, QBO's Balance."""
+        customers: dict[str, tuple[str, str]] = {}  # QBO customer id -> (Stripe id, currency)
+        for r in links:
+            role = str(r["qbo_entity_type"])
+            if (
+                r["stripe_object_type"] == "customer"
+                and role.startswith("Customer")
+                and r["qbo_entity_id"]
+            ):
+                currency = role.partition(":")[2] or self.home_currency
+                customers[str(r["qbo_entity_id"])] = (str(r["stripe_object_id"]), currency.upper())
+        stripe_open: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+        for invoice in self.stripe.list_objects("invoice", {"status": "open"}):
+            currency = normalize_currency(str(invoice["currency"]))
+            key = (str(invoice["customer"]), currency.upper())
+            stripe_open[key] += decimal_from_minor(int(invoice["amount_remaining"]), currency)
+        qbo_open: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+        qbo_customer: dict[tuple[str, str], str] = {}
+        for doc in self.qbo.query("select * from Invoice where Balance > '0'"):
+            ref = str((doc.get("CustomerRef") or {}).get("value"))
+            if ref not in customers:
+                continue
+            stripe_id, currency = customers[ref]
+            qbo_open[(stripe_id, currency)] += Decimal(str(doc.get("Balance") or 0))
+            qbo_customer[(stripe_id, currency)] = ref
+        rows = []
+        for key in sorted(set(stripe_open) | set(qbo_open)):
+            ours, theirs = stripe_open.get(key, Decimal(0)), qbo_open.get(key, Decimal(0))
+            rows.append(
+                {
+                    "run_id": report.run_id,
+                    "stripe_customer_id": key[0],
+                    "qbo_customer_id": qbo_customer.get(key),
+                    "currency": key[1],
+                    "stripe_open": ours,
+                    "qbo_open": theirs,
+                    "as_of": now,
+                }
+            )
+            if ours != theirs:
+                report.findings.append(
+                    Finding(
+                        "ar_mismatch",
+                        "HIGH",
+                        key[0],
+                        "Customer",
+                        qbo_customer.get(key),
+                        key[1],
+                        ours,
+                        theirs,
+                        "open invoices differ",
+                    )
+                )
+        report.checked["customers_with_ar"] = len(rows)
+        if rows:
+            self.warehouse.append("ar_balances", rows)
+
+    def _payouts(self, report: ReconcileReport, links: list[JsonDict], now: datetime) -> None:
+        deposits = {
+            str(r["stripe_object_id"]): str(r["qbo_entity_id"])
+            for r in links
+            if r["qbo_entity_type"] == "Deposit" and r["status"] == "COMPLETED"
+        }
+        window = {"gte": int(report.window_start.timestamp())}
+        payouts = self.stripe.list_objects("payout", {"created": window})
+        report.checked["payouts"] = len(payouts)
+        for payout in payouts:
+            if payout.get("status") not in POSTED_PAYOUTS:
+                continue
+            if not self._old_enough(int(payout.get("arrival_date") or 0), now):
+                continue
+            deposit_id = deposits.get(str(payout["id"]))
+            missing = deposit_id is None
+            if deposit_id is not None:
+                try:
+                    self.qbo.read("Deposit", deposit_id)
+                except NotFoundError:
+                    missing = True
+            if missing:
+                currency = normalize_currency(str(payout["currency"]))
+                report.findings.append(
+                    Finding(
+                        "payout_without_deposit",
+                        "CRITICAL",
+                        str(payout["id"]),
+                        "Deposit",
+                        deposit_id,
+                        currency.upper(),
+                        decimal_from_minor(int(payout["amount"]), currency),
+                        None,
+                        f"payout {payout.get('status')} without a QBO deposit",
+                    )
+                )
+        for row in self.warehouse.query(MISMATCHED_PAYOUTS_SQL):
+            report.findings.append(
+                Finding(
+                    "payout_mismatch",
+                    "CRITICAL",
+                    str(row["payout_id"]),
+                    "Deposit",
+                    row["deposit_id"],
+                    row["currency"],
+                    row["amount"],
+                    row["deposit_amount"],
+                    str(row["problems"] or "payout does not reconcile"),
+                )
+            )
+
+    def _changed_in_qbo(self, report: ReconcileReport, links: list[JsonDict]) -> None:
+        """Entities we wrote whose SyncToken moved past our own writes (our voids count one)."""
+        ours: dict[tuple[str, str], list[JsonDict]] = defaultdict(list)
+        for r in links:
+            if r["qbo_entity_id"] and r["status"] == "COMPLETED":
+                entity = str(r["qbo_entity_type"]).partition(":")[0]
+                ours[(entity, str(r["qbo_entity_id"]))].append(r)
+        changed = self.qbo.changes_since(list(WATCHED), report.window_start)
+        report.checked["qbo_changes"] = sum(len(v) for v in changed.values())
+        for entity, docs in changed.items():
+            for doc in docs:
+                rows = ours.get((entity, str(doc.get("Id"))))
+                if not rows or doc.get("status") == "Deleted":
+                    continue
+                expected = sum(1 for r in rows if str(r["qbo_entity_type"]).endswith(":void"))
+                token = int(str(doc.get("SyncToken") or 0))
+                if token > expected:
+                    report.findings.append(
+                        Finding(
+                            "changed_in_qbo",
+                            "HIGH",
+                            str(rows[0]["stripe_object_id"]),
+                            entity,
+                            str(doc["Id"]),
+                            detail=f"SyncToken {token}, we wrote {expected}; last updated "
+                            f"{(doc.get('MetaData') or {}).get('LastUpdatedTime')}",
+                        )
+                    )
+
+    def _stuck(self, report: ReconcileReport, links: list[JsonDict], now: datetime) -> None:
+        limit = now - timedelta(minutes=self.stuck_minutes)
+        for r in links:
+            recorded: Any = r["recorded_at"]
+            if r["status"] in ("PENDING", "IN_PROGRESS") and recorded < limit:
+                report.findings.append(
+                    Finding(
+                        "link_stuck",
+                        "MEDIUM",
+                        str(r["stripe_object_id"]),
+                        str(r["qbo_entity_type"]),
+                        r["qbo_entity_id"],
+                        detail=f"{r['status']} since {recorded.isoformat()}",
+                    )
+                )
+
+    # --- output ---------------------------------------------------------------------------
+
+    def _record(self, report: ReconcileReport, now: datetime) -> None:
+        window = (report.window_start, report.window_end)
+        if report.findings:
+            rows = [f.row(report.run_id, window, now) for f in report.findings]
+            self.warehouse.append(
+                "reconciliation_findings",
+                rows,
+                row_ids=[f"{report.run_id}:{r['finding_id']}" for r in rows],
+            )
+        self.warehouse.append(
+            "reconcile_runs",
+            [
+                {
+                    "run_id": report.run_id,
+                    "window_start": window[0],
+                    "window_end": window[1],
+                    "findings": len(report.findings),
+                    "checked": report.checked,
+                    "finished_at": now,
+                }
+            ],
+            row_ids=[report.run_id],
+        )
+        for finding in report.findings:
+            log_event(
+                log,
+                LEVELS[finding.severity],
+                "reconciliation finding",
+                findings=finding.kind,
+                severity_hint=finding.severity,
+                object_id=finding.stripe_object_id,
+                qbo_entity=finding.qbo_entity_type,
+                qbo_id=finding.qbo_entity_id,
+            )
+        log_event(
+            log,
+            logging.WARNING if report.findings else logging.INFO,
+            "reconcile done",
+            count=len(report.findings),
+            outcome="DRIFT" if report.findings else "CLEAN",
+        )

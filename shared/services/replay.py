@@ -1,0 +1,280 @@
+"""Use case: replay and backfill: select work (event ids, a time range, an object type, every
+FAILED link) from the archive or Stripe's events API and enqueue one sync task per object.
+
+Events are triggers, not truth: the worker re-reads each object from Stripe, so one task per
+object is enough however many events name it. Task names are ``replay-<run id>-<type>-<id>``: a
+new run id per request (Cloud Tasks refuses a used name for a while), the same run id when a
+request is retried, so enqueueing the same work twice is refused and harmless.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from shared.domain.routing import sync_target_from_event
+from shared.domain.stripe_models import StripeEvent
+from shared.errors import BadRequestError, NotFoundError
+from shared.ports import Clock, JsonDict, StripeGateway, Task, TaskQueue, Warehouse
+from shared.services.ingest_event import archive_row_from_event
+
+Source = Literal["archive", "stripe"]
+Progress = Callable[[int, int], None]  # (done, total)
+_RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+MAX_EVENT_IDS = 10_000
+
+ARCHIVE_SQL = """
+SELECT event_id, event_type, object_type, object_id, created, payload
+FROM stripe_events_latest
+WHERE {where}
+ORDER BY created, event_id
+"""
+FAILED_SQL = """
+SELECT stripe_object_id, stripe_object_type, MIN(event_id) AS event_id, MIN(failed_at) AS failed_at
+FROM sync_failures
+WHERE {where}
+GROUP BY stripe_object_id, stripe_object_type
+ORDER BY failed_at, stripe_object_id
+"""
+
+
+@dataclass(frozen=True)
+class ReplayRequest:
+    """What to replay. At least one selector (event ids, since/until, object type, failed)."""
+
+    event_ids: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+    object_type: str | None = None  # the synced object's type: invoice, charge, customer...
+    failed: bool = False  # every object whose current link is FAILED
+    source: Source = "archive"
+    dry_run: bool = False
+    run_id: str | None = None  # None: a new one; pass the same to retry a request harmlessly
+
+    def check(self) -> None:
+        if not (self.event_ids or self.since or self.until or self.object_type or self.failed):
+            raise BadRequestError("say what to replay: event ids, a time range, a type or failed")
+        if self.failed and self.event_ids:
+            raise BadRequestError("replay either event ids or failed links, not both")
+        if self.failed and self.source != "archive":
+            raise BadRequestError("failed links come from the link table: source archive")
+        if self.source not in ("archive", "stripe"):
+            raise BadRequestError("source is archive or stripe")
+        if len(self.event_ids) > MAX_EVENT_IDS:
+            raise BadRequestError(f"at most {MAX_EVENT_IDS} event ids per request")
+        if self.since and self.until and self.since > self.until:
+            raise BadRequestError("since is after until")
+        if self.run_id is not None and not _RUN_ID.match(self.run_id):
+            raise BadRequestError("run_id: letters, digits, - and _, at most 40")
+
+
+@dataclass(frozen=True)
+class ReplayItem:
+    object_type: str
+    object_id: str
+    event_id: str | None
+    task_name: str
+
+
+@dataclass
+class ReplayReport:
+    run_id: str
+    source: Source
+    dry_run: bool
+    events_read: int = 0
+    items: list[ReplayItem] = field(default_factory=list)
+    enqueued: int = 0
+    already_enqueued: int = 0
+
+    def as_dict(self, *, item_limit: int = 1000) -> JsonDict:
+        return {
+            "run_id": self.run_id,
+            "source": self.source,
+            "dry_run": self.dry_run,
+            "events_read": self.events_read,
+            "objects": len(self.items),
+            "enqueued": self.enqueued,
+            "already_enqueued": self.already_enqueued,
+            "items": [item.__dict__ for item in self.items[:item_limit]],
+            "items_truncated": len(self.items) > item_limit,
+        }
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def event_from_archive(payload: Any) -> StripeEvent | None:
+    """The archived event (JSON column: a dict, or its text from some clients)."""
+    try:
+        raw = json.loads(payload) if isinstance(payload, str | bytes) else payload
+        return StripeEvent.model_validate(raw)
+    except (ValueError, ValidationError):
+        return None
+
+
+class Replay:
+    def __init__(
+        self, warehouse: Warehouse, stripe: StripeGateway, queue: TaskQueue, clock: Clock
+    ) -> None:
+        self._warehouse = warehouse
+        self._stripe = stripe
+        self._queue = queue
+        self._clock = clock
+
+    def run(self, request: ReplayRequest, progress: Progress | None = None) -> ReplayReport:
+        request.check()
+        run_id = request.run_id or self._clock.now().strftime("%Y%m%d%H%M") + uuid.uuid4().hex[:6]
+        report = ReplayReport(run_id=run_id, source=request.source, dry_run=request.dry_run)
+        targets = self._failed(request) if request.failed else self._from_events(request, report)
+        seen: set[tuple[str, str]] = set()
+        for object_type, object_id, event_id in targets:
+            if (object_type, object_id) in seen:
+                continue
+            seen.add((object_type, object_id))
+            name = f"replay-{run_id}-{object_type}-{object_id}"
+            report.items.append(ReplayItem(object_type, object_id, event_id, name))
+        if request.dry_run:
+            return report
+        total = len(report.items)
+        for done, item in enumerate(report.items, start=1):
+            payload: JsonDict = {"object_type": item.object_type, "object_id": item.object_id}
+            if item.event_id:
+                payload["event_id"] = item.event_id
+            if self._queue.enqueue(Task(name=item.task_name, payload=payload)):
+                report.enqueued += 1
+            else:
+                report.already_enqueued += 1
+            if progress is not None:
+                progress(done, total)
+        return report
+
+    # --- selection ------------------------------------------------------------------------------
+
+    def _from_events(
+        self, request: ReplayRequest, report: ReplayReport
+    ) -> Iterable[tuple[str, str, str | None]]:
+        events = (
+            self._archived_events(request)
+            if request.source == "archive"
+            else self._stripe_events(request)
+        )
+        report.events_read = len(events)
+        for event in events:
+            target = sync_target_from_event(event)
+            if target is None:
+                continue
+            if request.object_type and target[0] != request.object_type:
+                continue
+            yield target[0], target[1], event.id
+
+    def _archived_events(self, request: ReplayRequest) -> list[StripeEvent]:
+        where, params = ["TRUE"], dict[str, Any]()
+        if request.event_ids:
+            where.append("event_id IN UNNEST(@ids)")
+            params["ids"] = list(request.event_ids)
+        if request.since:
+            where.append("created >= @since")
+            params["since"] = _utc(request.since)
+        if request.until:
+            where.append("created <= @until")
+            params["until"] = _utc(request.until)
+        rows = self._warehouse.query(ARCHIVE_SQL.format(where=" AND ".join(where)), params)
+        events = [event_from_archive(row["payload"]) for row in rows]
+        return [event for event in events if event is not None]
+
+    def _stripe_events(self, request: ReplayRequest) -> list[StripeEvent]:
+        raw: list[JsonDict] = []
+        if request.event_ids:
+            for event_id in request.event_ids:
+                try:
+                    raw.append(self._stripe.retrieve("event", event_id))
+                except NotFoundError:
+                    continue  # older than Stripe's 30 days, or never existed: the archive may
+        else:
+            raw = self._stripe.list_events(
+                created_gte=int(_utc(request.since).timestamp()) if request.since else None,
+                created_lte=int(_utc(request.until).timestamp()) if request.until else None,
+            )
+        if not request.dry_run:
+            archive_events(self._warehouse, raw, self._clock.now(), "replay")
+        return [event for event in map(event_from_archive, raw) if event is not None]
+
+    def _failed(self, request: ReplayRequest) -> list[tuple[str, str, str | None]]:
+        where, params = ["TRUE"], dict[str, Any]()
+        if request.object_type:
+            where.append("stripe_object_type = @object_type")
+            params["object_type"] = request.object_type
+        if request.since:
+            where.append("failed_at >= @since")
+            params["since"] = _utc(request.since)
+        if request.until:
+            where.append("failed_at <= @until")
+            params["until"] = _utc(request.until)
+        rows = self._warehouse.query(FAILED_SQL.format(where=" AND ".join(where)), params)
+        return [
+            (str(row["stripe_object_type"]), str(row["stripe_object_id"]), row["event_id"])
+            for row in rows
+        ]
+
+
+def archive_events(
+    warehouse: Warehouse, raw_events: Sequence[JsonDict], received_at: datetime, source: str
+) -> int:
+    """Append events read from Stripe's API to the archive, as Stripe sent them (the view keeps
+    one row per event id); the number appended."""
+    rows, ids = [], []
+    for raw in raw_events:
+        event = event_from_archive(raw)
+        if event is None:
+            continue
+        body = json.dumps(raw, separators=(",", ":"), default=str).encode("utf-8")
+        rows.append(archive_row_from_event(event, body, received_at, source))
+        ids.append(f"{source}-{event.id}")
+    if rows:
+        warehouse.append("stripe_events", rows, row_ids=ids)
+    return len(rows)
+
+
+def replay_request_from_json(body: JsonDict) -> ReplayRequest:
+    """The replay function's JSON body (ISO 8601 or unix seconds for since/until)."""
+
+    def moment(value: Any, name: str) -> datetime | None:
+        if value in (None, ""):
+            return None
+        try:
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return datetime.fromtimestamp(value, UTC)
+            return _utc(datetime.fromisoformat(str(value)))
+        except (ValueError, OverflowError, OSError):
+            raise BadRequestError(f"{name} is not a time") from None
+
+    ids = body.get("event_ids") or []
+    if isinstance(ids, str):
+        ids = [part.strip() for part in ids.split(",") if part.strip()]
+    if not isinstance(ids, Sequence) or not all(isinstance(i, str) for i in ids):
+        raise BadRequestError("event_ids is a list of strings")
+    object_type = body.get("object_type")
+    if object_type is not None and not isinstance(object_type, str):
+        raise BadRequestError("object_type is a string")
+    run_id = body.get("run_id")
+    source: Source = "stripe" if body.get("source") == "stripe" else "archive"
+    if body.get("source") not in (None, "", "archive", "stripe"):
+        raise BadRequestError("source is archive or stripe")
+    return ReplayRequest(
+        event_ids=tuple(ids),
+        since=moment(body.get("since"), "since"),
+        until=moment(body.get("until"), "until"),
+        object_type=object_type or None,
+        failed=bool(body.get("failed")),
+        source=source,
+        dry_run=bool(body.get("dry_run")),
+        run_id=str(run_id) if run_id else None,
+    )

@@ -1,0 +1,194 @@
+"""Use case: what a transient failure of a sync task becomes: a retry now, a retry later, or FAILED.
+
+Cloud Tasks retries a 5xx answer with the queue's backoff (1 s doubling), which is too soon after
+QBO's 429: Intuit asks for 60 s. So a throttled task answers 2xx and leaves a follow-up task
+scheduled at least that far ahead. A task that used up its attempts is recorded FAILED (code
+``exhausted``, replayable) and answered 2xx, because Cloud Tasks would drop it silently.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Literal
+
+from shared.config import Settings
+from shared.errors import ThrottledError, TransientError
+from shared.logging import get_logger, log_event
+from shared.ports import Clock, Task, TaskQueue
+from shared.services.posting.work import SyncDeps, SyncRequest
+from shared.services.records import Attempt, Link, LinkStore, SyncLog
+from shared.services.sync_object import HANDLERS
+
+THROTTLE_MIN_WAIT_SECONDS = 60.0
+PRIOR_ATTEMPTS = "prior_attempts"  # payload key: attempts made by the tasks this one follows
+ORIGIN_TASK = "origin_task"  # payload key: the first task's name, the stem of follow-up names
+EXHAUSTED_CODE = "exhausted"
+
+logger = get_logger("retry_policy")
+Action = Literal["RETRY", "RETRY_SCHEDULED", "EXHAUSTED"]
+
+
+@dataclass(frozen=True)
+class RetryDeps:
+    queue: TaskQueue
+    links: LinkStore
+    sync_log: SyncLog
+    clock: Clock
+    max_attempts: int  # the queue's max attempts; <= 0: unlimited
+    main_entities: dict[str, str]  # Stripe object type -> the QBO entity its FAILED link names
+
+
+@dataclass(frozen=True)
+class RetryDecision:
+    action: Action
+    follow_up_task: str | None = None
+    delay_seconds: float | None = None
+
+    @property
+    def answer_with_retry(self) -> bool:
+        """True: answer 5xx so the queue retries; False: 2xx, the decision is recorded."""
+        return self.action == "RETRY"
+
+
+def retry_deps(sync: SyncDeps, queue: TaskQueue, settings: Settings) -> RetryDeps:
+    return RetryDeps(
+        queue=queue,
+        links=sync.links,
+        sync_log=sync.sync_log,
+        clock=sync.clock,
+        max_attempts=settings.task_max_attempts,
+        main_entities={kind: entity for kind, (entity, _) in HANDLERS.items()},
+    )
+
+
+def task_payload(body: bytes) -> dict[str, Any]:
+    """The task's JSON object (already validated by ``sync_request_from_task``)."""
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    return payload if isinstance(payload, dict) else {}
+
+
+def with_prior_attempts(request: SyncRequest, payload: dict[str, Any]) -> SyncRequest:
+    """The attempt number counted across a chain of follow-up tasks (heal-first stays on)."""
+    prior = payload.get(PRIOR_ATTEMPTS)
+    if isinstance(prior, int) and not isinstance(prior, bool) and prior > 0:
+        return dataclasses.replace(request, attempt=request.attempt + prior)
+    return request
+
+
+def follow_up_task_name(request: SyncRequest, payload: dict[str, Any]) -> str:
+    """Deterministic per (first task, attempt): a repeated answer re-enqueues the same name."""
+    origin = payload.get(ORIGIN_TASK)
+    stem = origin if isinstance(origin, str) and origin else request.task_name
+    return f"{stem}-r{request.attempt}"
+
+
+def decide_transient(
+    request: SyncRequest, payload: dict[str, Any], error: TransientError, deps: RetryDeps
+) -> RetryDecision:
+    """Record what happens next after ``error``; the caller answers by ``answer_with_retry``."""
+    if 0 < deps.max_attempts <= request.attempt:
+        _record_exhausted(request, error, deps)
+        return RetryDecision("EXHAUSTED")
+    if isinstance(error, ThrottledError) and error.retry_after_seconds:
+        delay = max(THROTTLE_MIN_WAIT_SECONDS, float(error.retry_after_seconds))
+        name = follow_up_task_name(request, payload)
+        origin = payload.get(ORIGIN_TASK) or request.task_name
+        task = Task(
+            name=name,
+            payload={**payload, PRIOR_ATTEMPTS: request.attempt, ORIGIN_TASK: origin},
+            schedule_time=deps.clock.now() + timedelta(seconds=delay),
+        )
+        try:
+            deps.queue.enqueue(task)  # False (the name exists) means an earlier answer did it
+        except TransientError:
+            return RetryDecision("RETRY")  # no follow-up: the queue's own retry must do
+        _log_attempt(request, deps, "RETRY", error, f"retry scheduled in {delay:.0f} s as {name}")
+        return RetryDecision("RETRY_SCHEDULED", name, delay)
+    return RetryDecision("RETRY")
+
+
+def record_exhausted_task(
+    payload: dict[str, Any], task_name: str, attempts: int, deps: RetryDeps
+) -> None:
+    """For a queue's exhausted callback: the task died without answering (crash, timeout)."""
+    object_type, object_id = payload.get("object_type"), payload.get("object_id")
+    if not isinstance(object_type, str) or not isinstance(object_id, str):
+        return
+    request = SyncRequest(
+        object_type=object_type,
+        object_id=object_id,
+        task_name=task_name,
+        correlation_id=task_name,
+        event_id=payload.get("event_id"),
+        event_type=payload.get("event_type"),
+        attempt=attempts,
+    )
+    error = TransientError("no answer from the worker", code="no_response")
+    _record_exhausted(request, error, deps)
+
+
+def _record_exhausted(request: SyncRequest, error: TransientError, deps: RetryDeps) -> None:
+    message = f"gave up after {request.attempt} attempts; last error: {error.message}"
+    link = Link(
+        stripe_object_id=request.object_id,
+        stripe_object_type=request.object_type,
+        qbo_entity_type=deps.main_entities.get(request.object_type, "unknown"),
+        status="FAILED",
+        attempt=request.attempt,
+        event_id=request.event_id,
+        task_name=request.task_name,
+        last_error_class=error.error_class,
+        last_error_code=EXHAUSTED_CODE,
+        last_error=message,
+    )
+    deps.links.record([link], deps.clock.now())
+    _log_attempt(request, deps, "FAILED", error, message, code=EXHAUSTED_CODE)
+    log_event(
+        logger,
+        logging.ERROR,
+        "task exhausted its attempts; recorded FAILED for replay",
+        object_type=request.object_type,
+        object_id=request.object_id,
+        task_name=request.task_name,
+        attempt=request.attempt,
+        error_class=error.error_class,
+        error_code=error.code,
+    )
+
+
+def _log_attempt(
+    request: SyncRequest,
+    deps: RetryDeps,
+    outcome: Literal["RETRY", "FAILED"],
+    error: TransientError,
+    detail: str,
+    *,
+    code: str | None = None,
+) -> None:
+    deps.sync_log.record(
+        [
+            Attempt(
+                task_name=request.task_name,
+                event_id=request.event_id,
+                object_id=request.object_id,
+                object_type=request.object_type,
+                operation="retry_policy",
+                outcome=outcome,
+                duration_ms=0,
+                attempt=request.attempt,
+                correlation_id=request.correlation_id,
+                error_class=error.error_class,
+                error_code=code or error.code,
+                error_message=error.message,
+                detail=detail,
+            )
+        ],
+        deps.clock.now(),
+    )

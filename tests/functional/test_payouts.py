@@ -1,0 +1,192 @@
+"""Payouts through the worker against the fake servers: deposit, fees, suspense, reversal."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from local_emulator.stack import LocalStack
+from tests.functional.conftest import T0
+from tests.functional.test_posting import balance, entities, sync
+
+DAY = 86_400
+
+
+def txn(
+    txn_id: str, txn_type: str, amount: int, fee: int, source: str, *, payout: str
+) -> dict[str, Any]:
+    return {
+        "id": txn_id,
+        "object": "balance_transaction",
+        "amount": amount,
+        "fee": fee,
+        "net": amount - fee,
+        "currency": "usd",
+        "type": txn_type,
+        "created": T0 + 10,
+        "source": source,
+        "status": "available",
+        "reporting_category": txn_type,
+        "payout": payout,
+    }
+
+
+def seed_payout(
+    stack: LocalStack, payout_id: str, txns: list[dict[str, Any]], **fields: Any
+) -> dict[str, Any]:
+    amount = sum(t["net"] for t in txns)
+    own = txn(f"txn_{payout_id}", "payout", -amount, 0, payout_id, payout=payout_id)
+    payout = {
+        "id": payout_id,
+        "object": "payout",
+        "amount": amount,
+        "currency": "usd",
+        "arrival_date": T0 + 3 * DAY,
+        "created": T0 + DAY,
+        "status": "paid",
+        "automatic": True,
+        "balance_transaction": own["id"],
+        "failure_balance_transaction": None,
+        **fields,
+    }
+    for obj in [*txns, own, payout]:
+        stack.fake_stripe.seed_object(obj)
+    return payout
+
+
+def sales_receipt(stack: LocalStack, charge_id: str, amount: int) -> None:
+    stack.fake_stripe.seed_object(
+        {
+            "id": charge_id,
+            "object": "charge",
+            "amount": amount,
+            "amount_refunded": 0,
+            "currency": "usd",
+            "customer": "cus_A",
+            "status": "succeeded",
+            "paid": True,
+            "created": T0 + 5,
+        }
+    )
+
+
+def warehouse_rows(stack: LocalStack, sql: str) -> list[dict[str, Any]]:
+    return stack.warehouse.query(sql)
+
+
+def test_payout_posts_fees_and_one_deposit(stack: LocalStack, client: FlaskClient) -> None:
+    sales_receipt(stack, "ch_1", 10_000)
+    sales_receipt(stack, "ch_2", 5_000)
+    sync(client, "charge", "ch_1")
+    sync(client, "charge", "ch_2")
+    seed_payout(
+        stack,
+        "po_1",
+        [
+            txn("txn_1", "charge", 10_000, 320, "ch_1", payout="po_1"),
+            txn("txn_2", "charge", 5_000, 175, "ch_2", payout="po_1"),
+        ],
+    )
+    body = sync(client, "payout", "po_1")
+    assert body["outcome"] == "COMPLETED" and body["qbo_entity"] == "Deposit"
+    assert sync(client, "payout", "po_1")["outcome"] == "SKIPPED"  # already in sync
+    (deposit,) = entities(stack.fake_qbo, "Deposit")
+    assert Decimal(str(deposit["TotalAmt"])) == Decimal("145.05")
+    assert deposit["TxnDate"] == "2026-01-04"
+    assert deposit["PrivateNote"] == "Stripe payout po_1"
+    (fees,) = entities(stack.fake_qbo, "JournalEntry")
+    assert fees["PrivateNote"] == "Stripe payout_fees po_1 (processing)"
+    assert balance(stack.fake_qbo, "Stripe Clearing") == 0
+    assert balance(stack.fake_qbo, "Operating Bank") == Decimal("145.05")
+    assert balance(stack.fake_qbo, "Stripe Fees") == Decimal("4.95")
+    (row,) = warehouse_rows(stack, "SELECT * FROM payout_reconciliations_current")
+    assert row["status"] == "BALANCED" and row["deposit_id"] == deposit["Id"]
+    assert row["difference"] == 0 and row["fees"] == Decimal("4.95")
+
+
+def test_unknown_type_goes_to_suspense(stack: LocalStack, client: FlaskClient) -> None:
+    sales_receipt(stack, "ch_3", 10_000)
+    sync(client, "charge", "ch_3")
+    seed_payout(
+        stack,
+        "po_2",
+        [
+            txn("txn_3", "charge", 10_000, 320, "ch_3", payout="po_2"),
+            txn("txn_4", "something_new", 700, 0, "xyz_1", payout="po_2"),
+        ],
+    )
+    sync(client, "payout", "po_2")
+    (deposit,) = entities(stack.fake_qbo, "Deposit")
+    assert Decimal(str(deposit["TotalAmt"])) == Decimal("103.80")
+    notes = sorted(str(j["PrivateNote"]) for j in entities(stack.fake_qbo, "JournalEntry"))
+    assert notes == ["Stripe payout_fees po_2 (processing)", "Stripe payout_suspense po_2"]
+    assert balance(stack.fake_qbo, "Stripe Clearing") == 0
+    assert balance(stack.fake_qbo, "Stripe Suspense") == Decimal("7.00")
+    (row,) = warehouse_rows(stack, "SELECT status FROM payout_reconciliations_current")
+    assert row["status"] == "BALANCED"
+
+
+def test_failed_payout_is_reversed(stack: LocalStack, client: FlaskClient) -> None:
+    sales_receipt(stack, "ch_5", 10_000)
+    sync(client, "charge", "ch_5")
+    seed_payout(
+        stack,
+        "po_3",
+        [txn("txn_5", "charge", 10_000, 320, "ch_5", payout="po_3")],
+        status="failed",
+        failure_code="account_closed",
+    )
+    body = sync(client, "payout", "po_3")
+    assert body["reason"] == "payout failed: deposit reversed"
+    assert len(entities(stack.fake_qbo, "Deposit")) == 1
+    assert balance(stack.fake_qbo, "Operating Bank") == 0
+    assert balance(stack.fake_qbo, "Stripe Clearing") == Decimal("96.80")  # Stripe holds it
+
+
+def test_pending_payout_waits(stack: LocalStack, client: FlaskClient) -> None:
+    seed_payout(
+        stack,
+        "po_4",
+        [txn("txn_6", "charge", 1_000, 59, "ch_6", payout="po_4")],
+        status="in_transit",
+    )
+    assert sync(client, "payout", "po_4")["outcome"] == "SKIPPED"
+    assert entities(stack.fake_qbo, "Deposit") == []
+
+
+def test_lost_answer_heals_without_duplicates(stack: LocalStack, client: FlaskClient) -> None:
+    stack.fake_qbo.faults.set("qbo_drop_response", 0.5)
+    seed_payout(stack, "po_5", [txn("txn_7", "charge", 2_000, 88, "ch_7", payout="po_5")])
+    for attempt in range(12):
+        response = client.post(
+            "/",
+            json={"object_type": "payout", "object_id": "po_5"},
+            headers={
+                "Authorization": "Bearer local-dev-token",
+                "X-CloudTasks-TaskName": "t-po_5",
+                "X-CloudTasks-TaskRetryCount": str(attempt),
+            },
+        )
+        if response.status_code == 200 and response.get_json()["outcome"] in (
+            "COMPLETED",
+            "SKIPPED",
+        ):
+            break
+    stack.fake_qbo.faults.set("qbo_drop_response", 0.0)
+    sync(client, "payout", "po_5", retry=13)
+    assert len(entities(stack.fake_qbo, "Deposit")) == 1
+    assert len(entities(stack.fake_qbo, "JournalEntry")) == 1
+
+
+def test_every_page_of_balance_transactions_counts(stack: LocalStack, client: FlaskClient) -> None:
+    txns = [
+        txn(f"txn_p{i:03d}", "charge", 1_000, 59, f"ch_p{i}", payout="po_6") for i in range(150)
+    ]
+    seed_payout(stack, "po_6", txns)
+    sync(client, "payout", "po_6")
+    (deposit,) = entities(stack.fake_qbo, "Deposit")
+    assert Decimal(str(deposit["TotalAmt"])) == Decimal("1411.50")
+    (row,) = warehouse_rows(stack, "SELECT * FROM payout_reconciliations_current")
+    assert row["status"] == "BALANCED" and row["components"]["balance_transactions"] == 150

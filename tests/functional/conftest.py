@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import functions_framework
 import pytest
 from flask.testing import FlaskClient
 
 from local_emulator.stack import LocalStack
-from local_emulator.stripe_objects import customer_object
+from local_emulator.stripe_objects import (
+    customer_object,
+    finalized,
+    invoice_line_object,
+    invoice_object,
+)
 
 WORKER_SOURCE = Path(__file__).resolve().parents[2] / "functions" / "sync_worker.py"
 T0 = 1_767_225_600
@@ -30,3 +36,38 @@ def client(stack: LocalStack) -> FlaskClient:
     return functions_framework.create_app(
         target="sync_worker", source=str(WORKER_SOURCE)
     ).test_client()
+
+
+def seed_acme_invoice(
+    stack: LocalStack,
+    invoice_id: str,
+    *,
+    amount: int = 10000,
+    quantity: int = 1,
+    draft: bool = False,
+    **fields: Any,
+) -> dict[str, Any]:
+    """A one-line USD invoice of cus_A in the fake Stripe, finalized unless ``draft``."""
+    line = invoice_line_object(
+        f"il_{invoice_id}",
+        invoice_id,
+        amount=amount,
+        currency="usd",
+        quantity=quantity,
+        description="Seats",
+        period=(T0, T0 + 86_400),
+    )
+    invoice = invoice_object(
+        invoice_id,
+        customer="cus_A",
+        number=None,
+        status="draft",
+        currency="usd",
+        lines=[line],
+        created=T0,
+    )
+    if not draft:
+        invoice = finalized(invoice, f"ACME-{invoice_id[-4:]}", T0 + 60)
+    invoice = {**invoice, **fields}
+    stack.fake_stripe.seed_object(invoice)
+    return invoice

@@ -9,12 +9,7 @@ from flask.testing import FlaskClient
 
 from local_emulator.fake_qbo.engine import FakeQbo
 from local_emulator.stack import LocalStack
-from local_emulator.stripe_objects import (
-    finalized,
-    invoice_line_object,
-    invoice_object,
-)
-from tests.functional.conftest import T0
+from tests.functional.conftest import T0, seed_acme_invoice
 
 AUTH = {"Authorization": "Bearer local-dev-token"}
 
@@ -34,30 +29,8 @@ def sync(client: FlaskClient, object_type: str, object_id: str, retry: int = 0) 
     return body
 
 
-def seed_invoice(
-    stack: LocalStack, invoice_id: str, amount: int = 10000, **fields: Any
-) -> dict[str, Any]:
-    line = invoice_line_object(
-        f"il_{invoice_id}",
-        invoice_id,
-        amount=amount,
-        currency="usd",
-        quantity=1,
-        description="Seats",
-        period=(T0, T0 + 86_400),
-    )
-    draft = invoice_object(
-        invoice_id,
-        customer="cus_A",
-        number=None,
-        status="draft",
-        currency="usd",
-        lines=[line],
-        created=T0,
-    )
-    invoice = {**finalized(draft, f"ACME-{invoice_id[-4:]}", T0 + 60), **fields}
-    stack.fake_stripe.seed_object(invoice)
-    return invoice
+def seed_invoice(stack: LocalStack, invoice_id: str, **fields: Any) -> dict[str, Any]:
+    return seed_acme_invoice(stack, invoice_id, **fields)
 
 
 def invoice_payment(

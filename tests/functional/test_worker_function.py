@@ -11,40 +11,15 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from local_emulator.stack import LocalStack
-from local_emulator.stripe_objects import (
-    finalized,
-    invoice_line_object,
-    invoice_object,
-)
 from shared import bootstrap
-from tests.functional.conftest import T0
+from tests.functional.conftest import seed_acme_invoice
 
 
 def seed_invoice(
     stack: LocalStack, invoice_id: str, *, status: str = "open", total: int | None = None
 ) -> None:
-    line = invoice_line_object(
-        f"il_{invoice_id}",
-        invoice_id,
-        amount=2500,
-        currency="usd",
-        quantity=2,
-        description="Seats",
-        period=(T0, T0 + 86_400),
-    )
-    draft = invoice_object(
-        invoice_id,
-        customer="cus_A",
-        number=None,
-        status="draft",
-        currency="usd",
-        lines=[line],
-        created=T0,
-    )
-    invoice = draft if status == "draft" else finalized(draft, f"ACME-{invoice_id[-4:]}", T0 + 60)
-    if total is not None:
-        invoice = {**invoice, "total": total}
-    stack.fake_stripe.seed_object(invoice)
+    extra = {} if total is None else {"total": total}
+    seed_acme_invoice(stack, invoice_id, amount=2500, quantity=2, draft=status == "draft", **extra)
 
 
 def run_task(

@@ -60,10 +60,16 @@ class StripeWebhookVerifier:
             raise InvalidSignatureError(
                 "Stripe-Signature header has no v1 signature", code="signature_malformed"
             )
-        expected = hmac.new(
-            secret.encode("utf-8"), str(timestamp).encode() + b"." + payload, hashlib.sha256
-        ).hexdigest()
-        if not any(hmac.compare_digest(expected, candidate) for candidate in signatures):
+        expected = (
+            hmac.new(
+                secret.encode("utf-8"), str(timestamp).encode() + b"." + payload, hashlib.sha256
+            )
+            .hexdigest()
+            .encode()
+        )
+        # compare bytes: compare_digest refuses str with non-ASCII characters (a bad header)
+        candidates = (c.encode("utf-8", "replace") for c in signatures)
+        if not any(hmac.compare_digest(expected, candidate) for candidate in candidates):
             raise InvalidSignatureError(
                 "no Stripe-Signature v1 signature matched the body", code="signature_mismatch"
             )
@@ -80,8 +86,10 @@ def _parse(header: str) -> tuple[int | None, list[str]]:
     """
     items = [item.split("=", 2) for item in header.split(",")]
     try:
-        timestamp = int(next(i[1] for i in items if i[0] == "t"))
+        # every t and v1 item must have a value, as stripe-python reads them all
+        timestamps = [i[1] for i in items if i[0] == "t"]
         signatures = [i[1] for i in items if i[0] == SCHEME]
-    except (StopIteration, IndexError, ValueError):
+        timestamp = int(timestamps[0])
+    except (IndexError, ValueError):
         return None, []
     return timestamp, signatures

@@ -124,6 +124,8 @@ def stripe_verdict(payload: bytes, header: str) -> bool:
             stripe.WebhookSignature.verify_header(payload.decode(), header, PARITY_SECRET, 300)
         except stripe.SignatureVerificationError:
             return False
+        except TypeError:  # stripe-python's compare_digest on non-ASCII: it crashes, we refuse
+            return False
     return True
 
 
@@ -151,11 +153,12 @@ header_part = st.one_of(
     st.just("v1=SIGNED"),
     st.just("v0=SIGNED"),
     st.builds(lambda h: f"v1={h}", st.text("0123456789abcdef", max_size=64)),
+    st.builds(lambda h: f"v1={h}", st.text(max_size=8)),
     st.sampled_from(["t=", "t=x", "v1", "t", " v1=SIGNED", "t=1=2", "", "=", "v1=SIGNED=x"]),
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.lists(header_part, max_size=5), st.binary(max_size=40).filter(_utf8))
 def test_verdict_equals_stripe_python(parts: list[str], payload: bytes) -> None:
     timestamps = [p[2:] for p in parts if p.startswith("t=")]

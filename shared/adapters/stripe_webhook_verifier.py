@@ -60,16 +60,10 @@ class StripeWebhookVerifier:
             raise InvalidSignatureError(
                 "Stripe-Signature header has no v1 signature", code="signature_malformed"
             )
-        expected = (
-            hmac.new(
-                secret.encode("utf-8"), str(timestamp).encode() + b"." + payload, hashlib.sha256
-            )
-            .hexdigest()
-            .encode()
-        )
-        # compare bytes: compare_digest refuses str with non-ASCII characters (a bad header)
-        candidates = (c.encode("utf-8", "replace") for c in signatures)
-        if not any(hmac.compare_digest(expected, candidate) for candidate in candidates):
+        expected = hmac.new(
+            secret.encode("utf-8"), str(timestamp).encode() + b"." + payload, hashlib.sha256
+        ).hexdigest()
+        if not _any_matches(expected, signatures):
             raise InvalidSignatureError(
                 "no Stripe-Signature v1 signature matched the body", code="signature_mismatch"
             )
@@ -77,6 +71,18 @@ class StripeWebhookVerifier:
             raise InvalidSignatureError(
                 "Stripe-Signature timestamp is outside the tolerance", code="signature_too_old"
             )
+
+
+def _any_matches(expected: str, signatures: list[str]) -> bool:
+    """In header order, as stripe-python checks; a non-ASCII one met first refuses the header."""
+    for candidate in signatures:
+        if not candidate.isascii():
+            raise InvalidSignatureError(
+                "Stripe-Signature header has a non-ASCII signature", code="signature_malformed"
+            )
+        if hmac.compare_digest(expected, candidate):
+            return True
+    return False
 
 
 def _parse(header: str) -> tuple[int | None, list[str]]:

@@ -1,5 +1,5 @@
 output "webhook_url" {
-  description = "Register this URL as the Stripe webhook endpoint (see DEPLOY.md for the events to enable)."
+  description = "Register this URL as the Stripe webhook endpoint (see the README's deployment guide for the events to enable)."
   value       = google_cloudfunctions2_function.fn["stripe_webhook"].url
 }
 

@@ -1,4 +1,4 @@
-# Secret Manager secrets, without values (see DEPLOY.md for adding the first versions). Keyed by
+# Secret Manager secrets, without values (see the README's deployment guide for adding the first versions). Keyed by
 # secret id; the value is the setting (shared/config.py) that carries the id to the code.
 locals {
   secrets = {

@@ -108,15 +108,15 @@ def test_cold_start(tmp_path: Path) -> None:
         REPORT.note(
             SECTION,
             "**Gap: both functions share what dominates.** The webhook imports nothing of the "
-            "worker's (no QBO client, no reportlab, no posting code: the bootstrap builds use "
-            "cases lazily), yet its own imports are settings (pydantic-settings), `stripe` "
-            "(needed for `WebhookSignature` only, but the package `__init__` loads the whole "
-            "client) and, on the embedded backends, DuckDB plus sqlglot (which translates the "
-            "BigQuery DDL when the embedded warehouse opens); the per-package figures above are "
-            "from this run. The worker pays all of these too and adds only the QBO client, so "
-            "the ratio stays well above a third. Removing `stripe` from the webhook (an HMAC "
-            "check of a dozen lines in the verifier) and, in production, loading only BigQuery's "
-            "insert path are the two levers left; both are in adapters outside this suite.",
+            "worker's (no QBO client, no reportlab, no posting code, and no `stripe`: it checks "
+            "signatures with hmac): its own imports are settings (pydantic-settings) and, on the "
+            "embedded backends, DuckDB plus sqlglot (which translates the BigQuery DDL when the "
+            "embedded warehouse opens); the per-package figures above are from this run. The "
+            "worker pays all of these too and adds only the Stripe and QBO clients, which import "
+            "in a fraction of that, so the ratio stays near one. The lever left is in the "
+            "warehouse adapters: an embedded warehouse that opens without sqlglot (DDL translated "
+            "ahead of time), and in production a BigQuery insert path that does not load the "
+            "query machinery.",
         )
     REPORT.note(
         SECTION,

@@ -11,15 +11,9 @@ from shared import bootstrap
 from shared.adapters.request_auth import authorize_private_request
 from shared.errors import SyncError, TransientError
 from shared.http import error_response, json_response
-from shared.logging import correlation_id, get_logger, log_event
-from shared.services.retry_policy import (
-    decide_transient,
-    retry_deps,
-    task_payload,
-    with_prior_attempts,
-)
-from shared.services.sync_object import sync_object
-from shared.services.task_request import attempt_from_headers, sync_request_from_task
+from shared.logging import get_logger, log_event
+from shared.services.sync_task import run_sync_task
+from shared.services.task_request import attempt_from_headers
 
 logger = get_logger("sync_worker")
 
@@ -29,25 +23,9 @@ def sync_worker(request: Request) -> Response:
     headers = {k.lower(): v for k, v in request.headers.items()}
     try:
         authorize_private_request(headers.get("authorization"), bootstrap.settings())
-        body = request.get_data()
-        sync_request = with_prior_attempts(
-            sync_request_from_task(body, headers), payload := task_payload(body)
+        answer = run_sync_task(
+            request.get_data(), headers, bootstrap.sync_deps(), bootstrap.retry_policy_deps
         )
-        correlation_id.set(sync_request.correlation_id)
-        deps = bootstrap.sync_deps()
-        try:
-            result = sync_object(sync_request, deps)
-        except TransientError as failure:
-            policy = retry_deps(deps, bootstrap.task_queue(), bootstrap.settings())
-            decision = decide_transient(sync_request, payload, failure, policy)
-            if decision.answer_with_retry:
-                raise
-            log_event(logger, logging.WARNING, "sync deferred", outcome=decision.action,
-                      object_type=sync_request.object_type, object_id=sync_request.object_id,
-                      attempt=sync_request.attempt, task_name=sync_request.task_name,
-                      error_class=failure.error_class, error_code=failure.code,
-                      retry_after_s=decision.delay_seconds)  # fmt: skip
-            return json_response(200, {"outcome": decision.action, "task": decision.follow_up_task})
     except SyncError as error:
         log_event(
             logger,
@@ -60,17 +38,34 @@ def sync_worker(request: Request) -> Response:
             error_code=error.code,
         )
         return error_response(error)
+    task = answer.request
+    ids = {
+        "object_type": task.object_type,
+        "object_id": task.object_id,
+        "attempt": task.attempt,
+        "task_name": task.task_name,
+    }
+    if answer.deferred is not None:
+        decision = answer.deferred
+        log_event(
+            logger,
+            logging.WARNING,
+            "sync deferred",
+            outcome=decision.action,
+            retry_after_s=decision.delay_seconds,
+            **ids,
+        )
+        return json_response(200, {"outcome": decision.action, "task": decision.follow_up_task})
+    result = answer.result
+    assert result is not None  # either a result or a deferral, never neither
     log_event(
         logger,
         logging.ERROR if result.outcome == "FAILED" else logging.INFO,
         "sync done",
-        object_type=sync_request.object_type,
-        object_id=sync_request.object_id,
         outcome=result.outcome,
         qbo_entity=result.qbo_entity_type,
         qbo_id=result.qbo_entity_id,
-        attempt=sync_request.attempt,
-        task_name=sync_request.task_name,
+        **ids,
     )
     return json_response(
         200,

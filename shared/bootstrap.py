@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from shared.services.posting.work import StatementAttacher
     from shared.services.reconcile import Reconcile
     from shared.services.reference_data import BooksConfig
+    from shared.services.retry_policy import RetryDeps
     from shared.services.settlement_poll import SettlementPoll
     from shared.services.sync_object import SyncDeps
 
@@ -153,11 +154,17 @@ def _record_exhausted_task(task: Task, last_status: int | None) -> None:
 
     (Cloud Tasks has no such callback; there the worker records its own last attempt.)
     """
-    from shared.services.retry_policy import record_exhausted_task, retry_deps
+    from shared.services.retry_policy import record_exhausted_task
 
-    s = settings()
-    deps = retry_deps(sync_deps(), task_queue(), s)
-    record_exhausted_task(dict(task.payload), task.name, s.task_max_attempts, deps)
+    deps = retry_policy_deps()
+    record_exhausted_task(dict(task.payload), task.name, settings().task_max_attempts, deps)
+
+
+def retry_policy_deps() -> RetryDeps:
+    """What the retry policy records and enqueues with (cheap: built from the singletons)."""
+    from shared.services.retry_policy import retry_deps
+
+    return retry_deps(sync_deps(), task_queue(), settings())
 
 
 @_singleton

@@ -9,7 +9,6 @@ scheduled at least that far ahead. A task that used up its attempts is recorded 
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -63,15 +62,6 @@ def retry_deps(sync: SyncDeps, queue: TaskQueue, settings: Settings) -> RetryDep
         max_attempts=settings.task_max_attempts,
         main_entities={kind: entity for kind, (entity, _) in HANDLERS.items()},
     )
-
-
-def task_payload(body: bytes) -> dict[str, Any]:
-    """The task's JSON object (already validated by ``sync_request_from_task``)."""
-    try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return {}
-    return payload if isinstance(payload, dict) else {}
 
 
 def with_prior_attempts(request: SyncRequest, payload: dict[str, Any]) -> SyncRequest:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
+from typing import Any
 
 from shared.errors import BadRequestError
+from shared.services.retry_policy import with_prior_attempts
 from shared.services.sync_object import SyncRequest
 
 
@@ -18,14 +20,21 @@ def attempt_from_headers(headers: Mapping[str, str]) -> int:
         return 1
 
 
-def sync_request_from_task(body: bytes, headers: Mapping[str, str]) -> SyncRequest:
-    """``headers`` with lower-case names."""
+def parse_task(body: bytes, headers: Mapping[str, str]) -> tuple[SyncRequest, dict[str, Any]]:
+    """The request a delivery asks for, attempts counted across follow-ups, and its payload.
+
+    ``headers`` with lower-case names.
+    """
     try:
         payload = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise BadRequestError("task body is not JSON", code="bad_task") from None
     if not isinstance(payload, dict):
         raise BadRequestError("task body is not a JSON object", code="bad_task")
+    return with_prior_attempts(sync_request_from_payload(payload, headers), payload), payload
+
+
+def sync_request_from_payload(payload: dict[str, Any], headers: Mapping[str, str]) -> SyncRequest:
     object_type, object_id = payload.get("object_type"), payload.get("object_id")
     if not isinstance(object_type, str) or not isinstance(object_id, str) or not object_id:
         raise BadRequestError("task needs object_type and object_id strings", code="bad_task")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 import functions_framework
@@ -10,9 +9,9 @@ from flask import Request, Response
 
 from shared import bootstrap
 from shared.adapters.request_auth import authorize_private_request
-from shared.errors import BadRequestError, SyncError, TransientError
-from shared.http import error_response, json_response
-from shared.logging import get_logger, log_event
+from shared.errors import BadRequestError, SyncError
+from shared.http import json_response, refuse
+from shared.logging import get_logger
 
 logger = get_logger("reconcile")
 
@@ -42,8 +41,5 @@ def reconcile(request: Request) -> Response:
             raise BadRequestError(str(bad), code="bad_window") from None
         report = bootstrap.reconcile().run(since, until)
     except SyncError as error:
-        level = logging.WARNING if isinstance(error, TransientError) else logging.ERROR
-        log_event(logger, level, "reconcile refused", error_class=error.error_class,
-                  error_code=error.code)  # fmt: skip
-        return error_response(error)
+        return refuse(logger, "reconcile", error)
     return json_response(200, report.as_dict())

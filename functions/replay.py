@@ -9,10 +9,10 @@ from flask import Request, Response
 
 from shared import bootstrap
 from shared.adapters.request_auth import authorize_private_request
-from shared.errors import BadRequestError, SyncError, TransientError
-from shared.http import error_response, json_response
+from shared.errors import BadRequestError, SyncError
+from shared.http import json_response, refuse
 from shared.logging import get_logger, log_event
-from shared.services.replay import Replay, replay_request_from_json
+from shared.services.replay import replay_request_from_json
 
 logger = get_logger("replay")
 
@@ -27,21 +27,16 @@ def replay(request: Request) -> Response:
         if not isinstance(body, dict):
             raise BadRequestError("body is a JSON object", code="bad_replay")
         replay_request = replay_request_from_json(body)
-        use_case = Replay(
-            bootstrap.warehouse(), bootstrap.stripe_gateway(), bootstrap.task_queue(),
-            bootstrap.clock(),
-        )  # fmt: skip
-        report = use_case.run(replay_request)
+        report = bootstrap.replay().run(replay_request)
     except SyncError as error:
-        level = (
-            logging.WARNING
-            if isinstance(error, TransientError | BadRequestError)
-            else logging.ERROR
-        )
-        log_event(logger, level, "replay refused", error_class=error.error_class,
-                  error_code=error.code)  # fmt: skip
-        return error_response(error)
+        return refuse(logger, "replay", error)
     status = "dry_run" if report.dry_run else "enqueued"
-    log_event(logger, logging.INFO, "replay done", count=report.enqueued,
-              reason=f"run {report.run_id}", status=status)  # fmt: skip
+    log_event(
+        logger,
+        logging.INFO,
+        "replay done",
+        count=report.enqueued,
+        reason=f"run {report.run_id}",
+        status=status,
+    )
     return json_response(200, report.as_dict())

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-
 import functions_framework
 from flask import Request, Response
 
 from shared import bootstrap
 from shared.adapters.request_auth import authorize_private_request
-from shared.errors import SyncError, TransientError
-from shared.http import error_response, json_response
-from shared.logging import get_logger, log_event
+from shared.errors import SyncError
+from shared.http import json_response, refuse
+from shared.logging import get_logger
 
 logger = get_logger("settlement_poll")
 
@@ -24,9 +22,6 @@ def settlement_poll(request: Request) -> Response:
         authorize_private_request(request.headers.get("Authorization"), bootstrap.settings())
         report = bootstrap.settlement_poll().run()
     except SyncError as error:
-        level = logging.WARNING if isinstance(error, TransientError) else logging.ERROR
-        log_event(logger, level, "settlement poll refused", error_class=error.error_class,
-                  error_code=error.code)  # fmt: skip
-        return error_response(error)
+        return refuse(logger, "settlement poll", error)
     # Settlements deferred by a transient fault are picked up by the next scheduled poll: 200.
     return json_response(200, report.as_dict())

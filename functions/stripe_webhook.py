@@ -8,8 +8,8 @@ import functions_framework
 from flask import Request, Response
 
 from shared import bootstrap
-from shared.errors import BadRequestError, SyncError
-from shared.http import error_response, json_response
+from shared.errors import SyncError
+from shared.http import json_response, refuse
 from shared.logging import get_logger, log_event
 from shared.services.ingest_event import ingest_webhook
 
@@ -26,12 +26,15 @@ def stripe_webhook(request: Request) -> Response:
     try:
         result = ingest_webhook(body, request.headers.get("Stripe-Signature"), deps)
     except SyncError as error:
-        level = logging.WARNING if isinstance(error, BadRequestError) else logging.ERROR
-        log_event(logger, level, "webhook refused", error_class=error.error_class,
-                  error_code=error.code)  # fmt: skip
-        return error_response(error)
-    log_event(logger, logging.INFO, "webhook accepted", event_id=result.event_id,
-              event_type=result.event_type, task_name=result.task_name)  # fmt: skip
+        return refuse(logger, "webhook", error)
+    log_event(
+        logger,
+        logging.INFO,
+        "webhook accepted",
+        event_id=result.event_id,
+        event_type=result.event_type,
+        task_name=result.task_name,
+    )
     return json_response(
         200, {"received": True, "event_id": result.event_id, "task": result.task_name}
     )

@@ -10,7 +10,7 @@ from flask import Request, Response
 from shared import bootstrap
 from shared.adapters.request_auth import authorize_private_request
 from shared.errors import SyncError, TransientError
-from shared.http import error_response, json_response
+from shared.http import json_response, refuse
 from shared.logging import get_logger, log_event
 from shared.services.sync_task import run_sync_task
 from shared.services.task_request import attempt_from_headers
@@ -27,17 +27,14 @@ def sync_worker(request: Request) -> Response:
             request.get_data(), headers, bootstrap.sync_deps(), bootstrap.retry_policy_deps
         )
     except SyncError as error:
-        log_event(
+        return refuse(
             logger,
-            logging.WARNING if isinstance(error, TransientError) else logging.ERROR,
-            "sync failed",
+            "sync",
+            error,
             outcome="RETRY" if isinstance(error, TransientError) else "REFUSED",
             attempt=attempt_from_headers(headers),
             task_name=headers.get("x-cloudtasks-taskname"),
-            error_class=error.error_class,
-            error_code=error.code,
         )
-        return error_response(error)
     task = answer.request
     ids = {
         "object_type": task.object_type,

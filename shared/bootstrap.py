@@ -27,10 +27,12 @@ if TYPE_CHECKING:
         Warehouse,
         WebhookVerifier,
     )
+    from shared.services.catch_up import CatchUp
     from shared.services.ingest_event import IngestDeps
     from shared.services.posting.work import StatementAttacher
     from shared.services.reconcile import Reconcile
     from shared.services.reference_data import BooksConfig
+    from shared.services.replay import Replay
     from shared.services.retry_policy import RetryDeps
     from shared.services.settlement_poll import SettlementPoll
     from shared.services.sync_object import SyncDeps
@@ -300,3 +302,15 @@ def reconcile() -> Reconcile:
         clock=clock(),
         home_currency=settings().home_currency,
     )
+
+
+def replay() -> Replay:
+    from shared.services.replay import Replay
+
+    return Replay(warehouse(), stripe_gateway(), task_queue(), clock())
+
+
+def catch_up() -> CatchUp:
+    from shared.services.catch_up import CatchUp
+
+    return CatchUp(warehouse(), stripe_gateway(), task_queue(), clock())

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from flask import Response
 
-from shared.errors import BadRequestError, PermanentError, SyncError, UnauthorizedError
+from shared.errors import (
+    BadRequestError,
+    PermanentError,
+    SyncError,
+    TransientError,
+    UnauthorizedError,
+)
+from shared.logging import log_event
 
 
 def json_response(
@@ -39,3 +47,19 @@ def error_response(error: SyncError) -> Response:
         {"error": error.error_class, "code": error.code, "message": error.message},
         headers,
     )
+
+
+def refuse(logger: logging.Logger, what: str, error: SyncError, **fields: Any) -> Response:
+    """Log why a function refused (WARNING when retried or the caller's fault, else ERROR)."""
+    level = (
+        logging.WARNING if isinstance(error, TransientError | BadRequestError) else logging.ERROR
+    )
+    log_event(
+        logger,
+        level,
+        f"{what} refused",
+        error_class=error.error_class,
+        error_code=error.code,
+        **fields,
+    )
+    return error_response(error)

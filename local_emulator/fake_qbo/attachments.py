@@ -7,8 +7,6 @@ from local_emulator.fake_qbo.books import Books, JsonDict
 from local_emulator.fake_qbo.registry import canonical
 from local_emulator.fake_qbo.rules import EntityRule
 
-MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # QBO's stated per-file limit
-
 
 class AttachableRule(EntityRule):
     """Each AttachableRef must name an existing entity; a file or a note is required."""

@@ -29,6 +29,7 @@ REQUEST_ID_MAX = 50
 BATCH_REQUEST_ID_MAX = 36
 BATCH_BID_MAX_WITH_REQUEST_ID = 10
 BATCH_MAX_ITEMS = 30
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # QBO's stated per-file limit for attachments
 
 
 class FakeQbo:
@@ -237,6 +238,8 @@ class FakeQbo:
             self._counts["upload"] += 1
             doc = copy.deepcopy(metadata)
             doc.setdefault("ContentType", content_type)
+            if len(content) > MAX_UPLOAD_BYTES:
+                raise errors.business_rule(f"file is larger than {MAX_UPLOAD_BYTES} bytes")
             doc["Size"] = len(content)
             doc = self._store(name, rule, rule.prepare(doc, self.books, None), None)
             self.books.files[str(doc["Id"])] = content

@@ -294,3 +294,15 @@ def test_attach_a_pdf_to_an_invoice(env: QboEnv) -> None:
     with pytest.raises(ValidationFailedError) as excinfo:
         env.gateway.attach("Invoice", "999", "statement.pdf", content, "att-missing")
     assert excinfo.value.code == "2500"
+
+
+def test_a_file_over_qbos_upload_limit_is_refused(
+    env: QboEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("local_emulator.fake_qbo.engine.MAX_UPLOAD_BYTES", 1000)
+    customer = env.gateway.create("Customer", {"DisplayName": "Big"}, "cus-big")
+    created = env.gateway.create("Invoice", invoice(env, customer["Id"], "3.00", "B-1"), "inv-b")
+    with pytest.raises(ValidationFailedError):
+        env.gateway.attach("Invoice", created["Id"], "big.pdf", b"x" * 1001, "att-big")
+    assert "Attachable" not in env.server.state_json()
+    env.gateway.attach("Invoice", created["Id"], "small.pdf", b"x" * 1000, "att-small")

@@ -23,21 +23,24 @@ class CreditNoteOps(PaymentOps):
         )
         number = f"{invoice['number']}-CN-{count + 1:02d}"
         cn_id = self.new_id("cn")
+
+        def issue(kind: str) -> JsonDict:
+            note = o.credit_note(
+                cn_id,
+                invoice=invoice,
+                number=number,
+                amount=amount,
+                created=self.now + 1,
+                kind=kind,
+                reason=reason,
+                memo=None,
+            )
+            return self._store(note)
+
         if invoice["status"] == "open":
             if refund or not 0 < amount <= int(invoice["amount_remaining"]):
                 raise SimError("a pre-payment credit note is at most the amount remaining")
-            cn = self._store(
-                o.credit_note(
-                    cn_id,
-                    invoice=invoice,
-                    number=number,
-                    amount=amount,
-                    created=self.now + 1,
-                    kind="pre_payment",
-                    reason=reason,
-                    memo=None,
-                )
-            )
+            cn = issue("pre_payment")
             self.emit("credit_note.created", cn)
             self._adjust_pre_payment(invoice, amount)
             return cn_id
@@ -65,18 +68,7 @@ class CreditNoteOps(PaymentOps):
                     }
                 )
                 left -= part
-        cn = self._store(
-            o.credit_note(
-                cn_id,
-                invoice=invoice,
-                number=number,
-                amount=amount,
-                created=self.now + 1,
-                kind="post_payment",
-                reason=reason,
-                memo=None,
-            )
-        )
+        cn = issue("post_payment")
         cn["refunds"] = refunds
         credit = amount - refund
         if credit:

@@ -7,7 +7,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from shared.ports import Warehouse
@@ -139,7 +139,9 @@ class LinkStore:
         if not links:
             return
         rows: list[dict[str, Any]] = []
-        for link in links:
+        # Rows of one batch are stamped a microsecond apart, in order: a later row for the same
+        # key (a failure after a partial posting) is the one sync_links_current shows.
+        for index, link in enumerate(links):
             rows.append(
                 {
                     "stripe_object_id": link.stripe_object_id,
@@ -152,7 +154,7 @@ class LinkStore:
                     "attempt": link.attempt,
                     "event_id": link.event_id,
                     "task_name": link.task_name,
-                    "recorded_at": recorded_at,
+                    "recorded_at": recorded_at + timedelta(microseconds=index),
                     "last_error_class": link.last_error_class,
                     "last_error_code": link.last_error_code,
                     "last_error": link.last_error,

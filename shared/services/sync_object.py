@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import timedelta
 
 from pydantic import ValidationError
 
@@ -48,7 +47,6 @@ def sync_object(request: SyncRequest, deps: SyncDeps) -> SyncResult:
     work = Work(request, deps)
     handler = HANDLERS.get(request.object_type)
     error: SyncError | None = None
-    failed: Link | None = None
     result = SyncResult("RETRY", reason="unexpected error")
     try:
         if handler is None:
@@ -68,17 +66,19 @@ def sync_object(request: SyncRequest, deps: SyncDeps) -> SyncResult:
     except PermanentError as failure:
         error = failure
         entity = handler[0] if handler else "unknown"
-        failed = Link(
-            stripe_object_id=request.object_id,
-            stripe_object_type=request.object_type,
-            qbo_entity_type=entity,
-            status="FAILED",
-            attempt=request.attempt,
-            event_id=request.event_id,
-            task_name=request.task_name,
-            last_error_class=failure.error_class,
-            last_error_code=failure.code,
-            last_error=failure.message,
+        work.links.append(
+            Link(
+                stripe_object_id=request.object_id,
+                stripe_object_type=request.object_type,
+                qbo_entity_type=entity,
+                status="FAILED",
+                attempt=request.attempt,
+                event_id=request.event_id,
+                task_name=request.task_name,
+                last_error_class=failure.error_class,
+                last_error_code=failure.code,
+                last_error=failure.message,
+            )
         )
         result = SyncResult("FAILED", entity, reason=failure.message)
     except TransientError as failure:
@@ -87,11 +87,8 @@ def sync_object(request: SyncRequest, deps: SyncDeps) -> SyncResult:
         raise
     finally:
         now = deps.clock.now()
+        # One batch; a FAILED link comes after whatever this run completed under its key.
         deps.links.record(work.links, now)
-        if failed is not None:
-            # After any link this run completed under the same key (a failure after a partial
-            # posting), so the latest-row view shows FAILED and a replay picks the object up.
-            deps.links.record([failed], now + timedelta(microseconds=1))
         deps.sync_log.record(
             [
                 Attempt(

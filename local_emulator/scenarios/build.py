@@ -14,7 +14,7 @@ from pathlib import Path
 
 from local_emulator.generator.invoices import InvoiceTerms, LineSpec
 from local_emulator.generator.sim import DAY, JsonDict, StripeSim
-from local_emulator.scenario import write_scenario
+from local_emulator.harness.scenario import write_scenario
 
 HERE = Path(__file__).resolve().parent
 Builder = Callable[[StripeSim], None]

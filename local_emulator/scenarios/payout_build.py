@@ -15,7 +15,7 @@ from pathlib import Path
 from local_emulator.generator.invoices import LineSpec
 from local_emulator.generator.payouts import add_payouts
 from local_emulator.generator.sim import DAY, JsonDict, StripeSim
-from local_emulator.scenario import write_scenario
+from local_emulator.harness.scenario import write_scenario
 
 HERE = Path(__file__).resolve().parent / "payouts"
 # name -> (story, fail rate, extras: an unknown-type balance transaction and a Stripe fee)

@@ -8,9 +8,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from local_emulator.scenario import FaultSpec, Scenario
-from local_emulator.stack import LocalStack
-from local_emulator.stripe_objects import invoice_month
+from local_emulator.generator.stripe_objects import invoice_month
+from local_emulator.harness.scenario import FaultSpec, Scenario
+from local_emulator.harness.stack import LocalStack
 from shared import bootstrap
 from shared.ports import Warehouse
 from tests.bench.report import REPORT

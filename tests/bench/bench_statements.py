@@ -7,7 +7,7 @@ import time
 from datetime import timedelta
 from decimal import Decimal
 
-from local_emulator.sample_settlements import sample_credit_rows, sample_settlement_rows
+from local_emulator.generator.settlements import sample_credit_rows, sample_settlement_rows
 from shared.adapters.clock import ManualClock
 from shared.adapters.duckdb_warehouse import DuckDbWarehouse
 from shared.adapters.stripe_billing import StripeApiBilling

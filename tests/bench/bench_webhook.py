@@ -14,7 +14,7 @@ from flask import Request, Response
 from werkzeug.test import EnvironBuilder
 
 from functions.stripe_webhook import stripe_webhook as _stripe_webhook
-from local_emulator.stripe_objects import invoice_month
+from local_emulator.generator.stripe_objects import invoice_month
 from shared import bootstrap
 from shared.services.ingest_event import archive_row_from_event, event_from_body
 from tests.bench.report import REPORT

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 
-from local_emulator.fake_qbo import FakeQbo, FakeQboServer
+from local_emulator.fakes.qbo import FakeQbo, FakeQboServer
 
 CLIENT_ID = "bench-client-id"
 CLIENT_SECRET = "bench-client-secret"

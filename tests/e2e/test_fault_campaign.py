@@ -8,8 +8,8 @@ import io
 import json
 from pathlib import Path
 
-from local_emulator.campaign import qbo_duplicates
-from local_emulator.campaign_cli import main
+from local_emulator.cli.campaign import main
+from local_emulator.harness.campaign import qbo_duplicates
 
 
 def test_small_campaign_under_heavy_faults_loses_and_duplicates_nothing(tmp_path: Path) -> None:

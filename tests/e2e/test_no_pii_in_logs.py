@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from local_emulator import demo
-from local_emulator.month_generator import generate_month
-from local_emulator.runner import run_scenario
-from local_emulator.scenario import Scenario, parse_faults
-from local_emulator.stack import QBO_CLIENT_SECRET, STRIPE_KEY, WEBHOOK_SECRET
+from local_emulator.generator import generate_month
+from local_emulator.harness import demo
+from local_emulator.harness.runner import run_scenario
+from local_emulator.harness.scenario import Scenario, parse_faults
+from local_emulator.harness.stack import QBO_CLIENT_SECRET, STRIPE_KEY, WEBHOOK_SECRET
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 STREET = re.compile(r"\b\d{1,5} [A-Z][a-z]+ (Street|St|Avenue|Ave|Road|Rd|Lane|Way)\b")
@@ -102,8 +102,8 @@ def test_the_demo_logs_no_personal_data(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_replay_and_catch_up_log_no_personal_data(tmp_path: Path) -> None:
-    from local_emulator.replay_cli import main as replay_main
-    from local_emulator.stack import LocalStack
+    from local_emulator.cli.replay import main as replay_main
+    from local_emulator.harness.stack import LocalStack
     from shared import bootstrap
     from shared.services.catch_up import CatchUp
 

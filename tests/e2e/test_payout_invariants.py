@@ -1,5 +1,5 @@
 """Payouts end to end: the runner over the payout scenarios and over generated months with
-payouts and faults, judged by ``local_emulator.payout_invariants`` and the reconciliation rows.
+payouts and faults, judged by ``checks.payout_invariants`` and the reconciliation rows.
 
 Default run: every payout scenario and twenty small generated months (acceptance faults on),
 two months per run of the local stack (their ids never collide) to keep the run short.
@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from local_emulator.checks.payout_invariants import check_payout_invariants
+from local_emulator.generator import generate_month
 from local_emulator.generator.payouts import add_payouts
-from local_emulator.month_generator import generate_month
-from local_emulator.payout_invariants import check_payout_invariants
-from local_emulator.runner import run_scenario
-from local_emulator.scenario import Scenario, load_scenario, parse_faults
+from local_emulator.harness.runner import run_scenario
+from local_emulator.harness.scenario import Scenario, load_scenario, parse_faults
 from local_emulator.scenarios.payout_build import HERE, PAYOUT_SCENARIOS
 from shared.adapters.duckdb_warehouse import DuckDbWarehouse
 

@@ -1,7 +1,7 @@
 """The runner over every scenario file and over generated months, judged by the invariants.
 
 The books are read back from the runner's ``qbo.json`` and checked against the Stripe state the
-events imply (``local_emulator.invariants``), never against the runner's own summary.
+events imply (``local_emulator.checks.invariants``), never against the runner's own summary.
 
 Default run: every scenario file, and twenty generated months (about 3,700 events in all) with
 the acceptance faults. ``SYNC_FULL_ACCEPTANCE=1`` makes the months larger (about 7,400 events).
@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from local_emulator import scenarios
-from local_emulator.check_cli import main as check_main
-from local_emulator.invariants import Violation, check_invariants
-from local_emulator.month_generator import generate_month
-from local_emulator.runner import RunResult, run_scenario
-from local_emulator.scenario import Scenario, load_scenario, parse_faults
+from local_emulator.checks.invariants import Violation, check_invariants
+from local_emulator.cli.check import main as check_main
+from local_emulator.generator import generate_month
+from local_emulator.harness.runner import RunResult, run_scenario
+from local_emulator.harness.scenario import Scenario, load_scenario, parse_faults
 
 FAULTS = "qbo_429=0.1,qbo_5xx=0.05,qbo_drop_response=0.05,duplicate=0.2"
 LIBRARY = Path(scenarios.__file__).resolve().parent

@@ -10,13 +10,13 @@ import functions_framework
 import pytest
 from flask.testing import FlaskClient
 
-from local_emulator.stack import LocalStack
-from local_emulator.stripe_objects import (
+from local_emulator.generator.stripe_objects import (
     customer_object,
     finalized,
     invoice_line_object,
     invoice_object,
 )
+from local_emulator.harness.stack import LocalStack
 
 WORKER_SOURCE = Path(__file__).resolve().parents[2] / "functions" / "sync_worker.py"
 T0 = 1_767_225_600

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from local_emulator.fake_qbo import FakeQbo, FakeQboServer
+from local_emulator.fakes.qbo import FakeQbo, FakeQboServer
 from shared.adapters.local_secrets import InMemorySecretStore
 from shared.adapters.qbo_gateway import QuickBooksGateway
 from shared.adapters.rate_limiter import RateLimiter

@@ -11,7 +11,7 @@ from typing import Any
 
 import stripe
 
-from local_emulator.fake_stripe import FakeStripe, FakeStripeServer
+from local_emulator.fakes.stripe import FakeStripe, FakeStripeServer
 from shared.adapters.clock import ManualClock
 from shared.adapters.local_secrets import InMemorySecretStore
 from shared.config import Settings

@@ -8,9 +8,9 @@ import time
 import functions_framework
 from flask.testing import FlaskClient
 
-from local_emulator.fake_stripe.webhooks import WebhookDeliverer
-from local_emulator.stack import LocalStack
-from local_emulator.stripe_objects import event_object
+from local_emulator.fakes.stripe.webhooks import WebhookDeliverer
+from local_emulator.generator.stripe_objects import event_object
+from local_emulator.harness.stack import LocalStack
 from shared import bootstrap
 from shared.services.catch_up import CatchUp
 from tests.functional.conftest import WORKER_SOURCE

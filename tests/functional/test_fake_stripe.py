@@ -10,7 +10,7 @@ import pytest
 import requests
 import stripe
 
-from local_emulator.fake_stripe import FakeStripe, FakeStripeServer, decode_form
+from local_emulator.fakes.stripe import FakeStripe, FakeStripeServer, decode_form
 from shared.adapters.clock import ManualClock
 from tests.functional.stripe_fixtures import client_for, running_fake, seed_invoice_with_lines
 

@@ -12,7 +12,7 @@ import stripe
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from local_emulator.fake_stripe import DEFAULT_WEBHOOK_SECRET, FakeStripe, WebhookDeliverer
+from local_emulator.fakes.stripe import DEFAULT_WEBHOOK_SECRET, FakeStripe, WebhookDeliverer
 from shared.adapters.stripe_webhook_verifier import StripeWebhookVerifier
 from shared.errors import InvalidSignatureError
 from tests.functional.stripe_fixtures import client_for, running_fake

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from local_emulator.stack import LocalStack
+from local_emulator.harness.stack import LocalStack
 from tests.functional.conftest import T0
 from tests.functional.test_posting import balance, entities, sync
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from local_emulator.fake_qbo.engine import FakeQbo
-from local_emulator.stack import LocalStack
+from local_emulator.fakes.qbo.engine import FakeQbo
+from local_emulator.harness.stack import LocalStack
 from tests.functional.conftest import T0, seed_acme_invoice
 
 AUTH = {"Authorization": "Bearer local-dev-token"}

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import requests
 
-from local_emulator.fake_stripe.webhooks import sign_payload
-from local_emulator.stack import WEBHOOK_SECRET, LocalStack
-from local_emulator.stripe_objects import event_object
+from local_emulator.fakes.stripe.webhooks import sign_payload
+from local_emulator.generator.stripe_objects import event_object
+from local_emulator.harness.stack import WEBHOOK_SECRET, LocalStack
 from shared import bootstrap
 from shared.config import reset_settings
 from tests.functional.test_worker_function import seed_invoice

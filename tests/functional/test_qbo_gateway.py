@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from local_emulator.fake_qbo import FakeQbo
+from local_emulator.fakes.qbo import FakeQbo
 from shared.adapters import qbo_gateway
 from shared.adapters.clock import ManualClock, SystemClock
 from shared.adapters.rate_limiter import RateLimiter
@@ -299,7 +299,7 @@ def test_attach_a_pdf_to_an_invoice(env: QboEnv) -> None:
 def test_a_file_over_qbos_upload_limit_is_refused(
     env: QboEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("local_emulator.fake_qbo.engine.MAX_UPLOAD_BYTES", 1000)
+    monkeypatch.setattr("local_emulator.fakes.qbo.engine.MAX_UPLOAD_BYTES", 1000)
     customer = env.gateway.create("Customer", {"DisplayName": "Big"}, "cus-big")
     created = env.gateway.create("Invoice", invoice(env, customer["Id"], "3.00", "B-1"), "inv-b")
     with pytest.raises(ValidationFailedError):

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from local_emulator.fake_qbo.reports import account_balances, ar_by_customer
+from local_emulator.fakes.qbo.reports import account_balances, ar_by_customer
 from shared.errors import UpstreamUnavailableError, ValidationFailedError
 from tests.functional.qbo_fixtures import QboEnv, qbo_env
 

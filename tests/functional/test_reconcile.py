@@ -10,7 +10,7 @@ import functions_framework
 import pytest
 from flask.testing import FlaskClient
 
-from local_emulator.stack import LocalStack
+from local_emulator.harness.stack import LocalStack
 from tests.functional.test_payouts import seed_payout, txn
 from tests.functional.test_posting import AUTH, entities, seed_invoice, sync
 

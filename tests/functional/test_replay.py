@@ -14,9 +14,9 @@ import functions_framework
 import pytest
 from flask.testing import FlaskClient
 
-from local_emulator.replay_cli import main as replay_main
-from local_emulator.stack import LocalStack
-from local_emulator.stripe_objects import event_object
+from local_emulator.cli.replay import main as replay_main
+from local_emulator.generator.stripe_objects import event_object
+from local_emulator.harness.stack import LocalStack
 from shared import bootstrap
 from shared.errors import BadRequestError, MappingGapError
 from shared.services import sync_object as sync_module

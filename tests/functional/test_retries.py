@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from flask.testing import FlaskClient
 
-from local_emulator.stack import LocalStack
+from local_emulator.harness.stack import LocalStack
 from shared import bootstrap
 from shared.ports import Task
 from shared.services.retry_policy import (

@@ -434,8 +434,8 @@ def test_the_statement_is_attached_to_the_qbo_invoice_once(warehouse: DuckDbWare
 
 
 def test_the_samples_become_invoices_and_the_cli_renders_them(tmp_path: Any) -> None:
-    from local_emulator import statement_cli
-    from local_emulator.sample_settlements import (
+    from local_emulator.cli import statement as statement_cli
+    from local_emulator.generator.settlements import (
         SAMPLE_SETTLEMENT_IDS,
         create_sample_customers,
         seed_sample_settlements,

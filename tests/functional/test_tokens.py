@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from local_emulator.stack import LocalStack
+from local_emulator.harness.stack import LocalStack
 from shared.adapters.clock import ManualClock
 from shared.errors import AuthenticationError
 from tests.functional.qbo_fixtures import CLIENT_ID, REFRESH_TOKEN_NAME, qbo_env

@@ -12,8 +12,8 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from local_emulator.fake_stripe.webhooks import sign_payload
-from local_emulator.stripe_objects import customer_object, event_object
+from local_emulator.fakes.stripe.webhooks import sign_payload
+from local_emulator.generator.stripe_objects import customer_object, event_object
 from shared import bootstrap
 from shared.adapters.local_secrets import InMemorySecretStore
 from shared.config import reset_settings

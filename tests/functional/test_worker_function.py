@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from local_emulator.stack import LocalStack
+from local_emulator.harness.stack import LocalStack
 from shared import bootstrap
 from tests.functional.conftest import seed_acme_invoice
 

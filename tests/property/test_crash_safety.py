@@ -13,16 +13,16 @@ from typing import Any
 
 import pytest
 
-from local_emulator.crashes import (
+from local_emulator.generator.stripe_objects import customer_object, finalized, invoice_line_object
+from local_emulator.generator.stripe_objects import invoice_object as draft_invoice
+from local_emulator.harness.crashes import (
     CrashingQbo,
     CrashPlan,
     DeadThreadWarehouse,
     HardCrash,
     revive_this_thread,
 )
-from local_emulator.stack import LocalStack
-from local_emulator.stripe_objects import customer_object, finalized, invoice_line_object
-from local_emulator.stripe_objects import invoice_object as draft_invoice
+from local_emulator.harness.stack import LocalStack
 from shared import bootstrap
 from shared.services.records import LinkStore, SyncLog
 from shared.services.reference_data import ReferenceData

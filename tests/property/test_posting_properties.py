@@ -1,5 +1,5 @@
 """Property: any delivery order, any repeats and any QBO faults leave the books agreeing with
-Stripe (every invariant of ``local_emulator.invariants`` holds after the run)."""
+Stripe (every invariant of ``local_emulator.checks.invariants`` holds after the run)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from local_emulator import scenarios
-from local_emulator.invariants import check_invariants
-from local_emulator.runner import run_scenario
-from local_emulator.scenario import Scenario, load_scenario, parse_faults
+from local_emulator.checks.invariants import check_invariants
+from local_emulator.harness.runner import run_scenario
+from local_emulator.harness.scenario import Scenario, load_scenario, parse_faults
 
 JsonDict = dict[str, Any]
 LIBRARY = Path(scenarios.__file__).resolve().parent

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from local_emulator.fake_qbo import FakeQbo, QboFault
+from local_emulator.fakes.qbo import FakeQbo, QboFault
 from shared.adapters.clock import ManualClock
 from shared.adapters.qbo_json import loads
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from local_emulator.fake_qbo import QboFault
-from local_emulator.fake_qbo.currency import RateTable, usd_rate
-from local_emulator.fake_qbo.reports import account_balances, account_currencies, ar_by_customer
+from local_emulator.fakes.qbo import QboFault
+from local_emulator.fakes.qbo.currency import RateTable, usd_rate
+from local_emulator.fakes.qbo.reports import account_balances, account_currencies, ar_by_customer
 from tests.unit.test_fake_qbo_postings import Company, link, sales_line
 
 D = Decimal

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from werkzeug.test import Client, TestResponse
 
-from local_emulator.fake_qbo import FakeQbo
-from local_emulator.fake_qbo.app import DISCOVERY_PATH, TOKEN_PATH, FakeQboApp
+from local_emulator.fakes.qbo import FakeQbo
+from local_emulator.fakes.qbo.app import DISCOVERY_PATH, TOKEN_PATH, FakeQboApp
 from shared.adapters.clock import ManualClock
 from shared.adapters.qbo_json import dumps, loads
 

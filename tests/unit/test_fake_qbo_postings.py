@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from local_emulator.fake_qbo import FakeQbo, QboFault
-from local_emulator.fake_qbo.reports import account_balances, ar_by_customer
+from local_emulator.fakes.qbo import FakeQbo, QboFault
+from local_emulator.fakes.qbo.reports import account_balances, ar_by_customer
 from shared.adapters.clock import ManualClock
 
 D = Decimal

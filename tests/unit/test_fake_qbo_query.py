@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from local_emulator.fake_qbo import FakeQbo, QboFault
-from local_emulator.fake_qbo.query import parse_query
+from local_emulator.fakes.qbo import FakeQbo, QboFault
+from local_emulator.fakes.qbo.query import parse_query
 from shared.adapters.clock import ManualClock
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from local_emulator.fake_qbo import FaultConfig
-from local_emulator.fake_qbo.faults import FaultInjector
-from local_emulator.fake_qbo.throttle import RealmThrottle
+from local_emulator.fakes.qbo import FaultConfig
+from local_emulator.fakes.qbo.faults import FaultInjector
+from local_emulator.fakes.qbo.throttle import RealmThrottle
 from shared.adapters.clock import ManualClock
 
 

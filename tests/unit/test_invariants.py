@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from local_emulator.fake_qbo.engine import FakeQbo
+from local_emulator.checks.invariants import StripeBooks, Violation, check_invariants, credit_part
+from local_emulator.fakes.qbo.engine import FakeQbo
 from local_emulator.generator.invoices import LineSpec
 from local_emulator.generator.month import generate_month
 from local_emulator.generator.sim import StripeSim
-from local_emulator.invariants import StripeBooks, Violation, check_invariants, credit_part
-from local_emulator.scenario import Scenario
+from local_emulator.harness.scenario import Scenario
 from shared.domain.idempotency import doc_number_from_stripe_number
 from shared.domain.money import decimal_from_minor
 

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from local_emulator.stripe_objects import (
+from local_emulator.generator.stripe_objects import (
     customer_object,
     finalized,
     invoice_line_object,

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from local_emulator import scenarios
-from local_emulator.__main__ import main
+from local_emulator.checks.invariants import StripeBooks, credit_part
+from local_emulator.cli.main import main
+from local_emulator.generator import generate_month
 from local_emulator.generator.sim import DISPUTE_FEE
-from local_emulator.invariants import StripeBooks, credit_part
-from local_emulator.month_generator import generate_month
-from local_emulator.scenario import Scenario, load_scenario
+from local_emulator.harness.scenario import Scenario, load_scenario
 from local_emulator.scenarios import build
 
 JsonDict = dict[str, Any]

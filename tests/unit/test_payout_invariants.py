@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from local_emulator.payout_invariants import check_clearing, check_payout_invariants
-from local_emulator.scenario import Scenario
+from local_emulator.checks.payout_invariants import check_clearing, check_payout_invariants
+from local_emulator.harness.scenario import Scenario
 
 T0 = 1_767_225_600
 PAYOUT_RULES = {"deposit_count", "deposit_amount", "deposit_date", "fee_entries", "fee_amount",

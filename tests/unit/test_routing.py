@@ -1,6 +1,6 @@
 """Which events start a sync of which object."""
 
-from local_emulator.stripe_objects import customer_object, event_object
+from local_emulator.generator.stripe_objects import customer_object, event_object
 from shared.domain.routing import sync_target_from_event
 from shared.domain.stripe_models import StripeEvent
 

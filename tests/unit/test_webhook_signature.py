@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from local_emulator.fake_stripe import sign_payload
+from local_emulator.fakes.stripe import sign_payload
 from shared.adapters.stripe_webhook_verifier import StripeWebhookVerifier
 from shared.config import Settings
 from shared.errors import InvalidSignatureError

@@ -1,0 +1,1 @@
+"""The local command line: run, demo, generate, check, campaign, replay, report, statement."""

@@ -1,0 +1,257 @@
+"""The WSGI app: OAuth endpoints and the v3 REST API over a FakeQbo, with faults and throttles."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import re
+import socket
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from local_emulator.fakes.qbo import errors
+from local_emulator.fakes.qbo.cdc import changes_since
+from local_emulator.fakes.qbo.engine import FakeQbo
+from local_emulator.fakes.qbo.errors import QboFault
+from local_emulator.fakes.qbo.oauth import OAuthError
+from shared.adapters.qbo_json import dumps, loads
+
+DISCOVERY_PATH = "/.well-known/openid_configuration"
+TOKEN_PATH = "/oauth2/v1/tokens/bearer"
+REVOKE_PATH = "/oauth2/v1/tokens/revoke"
+API = re.compile(r"^/v3/company/(?P<realm>[^/]+)/(?P<rest>.+?)/?$")
+
+
+def _json(status: int, body: Any) -> Response:
+    text = body if isinstance(body, str) else dumps(body)
+    return Response(text, status=status, content_type="application/json;charset=UTF-8")
+
+
+class FakeQboApp:
+    """A WSGI callable; ``public_url`` (scheme://host:port) is filled in by the server."""
+
+    def __init__(self, fake: FakeQbo, public_url: str = "http://127.0.0.1") -> None:
+        self.fake = fake
+        self.public_url = public_url
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        # Read the whole body before any answer: an early refusal (401, 429, 5xx) that left it
+        # unread would leave it on the keep-alive connection, parsed as the next request.
+        request.get_data()
+        response = self.dispatch(request)
+        return response(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        path = request.path
+        if path.rstrip("/") == DISCOVERY_PATH:
+            return _json(200, self.discovery())
+        if path == TOKEN_PATH and request.method == "POST":
+            return self.token(request)
+        if path == REVOKE_PATH and request.method == "POST":
+            return self.revoke(request)
+        if path == "/oauth2/v1/certs":
+            return _json(200, {"keys": []})
+        if path == "/v1/openid_connect/userinfo":
+            if not self.fake.tokens.access_valid(_bearer(request)):
+                return _json(401, {"error": "invalid_token"})
+            return _json(200, {"sub": "fake-user", "emailVerified": True})
+        match = API.match(path)
+        if match:
+            return self.api(request, match["realm"], match["rest"])
+        return _json(404, {"error": "not_found", "path": path})
+
+    # --- OAuth ----------------------------------------------------------------------------------
+
+    def discovery(self) -> dict[str, str]:
+        base = self.public_url
+        return {
+            "issuer": f"{base}/op/v1",
+            "authorization_endpoint": f"{base}/connect/oauth2",
+            "token_endpoint": base + TOKEN_PATH,
+            "userinfo_endpoint": f"{base}/v1/openid_connect/userinfo",
+            "revocation_endpoint": base + REVOKE_PATH,
+            "jwks_uri": f"{base}/oauth2/v1/certs",
+        }
+
+    def _client(self, request: Request) -> str:
+        header = request.headers.get("Authorization", "")
+        scheme, _, encoded = header.partition(" ")
+        try:
+            decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise OAuthError("invalid_client", 401) from None
+        client_id, sep, secret = decoded.partition(":")
+        if scheme.lower() != "basic" or not sep:
+            raise OAuthError("invalid_client", 401)
+        self.fake.tokens.check_client(client_id, secret)
+        return client_id
+
+    def token(self, request: Request) -> Response:
+        try:
+            client_id = self._client(request)
+            form = request.form
+            if form.get("grant_type") != "refresh_token":
+                raise OAuthError("unsupported_grant_type")
+            result = self.fake.tokens.refresh(client_id, form.get("refresh_token", ""))
+        except OAuthError as exc:
+            self.fake.count("token_refused")
+            return _json(exc.status, {"error": exc.error})
+        self.fake.count("token_refresh")
+        return _json(200, result)
+
+    def revoke(self, request: Request) -> Response:
+        try:
+            self._client(request)
+            body = loads(request.get_data() or b"{}")
+        except OAuthError as exc:
+            return _json(exc.status, {"error": exc.error})
+        except ValueError:
+            return _json(400, {"error": "invalid_request"})
+        self.fake.tokens.revoke(str(body.get("token", "")))
+        return Response("", status=200)
+
+    # --- the v3 API -------------------------------------------------------------------------
+
+    def api(self, request: Request, realm: str, rest: str) -> Response:
+        fake = self.fake
+        if not fake.tokens.access_valid(_bearer(request)):
+            fake.count("unauthorized")
+            fault = errors.authentication_failed("Token expired or invalid")
+            return _json(401, {"Fault": fault.fault(), "time": fake.time()})
+        if realm != fake.realm_id:
+            fault = errors.authorization_failed(f"No access to company {realm}")
+            return _json(403, {"Fault": fault.fault(), "time": fake.time()})
+        is_batch = rest.lower() == "batch"
+        if not fake.throttle.try_acquire(batch=is_batch):
+            fake.count("throttled")
+            fault = errors.throttled()
+            return _json(429, {"Fault": fault.fault(), "time": fake.time()})
+        delay = 0.0
+        try:
+            injected = fake.faults.draw()
+            if injected is not None:
+                fake.count("faults_injected")
+                fake.count(injected)
+            if injected == "qbo_429":
+                fake.count("throttled")
+                return _json(429, {"Fault": errors.throttled().fault(), "time": fake.time()})
+            if injected == "qbo_5xx":
+                status = fake.faults.choice((500, 503))
+                fault = errors.system_fault(status)
+                return _json(status, {"Fault": fault.fault(), "time": fake.time()})
+            status, body = self.operation(request, rest, is_batch)
+            if injected == "qbo_drop_response":
+                _drop(request)
+            if injected == "qbo_timeout":
+                delay = fake.faults.config.timeout_delay_seconds
+        finally:
+            fake.throttle.release()
+        if delay:
+            time.sleep(delay)  # real time: the client's own timeout must fire
+        return _json(status, body)
+
+    def operation(self, request: Request, rest: str, is_batch: bool) -> tuple[int, str]:
+        fake = self.fake
+        params = request.args
+        minor = params.get("minorversion")
+        if minor is not None and (not minor.isdigit() or int(minor) < fake.min_minor_version):
+            fault = QboFault(
+                "2010", "Request has invalid or unsupported property",
+                f"minorversion {minor} is not supported; the minimum is {fake.min_minor_version}",
+                element="minorversion",
+            )  # fmt: skip
+            return fault.status, dumps({"Fault": fault.fault(), "time": fake.time()})
+        request_id = params.get("requestid")
+        parts = rest.split("/")
+        entity = parts[0]
+        if entity.lower() == "upload" and request.method == "POST":
+            return fake.respond(request_id, lambda: _upload(fake, request))
+        if entity.lower() == "query":
+            text = params.get("query") or request.get_data(as_text=True)
+            return fake.respond(request_id, lambda: fake.query(text))
+        if len(parts) == 1 and request.method == "GET" and entity.lower() == "exchangerate":
+            source, as_of = params.get("sourcecurrencycode"), params.get("asofdate")
+            return fake.respond(request_id, lambda: fake.exchange_rate(source, as_of))
+        if len(parts) == 1 and request.method == "GET" and entity.lower() == "cdc":
+            entities, since = params.get("entities"), params.get("changedSince")
+            return fake.respond(request_id, lambda: changes_since(fake, entities, since))
+        if len(parts) == 1 and request.method == "GET" and entity.lower() == "preferences":
+            return fake.respond(request_id, fake.preferences)
+        if len(parts) == 2 and request.method == "GET":
+            return fake.respond(request_id, lambda: fake.read(entity, parts[1]))
+        if len(parts) != 1 or request.method != "POST":
+            fault = errors.unsupported(f"{request.method} {rest} is not supported")
+            return fault.status, dumps({"Fault": fault.fault(), "time": fake.time()})
+
+        def perform() -> dict[str, Any]:
+            body = _body(request)
+            if is_batch:
+                return fake.batch(body, request_id)
+            operation = (params.get("operation") or "").lower()
+            if operation == "void":
+                return fake.void(entity, body)
+            if operation == "delete":
+                return fake.delete(entity, body)
+            if operation not in ("", "update"):
+                raise errors.unsupported(f"operation {operation} is not supported")
+            if body.get("Id") not in (None, ""):
+                return fake.update(entity, body)
+            return fake.create(entity, body)
+
+        return fake.respond(request_id, perform)
+
+
+def _bearer(request: Request) -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def _body(request: Request) -> dict[str, Any]:
+    try:
+        body = loads(request.get_data() or b"{}")
+    except ValueError:
+        raise errors.QboFault(
+            "2000", "Request has invalid JSON", "could not parse the body"
+        ) from None
+    if not isinstance(body, dict):
+        raise errors.QboFault("2000", "Request has invalid JSON", "the body is not an object")
+    return body
+
+
+def _upload(fake: FakeQbo, request: Request) -> dict[str, Any]:
+    """Multipart: ``file_metadata_NN`` (Attachable JSON) and ``file_content_NN`` (base64)."""
+    form = request.form
+    meta_key = next((k for k in form if k.startswith("file_metadata_")), None)
+    content_key = next((k for k in form if k.startswith("file_content_")), None)
+    upload = next(iter(request.files.values()), None)
+    if meta_key is None or (content_key is None and upload is None):
+        raise errors.required_missing("file_metadata_01/file_content_01")
+    try:
+        metadata = loads(form[meta_key])
+        if upload is not None:
+            content, content_type = upload.read(), upload.mimetype
+        else:
+            content = base64.b64decode("".join(str(form[content_key or ""]).split()), validate=True)
+            content_type = str(metadata.get("ContentType") or "application/octet-stream")
+    except (ValueError, binascii.Error):
+        raise errors.QboFault("2000", "Request has invalid content", "bad upload part") from None
+    if not isinstance(metadata, dict):
+        raise errors.required_missing("file_metadata_01")
+    return fake.upload(metadata, content, content_type)
+
+
+def _drop(request: Request) -> None:
+    """Close the connection without answering: the client sees a connection error."""
+    sock = request.environ.get("werkzeug.socket")
+    if isinstance(sock, socket.socket):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+    raise ConnectionAbortedError("fake QBO dropped the response on purpose")
+
+
+__all__ = ["DISCOVERY_PATH", "FakeQboApp"]

@@ -1,0 +1,104 @@
+"""Currencies in the fake company: ISO 4217 precision, names, and a deterministic rate table."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+
+from local_emulator.fakes.qbo import errors
+
+# ISO 4217 minor units where they differ from 2 (the currencies Stripe settles in included).
+ZERO_DECIMAL = frozenset(
+    "BIF CLP DJF GNF ISK JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split()
+)
+THREE_DECIMAL = frozenset("BHD IQD JOD KWD LYD OMR TND".split())
+NAMES = {
+    "USD": "United States Dollar",
+    "EUR": "Euro",
+    "GBP": "British Pound Sterling",
+    "JPY": "Japanese Yen",
+    "KRW": "South Korean Won",
+    "KWD": "Kuwaiti Dinar",
+    "BHD": "Bahraini Dinar",
+    "CAD": "Canadian Dollar",
+    "AUD": "Australian Dollar",
+    "CHF": "Swiss Franc",
+}
+# Units of USD per one unit of the currency; the rate between two others is derived from these.
+USD_RATES: Mapping[str, Decimal] = {
+    "USD": Decimal(1),
+    "EUR": Decimal("1.08"),
+    "GBP": Decimal("1.27"),
+    "JPY": Decimal("0.0067"),
+    "KWD": Decimal("3.25"),
+    "BHD": Decimal("2.65"),
+    "KRW": Decimal("0.00072"),
+    "CAD": Decimal("0.74"),
+    "AUD": Decimal("0.66"),
+    "CHF": Decimal("1.13"),
+}
+RATE_PLACES = Decimal("1e-10")
+PLACES = {Decimal(1): 0, Decimal("0.01"): 2, Decimal("0.001"): 3}
+
+
+def code(value: object, field: str = "CurrencyRef") -> str:
+    """A currency code as QBO keeps it (upper case); 2500 when it is not three letters."""
+    text = str(value or "").strip().upper()
+    if len(text) != 3 or not text.isascii() or not text.isalpha():
+        raise errors.invalid_reference(field, str(value))
+    return text
+
+
+def quantum(currency: str) -> Decimal:
+    if currency in ZERO_DECIMAL:
+        return Decimal(1)
+    if currency in THREE_DECIMAL:
+        return Decimal("0.001")
+    return Decimal("0.01")
+
+
+def amount(value: Decimal, field: str, currency: str) -> Decimal:
+    """``value`` at the currency's precision; a finer amount (JPY 10.5, USD 1.005) is refused."""
+    places = quantum(currency)
+    exact = value.quantize(places, rounding=ROUND_HALF_UP)
+    if exact != value:
+        raise errors.precision(field, str(value), currency, PLACES.get(places, 2))
+    return exact
+
+
+def ref(currency: str) -> dict[str, str]:
+    return {"value": currency, "name": NAMES.get(currency, currency)}
+
+
+def usd_rate(currency: str) -> Decimal:
+    """The seeded rate, or one derived from the code so that every currency has a rate."""
+    seeded = USD_RATES.get(currency)
+    if seeded is not None:
+        return seeded
+    digest = int.from_bytes(hashlib.sha256(currency.encode()).digest()[:4], "big")
+    return Decimal(1 + digest % 150_000) / Decimal(100_000)  # 0.00001 .. 1.5
+
+
+class RateTable:
+    """Home-currency units per unit of a currency, per date; overrides win over the seed."""
+
+    def __init__(self, home: str) -> None:
+        self.home = home
+        self._overrides: dict[tuple[str, str | None], Decimal] = {}
+
+    def set(self, currency: str, rate: Decimal, as_of: str | None = None) -> None:
+        """Pin a rate (for one date, or for every date when ``as_of`` is None)."""
+        self._overrides[(code(currency), as_of)] = rate
+
+    def rate(self, currency: str, as_of: str) -> Decimal:
+        currency = code(currency)
+        if currency == self.home:
+            return Decimal(1)
+        for key in ((currency, as_of), (currency, None)):
+            if key in self._overrides:
+                return self._overrides[key]
+        if self.home == "USD":
+            return usd_rate(currency)
+        ratio = usd_rate(currency) / usd_rate(self.home)
+        return ratio.quantize(RATE_PLACES, rounding=ROUND_HALF_UP).normalize()

@@ -1,0 +1,378 @@
+"""FakeQbo: the state and rules of one fake QBO company, independent of HTTP."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections import Counter
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from local_emulator.fakes.qbo import currency, errors
+from local_emulator.fakes.qbo.books import INDEXED, Books, JsonDict
+from local_emulator.fakes.qbo.errors import QboFault
+from local_emulator.fakes.qbo.faults import FaultConfig, FaultInjector
+from local_emulator.fakes.qbo.oauth import TokenAuthority
+from local_emulator.fakes.qbo.query import Query, parse_query, run_query
+from local_emulator.fakes.qbo.registry import RULES, canonical
+from local_emulator.fakes.qbo.rules import EntityRule
+from local_emulator.fakes.qbo.seed import DEFAULT_ACCOUNTS
+from local_emulator.fakes.qbo.throttle import RealmThrottle, ThrottleLimits
+from shared.adapters.clock import SystemClock
+from shared.adapters.qbo_json import dumps
+from shared.ports import Clock
+
+DEFAULT_REALM = "9130350000000001"
+REQUEST_ID_MAX = 50
+BATCH_REQUEST_ID_MAX = 36
+BATCH_BID_MAX_WITH_REQUEST_ID = 10
+BATCH_MAX_ITEMS = 30
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # QBO's stated per-file limit for attachments
+
+
+class FakeQbo:
+    """One realm: entities, ledger, tokens, throttle, faults and the requestid replay cache."""
+
+    def __init__(
+        self,
+        realm_id: str = DEFAULT_REALM,
+        *,
+        clock: Clock | None = None,
+        faults: FaultConfig | None = None,
+        seed: int = 0,
+        time_scale: float = 1.0,
+        limits: ThrottleLimits | None = None,
+        refresh_grace_seconds: float = 120.0,
+        min_minor_version: int = 75,
+        home_currency: str = "USD",
+        multicurrency: bool = True,
+    ) -> None:
+        self.realm_id = realm_id
+        self.clock: Clock = clock or SystemClock()
+        self.books = Books(self.clock, home_currency, multicurrency=multicurrency)
+        self.books.create_hook = self._create_quietly
+        self.tokens = TokenAuthority(self.clock, grace_seconds=refresh_grace_seconds)
+        self.throttle = RealmThrottle(self.clock, limits, time_scale)
+        self.faults = FaultInjector(faults, seed)
+        self.min_minor_version = min_minor_version
+        self._lock = threading.RLock()
+        self._replays: dict[str, tuple[int, str]] = {}
+        self._counts: Counter[str] = Counter()
+        for name, account_type, subtype in DEFAULT_ACCOUNTS:
+            self.create(
+                "Account", {"Name": name, "AccountType": account_type, "AccountSubType": subtype}
+            )
+        self._counts.clear()
+
+    # --- credentials --------------------------------------------------------------------------
+
+    def register_client(
+        self, client_id: str, client_secret: str, refresh_token: str | None = None
+    ) -> str:
+        """Register an app and start a grant; returns the initial refresh token."""
+        self.tokens.register_client(client_id, client_secret)
+        return self.tokens.issue_refresh_token(client_id, refresh_token)
+
+    def revoke_tokens(self) -> None:
+        """Revoke every grant: refresh and access tokens stop working (a user disconnected)."""
+        self.tokens.revoke_all()
+
+    # --- observation ----------------------------------------------------------------------------
+
+    def count(self, kind: str, amount: int = 1) -> None:
+        with self._lock:
+            self._counts[kind] += amount
+
+    def request_counts(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
+
+    def state_json(self) -> dict[str, list[JsonDict]]:
+        """Every entity as QBO JSON, by entity name, ordered by Id."""
+        with self._lock:
+            return {
+                entity: [copy.deepcopy(d) for d in sorted(docs.values(), key=_by_id)]
+                for entity, docs in sorted(self.books.entities.items())
+                if docs
+            }
+
+    def home_balances(self) -> dict[str, Decimal]:
+        """Account name -> balance in the home currency (QBO's Account has no such field; a
+        foreign account's CurrentBalance is in its own currency)."""
+        with self._lock:
+            return {
+                str(account["Name"]): self.books.home_balance(str(account["Id"]))
+                for account in sorted(self.books.all("Account"), key=_by_id)
+            }
+
+    def time(self) -> str:
+        return self.clock.now().isoformat(timespec="milliseconds")
+
+    # --- request level: replay and response bodies ------------------------------------------
+
+    def respond(self, request_id: str | None, action: Callable[[], JsonDict]) -> tuple[int, str]:
+        """Run ``action`` once per requestid; a repeat gets the original status and body."""
+        with self._lock:
+            if request_id is not None:
+                if len(request_id) > REQUEST_ID_MAX:
+                    fault = errors.string_length("requestid", REQUEST_ID_MAX, len(request_id))
+                    return fault.status, dumps({"Fault": fault.fault(), "time": self.time()})
+                if request_id in self._replays:
+                    self._counts["replayed"] += 1
+                    return self._replays[request_id]
+            try:
+                result: tuple[int, str] = (200, dumps({**action(), "time": self.time()}))
+            except QboFault as fault:
+                self._counts["validation_faults"] += 1
+                result = (fault.status, dumps({"Fault": fault.fault(), "time": self.time()}))
+            if request_id is not None:
+                self._replays[request_id] = result
+            return result
+
+    # --- entity operations (raise QboFault) -------------------------------------------------
+
+    def _rule(self, entity: str) -> tuple[str, EntityRule]:
+        name = canonical(entity)
+        if name is None:
+            raise errors.unsupported(f"Operation is not supported for entity {entity}")
+        return name, RULES[name]
+
+    def _existing(self, name: str, rule: EntityRule, body: JsonDict) -> JsonDict:
+        entity_id = body.get("Id")
+        if entity_id in (None, ""):
+            raise errors.required_missing("Id")
+        if body.get("SyncToken") in (None, ""):
+            raise errors.required_missing("SyncToken")
+        old = self.books.get(name, str(entity_id))
+        if old is None:
+            raise errors.not_found(name, str(entity_id))
+        if str(body["SyncToken"]) != old["SyncToken"]:
+            raise errors.stale_object()
+        rule.check_change(old, self.books)
+        return old
+
+    def _store(self, name: str, rule: EntityRule, doc: JsonDict, old: JsonDict | None) -> JsonDict:
+        doc["Id"] = old["Id"] if old else self.books.new_id(name)
+        doc["SyncToken"] = str(int(old["SyncToken"]) + 1) if old else "0"
+        now = self.books.now_iso()
+        created = old["MetaData"]["CreateTime"] if old else now
+        doc["MetaData"] = {"CreateTime": created, "LastUpdatedTime": now}
+        doc["domain"] = "QBO"
+        doc["sparse"] = False
+        self.books.put(name, doc)
+        rule.apply(doc, self.books)
+        return doc
+
+    def _replace(self, name: str, rule: EntityRule, old: JsonDict, new: JsonDict) -> JsonDict:
+        rule.unapply(old, self.books)
+        try:
+            prepared = rule.prepare(new, self.books, old)
+        except QboFault:
+            rule.apply(old, self.books)
+            raise
+        return self._store(name, rule, prepared, old)
+
+    def _create_quietly(self, entity: str, body: JsonDict) -> JsonDict:
+        """What QBO creates on its own (a per-currency A/R account): not a counted request."""
+        name, rule = self._rule(entity)
+        return self._store(name, rule, rule.prepare(copy.deepcopy(body), self.books, None), None)
+
+    def create(self, entity: str, body: JsonDict) -> JsonDict:
+        with self._lock:
+            name, rule = self._rule(entity)
+            self._counts["create"] += 1
+            doc = copy.deepcopy(body)
+            for read_only in ("Id", "SyncToken", "MetaData"):
+                doc.pop(read_only, None)
+            doc = self._store(name, rule, rule.prepare(doc, self.books, None), None)
+            return {name: copy.deepcopy(doc)}
+
+    def read(self, entity: str, entity_id: str) -> JsonDict:
+        with self._lock:
+            name, _ = self._rule(entity)
+            self._counts["read"] += 1
+            doc = self.books.get(name, entity_id)
+            if doc is None:
+                raise errors.not_found(name, entity_id)
+            return {name: copy.deepcopy(doc)}
+
+    def update(self, entity: str, body: JsonDict) -> JsonDict:
+        with self._lock:
+            name, rule = self._rule(entity)
+            self._counts["update"] += 1
+            old = self._existing(name, rule, body)
+            incoming = copy.deepcopy(body)
+            sparse = str(incoming.pop("sparse", False)).lower() == "true"
+            new = {**copy.deepcopy(old), **incoming} if sparse else incoming
+            if not sparse and name in ("Invoice",):
+                new.setdefault("DocNumber", old.get("DocNumber"))
+            return {name: copy.deepcopy(self._replace(name, rule, old, new))}
+
+    def void(self, entity: str, body: JsonDict) -> JsonDict:
+        with self._lock:
+            name, rule = self._rule(entity)
+            self._counts["void"] += 1
+            old = self._existing(name, rule, body)
+            if not rule.voidable:
+                raise errors.unsupported(f"Operation void is not supported for {name}")
+            voided = rule.void(copy.deepcopy(old), self.books)
+            rule.unapply(old, self.books)
+            return {name: copy.deepcopy(self._store(name, rule, voided, old))}
+
+    def delete(self, entity: str, body: JsonDict) -> JsonDict:
+        with self._lock:
+            name, rule = self._rule(entity)
+            self._counts["delete"] += 1
+            old = self._existing(name, rule, body)
+            rule.check_delete(old, self.books)
+            rule.unapply(old, self.books)
+            self.books.remove(name, str(old["Id"]))
+            return {name: {"status": "Deleted", "domain": "QBO", "Id": old["Id"]}}
+
+    def upload(self, metadata: JsonDict, content: bytes, content_type: str) -> JsonDict:
+        """A file upload (``/upload``): an Attachable with the bytes kept for inspection."""
+        with self._lock:
+            name, rule = self._rule("Attachable")
+            self._counts["upload"] += 1
+            doc = copy.deepcopy(metadata)
+            doc.setdefault("ContentType", content_type)
+            if len(content) > MAX_UPLOAD_BYTES:
+                raise errors.business_rule(f"file is larger than {MAX_UPLOAD_BYTES} bytes")
+            doc["Size"] = len(content)
+            doc = self._store(name, rule, rule.prepare(doc, self.books, None), None)
+            self.books.files[str(doc["Id"])] = content
+            doc["FileAccessUri"] = f"/v3/company/{self.realm_id}/download/{doc['Id']}"
+            return {"AttachableResponse": [{"Attachable": copy.deepcopy(doc)}]}
+
+    def file(self, attachable_id: str) -> bytes | None:
+        """The bytes uploaded for an Attachable (tests compare them with what was sent)."""
+        with self._lock:
+            return self.books.files.get(attachable_id)
+
+    def exchange_rate(self, source: str | None, as_of: str | None) -> JsonDict:
+        """``GET exchangerate?sourcecurrencycode=EUR&asofdate=2026-01-15``: home units per unit."""
+        with self._lock:
+            self._counts["read"] += 1
+            if not source:
+                raise errors.required_missing("sourcecurrencycode")
+            code = currency.code(source, "sourcecurrencycode")
+            day = as_of or self.books.today()
+            try:
+                day = date.fromisoformat(day).isoformat()
+            except ValueError:
+                raise errors.invalid_value("asofdate", day) from None
+            return {
+                "ExchangeRate": {
+                    "SourceCurrencyCode": code,
+                    "TargetCurrencyCode": self.books.home,
+                    "Rate": self.books.rates.rate(code, day),
+                    "AsOfDate": day,
+                    "SyncToken": "0",
+                    "domain": "QBO",
+                    "sparse": False,
+                    "MetaData": {"LastUpdatedTime": self.books.now_iso()},
+                }
+            }
+
+    def set_exchange_rate(self, source: str, rate: Decimal, as_of: str | None = None) -> None:
+        """Pin a rate, for one date or (``as_of`` None) for every date."""
+        with self._lock:
+            self.books.rates.set(source, rate, as_of)
+
+    def preferences(self) -> JsonDict:
+        with self._lock:
+            self._counts["read"] += 1
+            prefs = {
+                "MultiCurrencyEnabled": self.books.multicurrency,
+                "HomeCurrency": {"value": self.books.home},
+            }
+            return {"Preferences": {"CurrencyPrefs": prefs, "Id": "1", "SyncToken": "0"}}
+
+    def query(self, text: str) -> JsonDict:
+        with self._lock:
+            self._counts["query"] += 1
+            query = parse_query(text)
+            name = canonical(query.entity)
+            if name is None:
+                raise errors.invalid_query(f"Entity {query.entity} is not supported")
+            hits = run_query(query, self._candidates(name, query))
+            if query.count:
+                return {"QueryResponse": {"totalCount": len(hits)}}
+            page = hits[query.start_position - 1 : query.start_position - 1 + query.max_results]
+            if not page:
+                return {"QueryResponse": {}}
+            docs = [copy.deepcopy(d) for d in page]
+            if query.fields is not None:
+                keep = {f.lower() for f in query.fields} | {"id", "synctoken", "domain"}
+                docs = [{k: v for k, v in d.items() if k.lower() in keep} for d in docs]
+                for doc in docs:
+                    doc["sparse"] = True
+            return {
+                "QueryResponse": {
+                    name: docs,
+                    "startPosition": query.start_position,
+                    "maxResults": len(docs),
+                }
+            }
+
+    def _candidates(self, name: str, query: Query) -> list[JsonDict]:
+        """Narrow a query through an index when it filters on Id or an indexed field by '='."""
+        for condition in query.conditions:
+            if condition.op != "=" or not isinstance(condition.values[0], str):
+                continue
+            value = condition.values[0]
+            if condition.field.lower() == "id":
+                doc = self.books.get(name, value)
+                return [doc] if doc is not None else []
+            field = next((f for f in INDEXED if f.lower() == condition.field.lower()), None)
+            if field is not None:
+                return self.books.lookup(name, field, value)
+        return self.books.all(name)
+
+    def batch(self, body: JsonDict, request_id: str | None = None) -> JsonDict:
+        items = body.get("BatchItemRequest")
+        if not isinstance(items, list) or not items:
+            raise errors.required_missing("BatchItemRequest")
+        if len(items) > BATCH_MAX_ITEMS:
+            raise errors.QboFault(
+                "6000", "A business validation error has occurred while processing your request",
+                f"Business Validation Error: a batch may carry at most {BATCH_MAX_ITEMS} items",
+            )  # fmt: skip
+        if request_id is not None and len(request_id) > BATCH_REQUEST_ID_MAX:
+            raise errors.string_length("requestid", BATCH_REQUEST_ID_MAX, len(request_id))
+        with self._lock:
+            self._counts["batch"] += 1
+            responses = [self._batch_item(item, request_id) for item in items]
+        return {"BatchItemResponse": responses}
+
+    def _batch_item(self, item: Any, request_id: str | None) -> JsonDict:
+        bid = str(item.get("bId", "")) if isinstance(item, dict) else ""
+        try:
+            if not bid:
+                raise errors.required_missing("bId")
+            if request_id is not None and len(bid) > BATCH_BID_MAX_WITH_REQUEST_ID:
+                raise errors.string_length("bId", BATCH_BID_MAX_WITH_REQUEST_ID, len(bid))
+            if "Query" in item:
+                return {"bId": bid, **self.query(str(item["Query"]))}
+            entities = [k for k in item if k not in ("bId", "operation", "optionsData")]
+            if len(entities) != 1:
+                raise errors.required_missing("entity")
+            entity, doc = entities[0], item[entities[0]]
+            operation = str(item.get("operation", "")).lower()
+            actions: dict[str, Callable[[str, JsonDict], JsonDict]] = {
+                "create": self.create,
+                "update": self.update,
+                "delete": self.delete,
+                "void": self.void,
+            }
+            if operation not in actions:
+                raise errors.unsupported(f"batch operation {operation!r} is not supported")
+            return {"bId": bid, **actions[operation](entity, doc)}
+        except QboFault as fault:
+            return {"bId": bid, "Fault": fault.fault()}
+
+
+def _by_id(doc: JsonDict) -> int:
+    return int(doc["Id"])

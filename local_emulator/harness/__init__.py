@@ -1,0 +1,1 @@
+"""The harness that runs the local stack: servers, functions, queue, runs, campaign, demo."""

@@ -12,12 +12,33 @@ DOC_NUMBER_MAX = 21
 CUSTOMER_MEMO_MAX = 1000  # Finance.xsd
 
 
+def plain_decimal(value: Decimal) -> Decimal:
+    """The same number with no positive exponent (``1.65E+3`` -> ``1650``), so that it is
+    written with plain digits whichever way it is printed."""
+    exponent = value.as_tuple().exponent
+    return value.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else value
+
+
+def _wire(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return plain_decimal(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {key: _wire(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_wire(item) for item in value]
+    return value
+
+
 class QboModel(BaseModel):
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 
     def to_qbo(self) -> dict[str, Any]:
-        """The QBO JSON body: field names as QBO spells them, unset fields left out."""
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        """The QBO JSON body: field names as QBO spells them, unset fields left out. Amounts stay
+        Decimal, so that the body is written with JSON numbers (never strings, never exponent
+        notation: QBO's schema types them xs:decimal); dates become ISO text."""
+        return dict(_wire(self.model_dump(mode="python", by_alias=True, exclude_none=True)))
 
 
 class Ref(QboModel):

@@ -12,6 +12,7 @@ from local_emulator.generator.stripe_objects import (
     invoice_line_object,
     invoice_object,
 )
+from shared.adapters.qbo_json import dumps
 from shared.domain.mapping import (
     CurrencyTerms,
     SalesRefs,
@@ -101,7 +102,17 @@ def test_invoice_lines_amounts_dates_and_doc_number() -> None:
     assert first.Qty == Decimal(3)
     assert first.UnitPrice == Decimal(5)
     assert first.ServiceDate == date(2026, 1, 2)
-    assert body["Line"][0]["Amount"] == "15.00"
+    assert body["Line"][0]["Amount"] == Decimal("15.00")
+
+
+def test_amounts_go_out_as_json_numbers_with_plain_digits() -> None:
+    """QBO types amounts xs:decimal: a JSON number, never a string nor exponent notation."""
+    invoice = make_invoice([(495000, 3)])  # 4,950.00 for 3: UnitPrice 1650 (1.65E+3 normalized)
+    body = dumps(qbo_invoice_from_stripe_invoice(invoice, CUSTOMER, REFS, USD).to_qbo())
+    assert '"Amount":4950.00' in body
+    assert '"UnitPrice":1650' in body
+    assert '"Qty":3' in body
+    assert "E+" not in body and '"4950.00"' not in body
 
 
 def test_unit_price_of_an_uneven_split_keeps_the_line_amount_exact() -> None:
@@ -169,10 +180,10 @@ def test_discounts_and_tax_become_their_own_lines() -> None:
         "SalesItemLineDetail",
     ]
     discount = next(line for line in body["Line"] if line["DetailType"] == "DiscountLineDetail")
-    assert discount["Amount"] == "2.00"
+    assert discount["Amount"] == Decimal("2.00")
     assert discount["DiscountLineDetail"]["DiscountAccountRef"] == {"value": "90"}
     tax = body["Line"][-1]
-    assert tax["Amount"] == "1.04"
+    assert tax["Amount"] == Decimal("1.04")
     assert tax["SalesItemLineDetail"]["ItemRef"] == {"value": "2"}
 
 

@@ -47,8 +47,10 @@ def test_payment_applies_to_its_invoice_and_lands_in_clearing() -> None:
     doc = qbo_payment_from_invoice_payment(
         payment, Ref(value="5"), Ref(value="6"), Ref(value="10"), USD
     ).to_qbo()
-    assert doc["TotalAmt"] == "12.50"
-    assert doc["Line"] == [{"Amount": "12.50", "LinkedTxn": [{"TxnId": "5", "TxnType": "Invoice"}]}]
+    assert doc["TotalAmt"] == Decimal("12.50")
+    assert doc["Line"] == [
+        {"Amount": Decimal("12.50"), "LinkedTxn": [{"TxnId": "5", "TxnType": "Invoice"}]}
+    ]
     assert doc["DepositToAccountRef"] == {"value": "10"}
     assert doc["PrivateNote"].startswith("Stripe invoice_payment inpay_1")
     unpaid = payment.model_copy(update={"amount_paid": None})
@@ -69,8 +71,8 @@ def test_credit_application_is_a_zero_payment_linking_both() -> None:
         terms=USD,
         txn_date_unix=T,
     ).to_qbo()
-    assert doc["TotalAmt"] == "0.00"
-    assert [line["Amount"] for line in doc["Line"]] == ["3.00", "3.00"]
+    assert doc["TotalAmt"] == Decimal("0.00")
+    assert [line["Amount"] for line in doc["Line"]] == [Decimal("3.00"), Decimal("3.00")]
     assert {line["LinkedTxn"][0]["TxnType"] for line in doc["Line"]} == {"Invoice", "CreditMemo"}
 
 
@@ -110,9 +112,9 @@ def test_refund_receipt_pays_out_of_clearing() -> None:
     doc = qbo_refund_receipt_from_refund(
         refund, Ref(value="6"), Ref(value="8"), Ref(value="10"), JPY
     ).to_qbo()
-    assert doc["Line"][0]["Amount"] == "500"
+    assert doc["Line"][0]["Amount"] == Decimal("500")
     assert doc["CurrencyRef"] == {"value": "JPY"}
-    assert doc["ExchangeRate"] == "0.0067"
+    assert doc["ExchangeRate"] == Decimal("0.0067")
     assert doc["DepositToAccountRef"] == {"value": "10"}
 
 

@@ -82,7 +82,7 @@ def test_fee_entry_moves_fees_out_of_clearing() -> None:
          line["JournalEntryLineDetail"]["AccountRef"]["value"])
         for line in entry["Line"]
     ]  # fmt: skip
-    assert lines == [("4.95", "Debit", "3"), ("4.95", "Credit", "1")]
+    assert lines == [(Decimal("4.95"), "Debit", "3"), (Decimal("4.95"), "Credit", "1")]
     assert entry["PrivateNote"] == "Stripe payout_fees po_1 (processing)"
     assert entry["TxnDate"] == "2026-01-03" and len(entry["DocNumber"]) <= 21
 
@@ -106,9 +106,9 @@ def test_unknown_types_go_to_suspense_through_clearing() -> None:
         for line in body["Line"]
     ]  # fmt: skip
     assert lines == [
-        ("7.00", "Credit", "4"),
-        ("2.00", "Debit", "4"),
-        ("5.00", "Debit", "1"),
+        (Decimal("7.00"), "Credit", "4"),
+        (Decimal("2.00"), "Debit", "4"),
+        (Decimal("5.00"), "Debit", "1"),
     ]
     assert body["PrivateNote"] == "Stripe payout_suspense po_1"
     assert qbo_suspense_entry_from_payout(payout(0), (), ACCOUNTS, USD) is None
@@ -120,7 +120,7 @@ def test_deposit_has_the_payout_amount_and_arrival_date() -> None:
     assert body["TxnDate"] == "2026-01-03"
     assert body["Line"] == [
         {
-            "Amount": "63.05",
+            "Amount": Decimal("63.05"),
             "Description": "Stripe payout po_1",
             "DetailType": "DepositLineDetail",
             "DepositLineDetail": {"AccountRef": {"value": "1"}},
@@ -132,13 +132,13 @@ def test_deposit_has_the_payout_amount_and_arrival_date() -> None:
 def test_foreign_deposit_carries_currency_and_rate() -> None:
     eur = CurrencyTerms("eur", "usd", Decimal("1.08"))
     body = qbo_deposit_from_payout(payout(1_000, currency="eur"), ACCOUNTS, eur).to_qbo()
-    assert body["CurrencyRef"] == {"value": "EUR"} and body["ExchangeRate"] == "1.08"
+    assert body["CurrencyRef"] == {"value": "EUR"} and body["ExchangeRate"] == Decimal("1.08")
 
 
 def test_zero_decimal_currency() -> None:
     jpy = CurrencyTerms("jpy", "usd", Decimal("0.0067"))
     body = qbo_deposit_from_payout(payout(19_800, currency="jpy"), ACCOUNTS, jpy).to_qbo()
-    assert body["Line"][0]["Amount"] == "19800"
+    assert body["Line"][0]["Amount"] == Decimal("19800")
 
 
 def test_reversal_returns_the_funds_to_clearing() -> None:

@@ -1,28 +1,45 @@
 # Two quick-start targets: `make demo` runs the local demo, `make test` runs lint, types and tests.
-# Each bootstraps uv (from PyPI) and the locked environment by itself.
+# Each installs what it needs: uv (pinned, from PyPI) into a private environment under .tools/,
+# then the locked project environment into .venv/. Nothing is installed into the system Python
+# (Debian and Ubuntu forbid it, PEP 668), so this works on a system, pyenv or Homebrew Python.
 PY ?= python3
-UV := $(PY) -m uv
+UV_VERSION := 0.13.9
+UV_HOME := .tools/uv-$(UV_VERSION)
+UV := $(UV_HOME)/bin/uv
+RUN := $(UV) run --locked
 
 .PHONY: demo test lint fmt bench tools
 
-tools:
-	@$(PY) -m uv --version >/dev/null 2>&1 || $(PY) -m pip install --quiet "uv==0.13.9"
-	@$(UV) sync --locked --quiet
+$(UV):
+	@echo "installing uv $(UV_VERSION) into $(UV_HOME)/ (private; the system Python is left alone)"
+	@rm -rf $(UV_HOME)
+	@if $(PY) -m venv $(UV_HOME) >/dev/null 2>&1; then \
+		$(UV_HOME)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"; \
+	elif $(PY) -m pip --version >/dev/null 2>&1; then \
+		rm -rf $(UV_HOME) && $(PY) -m pip install --quiet --disable-pip-version-check \
+			--target $(UV_HOME)/lib "uv==$(UV_VERSION)" && \
+		mkdir -p $(UV_HOME)/bin && ln -s ../lib/bin/uv $(UV); \
+	else \
+		echo "$(PY) has neither venv nor pip: install python3-venv (Debian, Ubuntu)" >&2; exit 1; \
+	fi
+
+tools: $(UV)
+	@$(UV) sync --locked --quiet --python "$(PY)"
 
 demo: tools
-	$(UV) run --locked python -m local_emulator demo
+	$(RUN) stripe-qbo-sync demo
 
 lint: tools
-	$(UV) run --locked ruff check .
-	$(UV) run --locked ruff format --check .
-	$(UV) run --locked mypy --strict functions shared
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy --strict functions shared local_emulator
 
 test: lint
-	$(UV) run --locked pytest
+	$(RUN) pytest
 
 fmt: tools
-	$(UV) run --locked ruff format .
-	$(UV) run --locked ruff check --fix .
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
 
 bench: tools
-	$(UV) run --locked pytest tests/bench -p no:cacheprovider -s --override-ini addopts=
+	$(RUN) pytest tests/bench -p no:cacheprovider -s --override-ini addopts=

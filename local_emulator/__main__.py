@@ -1,6 +1,6 @@
-"""``python -m local_emulator ...``: the local command line (see ``local_emulator.cli``)."""
+"""``python -m local_emulator ...``: the ``stripe-qbo-sync`` command line (``shared.cli``)."""
 
-from local_emulator.cli.main import main
+from shared.cli.main import main
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(prog="python -m local_emulator"))

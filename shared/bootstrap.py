@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, TypeVar
 from shared.config import Settings, get_settings
 
 if TYPE_CHECKING:
+    from shared.adapters.local_tasks import Dispatcher, LocalTaskQueue
+
     # Use cases are imported by the builders too: the webhook never loads the worker's.
     from shared.ports import (
         Clock,
@@ -135,9 +137,17 @@ def task_queue() -> TaskQueue:
             audience=s.tasks_audience or s.worker_url,
             dispatch_deadline_seconds=s.task_dispatch_deadline_seconds,
         )
+    return local_task_queue()
+
+
+def local_task_queue(dispatcher: Dispatcher | None = None) -> LocalTaskQueue:
+    """The in-process queue of the settings; ``dispatcher`` replaces its HTTP push (e.g. a worker
+    called in this process)."""
     from shared.adapters.local_tasks import LocalTaskQueue
 
+    s = settings()
     return LocalTaskQueue(
+        dispatcher=dispatcher,
         default_url=s.worker_url,
         clock=clock(),
         auth_token=s.local_auth_token,

@@ -1,43 +1,73 @@
-"""``python -m local_emulator campaign --events 10000 --seed 1``: the fault campaign's figures."""
+"""``stripe-qbo-sync campaign --events 10000 --seed 1``: the fault campaign's figures.
+
+Generated months through the whole stack under QBO 429/5xx/timeouts/dropped responses, worker
+crashes before and after QBO calls, duplicate and reordered webhooks and a Stripe outage; then
+the operator's routine (redelivery, replay of FAILED links). Prints events, faults by kind,
+retries, duplicates in QBO, records lost and invariant violations; exit 0 when the last three
+are 0, 1 otherwise.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
-import tempfile
 from dataclasses import fields
 from pathlib import Path
-from typing import TextIO
 
-from local_emulator.harness.campaign import CampaignFaults, run_campaign
+from shared.cli import output
+from shared.cli.args import non_negative, positive, probability
+from shared.cli.command import EXIT_FAILED, EXIT_OK, Command
+
+# knob -> (type, help); the defaults come from CampaignFaults itself
+KNOBS = {
+    "qbo_429": (probability, "fake QBO answers 429, per request (0..1)"),
+    "qbo_5xx": (probability, "fake QBO answers 5xx, per request (0..1)"),
+    "qbo_drop_response": (probability, "fake QBO writes, then drops the answer (0..1)"),
+    "qbo_timeout": (probability, "fake QBO times out, per request (0..1)"),
+    "crash": (probability, "the worker process dies at a QBO call, per call (0..1)"),
+    "duplicate": (probability, "a webhook is delivered twice (0..1)"),
+    "out_of_order": (probability, "a webhook is delivered late (0..1)"),
+    "outage_minutes": (non_negative, "minutes of Stripe answering 503 (0: none)"),
+}
 
 
-def main(argv: list[str], *, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """0 when the campaign found no duplicate, no lost record and no invariant violation."""
-    out, err = out or sys.stdout, err or sys.stderr
+def configure(parser: argparse.ArgumentParser) -> None:
+    from local_emulator.harness.campaign import CampaignFaults
+
     defaults = CampaignFaults()
-    parser = argparse.ArgumentParser(prog="python -m local_emulator campaign", description=__doc__)
-    parser.add_argument("--events", type=int, default=10_000, help="at least this many events")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--out", help="keep the run's state here (default: a temporary dir)")
-    parser.add_argument("--concurrency", type=int, default=8, help="queue workers")
+    parser.add_argument("--events", type=positive, default=10_000, help="at least this many")
+    parser.add_argument("--seed", type=int, default=1, help="seed of data and faults")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="keep the run's state here (default: a temporary directory)",
+    )
+    parser.add_argument("--concurrency", type=positive, default=8, help="queue workers")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     for f in fields(CampaignFaults):
-        parser.add_argument(f"--{f.name.replace('_', '-')}", type=float, default=f.default,
-                            help=f"default {getattr(defaults, f.name)}")  # fmt: skip
-    args = parser.parse_args(argv)
+        kind, text = KNOBS.get(f.name, (probability, f.name))
+        parser.add_argument(
+            f"--{f.name.replace('_', '-')}", type=kind, default=getattr(defaults, f.name), help=text
+        )
+
+
+def run(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from local_emulator.harness.campaign import CampaignFaults, run_campaign
+
     faults = CampaignFaults(**{f.name: getattr(args, f.name) for f in fields(CampaignFaults)})
-
-    def progress(message: str) -> None:
-        print(message, file=err, flush=True)
-
     with tempfile.TemporaryDirectory(prefix="campaign-") as scratch:
         report = run_campaign(
-            args.events, args.seed, faults, out_dir=Path(args.out or scratch),
-            concurrency=args.concurrency, progress=progress,
-        )  # fmt: skip
-    print("\n".join(report.lines()), file=out)
+            args.events,
+            args.seed,
+            faults,
+            out_dir=Path(args.out or scratch),
+            concurrency=args.concurrency,
+            progress=output.note,
+        )
+    print("\n".join(report.lines()))
     if args.json:
         figures = {
             "events": report.events,
@@ -48,6 +78,16 @@ def main(argv: list[str], *, out: TextIO | None = None, err: TextIO | None = Non
             "violations": sum(report.violations.values()),
             "seconds": round(report.seconds, 1),
         }
-        print(json.dumps(figures), file=out)
-    print("OK" if report.ok else "FAILED", file=out)
-    return 0 if report.ok else 1
+        print(json.dumps(figures))
+    print("OK" if report.ok else "FAILED")
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+COMMAND = Command(
+    name="campaign",
+    summary="run generated months under heavy faults and print the figures",
+    description=__doc__ or "",
+    configure=configure,
+    run=run,
+    scope="local",
+)

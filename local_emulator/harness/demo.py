@@ -32,7 +32,7 @@ def _create_business(client: stripe.StripeClient, rng: random.Random) -> None:
         )
         for description, unit in rng.sample(PRODUCTS, k=rng.randint(1, 3)):
             client.v1.invoice_items.create(
-                params={
+                params={  # type: ignore[arg-type]  # a TypedDict the literal satisfies
                     "customer": customer.id,
                     "invoice": invoice.id,
                     "currency": "usd",

@@ -1,4 +1,4 @@
-"""``python -m local_emulator run``: deliver a scenario through the local stack and report."""
+"""``stripe-qbo-sync run``: deliver a scenario through the local stack and report."""
 
 from __future__ import annotations
 
@@ -97,7 +97,10 @@ def run_scenario(
     faults: FaultSpec,
     seed: int = 0,
     progress: Progress = _stderr,
+    after_drain: Callable[[LocalStack], None] | None = None,
 ) -> RunResult:
+    """Seed, deliver, drain; ``after_drain`` runs inside the stack before it stops (e.g. a
+    reconcile, which needs the fakes)."""
     started = time.monotonic()
     out_dir.mkdir(parents=True, exist_ok=True)
     seeded = scenario.seed_state()
@@ -109,6 +112,8 @@ def run_scenario(
         progress(f"delivered {len(report.attempts)} requests; running tasks")
         drained = stack.queue.drain()
         progress(f"tasks done: {drained}")
+        if after_drain is not None:
+            after_drain(stack)
         warehouse = stack.warehouse
         links = warehouse.query("SELECT * FROM sync_links_current ORDER BY stripe_object_id")
         outcomes = warehouse.query(

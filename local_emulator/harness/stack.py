@@ -48,8 +48,10 @@ class LocalStack:
 
     def __post_init__(self) -> None:
         self.fake_stripe = FakeStripe(STRIPE_KEY, WEBHOOK_SECRET, seed=self.seed)
-        for knob, probability in self.faults.stripe.items():
-            self.fake_stripe.set_faults(**{knob: probability})
+        self.fake_stripe.set_faults(
+            stripe_429=self.faults.stripe.get("stripe_429"),
+            stripe_5xx=self.faults.stripe.get("stripe_5xx"),
+        )
         self.fake_qbo = FakeQbo(
             clock=self.clock,
             faults=FaultConfig(**self.faults.qbo),

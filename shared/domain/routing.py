@@ -40,6 +40,11 @@ HANDLED_EVENT_TYPES: dict[str, tuple[str, str | None]] = {
 }
 
 
+def synced_object_types() -> tuple[str, ...]:
+    """Every object type a sync task can name (what replay's type filter accepts)."""
+    return tuple(sorted({object_type for object_type, _ in HANDLED_EVENT_TYPES.values()}))
+
+
 def sync_target_from_event(event: StripeEvent) -> tuple[str, str] | None:
     """(object type, object id) the event asks us to sync, or None for events we only archive."""
     rule = HANDLED_EVENT_TYPES.get(event.type)

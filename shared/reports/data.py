@@ -154,3 +154,8 @@ def load_report_data(warehouse: Warehouse, generated_at: datetime) -> ReportData
     runs = warehouse.query(RUNS_SQL)
     data.last_reconcile = runs[0]["finished_at"] if runs else None
     return data
+
+
+def reconcile_runs(warehouse: Warehouse) -> int:
+    """How many reconcile runs the warehouse holds (0: nothing was ever compared)."""
+    return int(warehouse.query("SELECT COUNT(*) AS n FROM reconcile_runs")[0]["n"])

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from shared.domain.routing import sync_target_from_event
+from shared.domain.routing import sync_target_from_event, synced_object_types
 from shared.domain.stripe_models import StripeEvent
 from shared.errors import BadRequestError, NotFoundError
 from shared.ports import Clock, JsonDict, StripeGateway, Task, TaskQueue, Warehouse
@@ -65,6 +65,9 @@ class ReplayRequest:
             raise BadRequestError("replay either event ids or failed links, not both")
         if self.failed and self.source != "archive":
             raise BadRequestError("failed links come from the link table: source archive")
+        if self.object_type is not None and self.object_type not in synced_object_types():
+            known = ", ".join(synced_object_types())
+            raise BadRequestError(f"unknown object type {self.object_type!r}; known: {known}")
         if self.source not in ("archive", "stripe"):
             raise BadRequestError("source is archive or stripe")
         if len(self.event_ids) > MAX_EVENT_IDS:
@@ -167,6 +170,7 @@ class Replay:
             else self._stripe_events(request)
         )
         report.events_read = len(events)
+        _refuse_unknown(request, events)
         for event in events:
             target = sync_target_from_event(event)
             if target is None:
@@ -203,7 +207,7 @@ class Replay:
                 created_gte=int(_utc(request.since).timestamp()) if request.since else None,
                 created_lte=int(_utc(request.until).timestamp()) if request.until else None,
             )
-        if not request.dry_run:
+        if not request.dry_run and not _unknown(request, raw):
             archive_events(self._warehouse, raw, self._clock.now(), "replay")
         return [event for event in map(event_from_archive, raw) if event is not None]
 
@@ -223,6 +227,25 @@ class Replay:
             (str(row["stripe_object_type"]), str(row["stripe_object_id"]), row["event_id"])
             for row in rows
         ]
+
+
+def _unknown(request: ReplayRequest, events: Sequence[StripeEvent | JsonDict]) -> list[str]:
+    found = {e.id if isinstance(e, StripeEvent) else str(e.get("id")) for e in events}
+    return sorted(set(request.event_ids) - found)
+
+
+def _refuse_unknown(request: ReplayRequest, events: Sequence[StripeEvent]) -> None:
+    """Event ids asked for but not found: the whole request is refused, nothing enqueued."""
+    unknown = _unknown(request, events)
+    if not unknown:
+        return
+    shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+    where = (
+        "in the archive"
+        if request.source == "archive"
+        else "in Stripe's events API (the last 30 days; --source archive reaches older ones)"
+    )
+    raise BadRequestError(f"unknown event ids {where}: {shown}", code="unknown_events")
 
 
 def archive_events(

@@ -1,23 +1,25 @@
 """A small fault campaign through the command: every kind of fault fires, and the books end with
 no duplicate, nothing lost and no invariant violation. (The 10,000-event run is
-``python -m local_emulator campaign --events 10000 --seed 1``.)"""
+``stripe-qbo-sync campaign --events 10000 --seed 1``.)"""
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
-from local_emulator.cli.campaign import main
+import pytest
+
 from local_emulator.harness.campaign import qbo_duplicates
+from shared.cli.main import main
 
 
-def test_small_campaign_under_heavy_faults_loses_and_duplicates_nothing(tmp_path: Path) -> None:
-    out, err = io.StringIO(), io.StringIO()
-    argv = ["--events", "300", "--seed", "3", "--out", str(tmp_path), "--json",
+def test_small_campaign_under_heavy_faults_loses_and_duplicates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["campaign", "--events", "300", "--seed", "3", "--out", str(tmp_path), "--json",
             "--crash", "0.05", "--qbo-429", "0.08", "--outage-minutes", "3"]  # fmt: skip
-    code = main(argv, out=out, err=err)
-    printed = out.getvalue()
+    code = main(argv)
+    printed = capsys.readouterr().out
     assert code == 0, printed
     figures = json.loads(next(line for line in printed.splitlines() if line.startswith("{")))
     assert figures["events"] >= 300

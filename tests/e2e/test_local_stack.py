@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from local_emulator.cli.main import main
 from local_emulator.generator.stripe_objects import invoice_month
 from local_emulator.harness.demo import run_demo
 from local_emulator.harness.runner import run_scenario
 from local_emulator.harness.scenario import Scenario, load_scenario, parse_faults, write_scenario
+from shared.cli.main import main
 
 FAULTS = "qbo_429=0.2,qbo_5xx=0.1,qbo_drop_response=0.1,duplicate=0.3,out_of_order=0.3"
 

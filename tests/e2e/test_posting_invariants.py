@@ -18,10 +18,10 @@ import pytest
 
 from local_emulator import scenarios
 from local_emulator.checks.invariants import Violation, check_invariants
-from local_emulator.cli.check import main as check_main
 from local_emulator.generator import generate_month
 from local_emulator.harness.runner import RunResult, run_scenario
 from local_emulator.harness.scenario import Scenario, load_scenario, parse_faults
+from shared.cli.main import main as cli
 
 FAULTS = "qbo_429=0.1,qbo_5xx=0.05,qbo_drop_response=0.05,duplicate=0.2"
 LIBRARY = Path(scenarios.__file__).resolve().parent
@@ -96,14 +96,14 @@ def test_check_command_passes_good_books_and_fails_broken_ones(
     path = LIBRARY / "invoice_partial_payments.jsonl"
     out = tmp_path / "run"
     run_scenario(load_scenario(path), out, faults=parse_faults(""), progress=_quiet)
-    assert check_main(["--events", str(path), "--out", str(out)]) == 0
+    assert cli(["check", "--events", str(path), "--out", str(out)]) == 0
     assert "0 invariant violations" in capsys.readouterr().out
     state = json.loads((out / "qbo.json").read_text())
     state["Payment"] = state["Payment"][1:]
     clearing = next(a for a in state["Account"] if a["Name"] == "Stripe Clearing")
     clearing["CurrentBalance"] = "0.01"
     (out / "qbo.json").write_text(json.dumps(state))
-    assert check_main(["--events", str(path), "--out", str(out)]) == 1
+    assert cli(["check", "--events", str(path), "--out", str(out)]) == 1
     printed = capsys.readouterr().out
     assert "missing\tinpay_" in printed and "clearing\tStripe Clearing\t" in printed
-    assert check_main(["--events", str(path), "--out", str(tmp_path / "nowhere")]) == 2
+    assert cli(["check", "--events", str(path), "--out", str(tmp_path / "nowhere")]) == 2

@@ -3,7 +3,6 @@ and types from the archive (older than Stripe's 30 days too) or from Stripe's ev
 
 from __future__ import annotations
 
-import io
 import json
 import time
 from collections.abc import Callable
@@ -14,10 +13,10 @@ import functions_framework
 import pytest
 from flask.testing import FlaskClient
 
-from local_emulator.cli.replay import main as replay_main
 from local_emulator.generator.stripe_objects import event_object
 from local_emulator.harness.stack import LocalStack
 from shared import bootstrap
+from shared.cli.main import main as cli
 from shared.errors import BadRequestError, MappingGapError
 from shared.services import sync_object as sync_module
 from shared.services.posting.work import SyncResult, Work
@@ -65,7 +64,7 @@ def failures() -> list[str]:
 
 
 def test_replay_of_failed_links_after_a_fix_completes_them_without_duplicates(
-    stack: LocalStack, monkeypatch: pytest.MonkeyPatch
+    stack: LocalStack, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ids = ["in_0201", "in_0202", "in_0203", "in_0204"]
     handler = broken_for({"in_0202", "in_0203", "in_0204"}, post_first={"in_0204"})
@@ -75,17 +74,16 @@ def test_replay_of_failed_links_after_a_fix_completes_them_without_duplicates(
     assert failures() == ["in_0202", "in_0203", "in_0204"]
     monkeypatch.undo()  # the mapping fix is deployed
 
-    out, err = io.StringIO(), io.StringIO()
-    assert replay_main(["--failed", "--dry-run"], out=out, err=err) == 0
-    listed = sorted(line.split("\t")[1] for line in out.getvalue().splitlines() if "\t" in line)
+    assert cli(["replay", "--failed", "--dry-run", "--json"]) == 0
+    listed = sorted(i["object_id"] for i in json.loads(capsys.readouterr().out)["items"])
     assert listed == ["in_0202", "in_0203", "in_0204"]
     assert failures() == ["in_0202", "in_0203", "in_0204"]  # a dry run changes nothing
 
-    out = io.StringIO()
-    assert replay_main(["--failed"], out=out, err=err) == 0
-    summary = json.loads(out.getvalue())
+    assert cli(["replay", "--failed", "--json"]) == 0
+    printed = capsys.readouterr()
+    summary = json.loads(printed.out)
     assert summary["enqueued"] == 3 and summary["tasks"]["exhausted"] == 0
-    assert "enqueue [" in err.getvalue() and "3/3 (100%)" in err.getvalue()
+    assert "enqueue" in printed.err and "3/3" in printed.err  # the progress bar
     assert failures() == []
     links = bootstrap.warehouse().query(
         "SELECT stripe_object_id, status FROM sync_links_current WHERE qbo_entity_type = 'Invoice'"
@@ -94,10 +92,9 @@ def test_replay_of_failed_links_after_a_fix_completes_them_without_duplicates(
     notes = sorted(str(doc["PrivateNote"]) for doc in qbo_invoices(stack))
     assert len(notes) == 4 and len(set(notes)) == 4
     # Nothing left to replay; replaying everything again changes nothing in QBO.
-    out = io.StringIO()
-    assert replay_main(["--failed"], out=out, err=err) == 0
-    assert json.loads(out.getvalue())["objects"] == 0
-    assert replay_main(["--type", "invoice"], out=io.StringIO(), err=err) == 0
+    assert cli(["replay", "--failed", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["objects"] == 0
+    assert cli(["replay", "--type", "invoice"]) == 0
     assert len(qbo_invoices(stack)) == 4
 
 
@@ -156,8 +153,10 @@ def test_stripe_source_reads_recent_events_and_archives_them(
     replay = use_case(queue)
     report = replay.run(ReplayRequest(since=datetime.fromtimestamp(now - 60, UTC), source="stripe"))
     assert [i.event_id for i in report.items] == [event["id"]]
-    by_id = replay.run(ReplayRequest(event_ids=("evt_recent", "evt_old"), source="stripe"))
-    assert [i.event_id for i in by_id.items] == ["evt_recent"]  # the old one is past 30 days
+    by_id = replay.run(ReplayRequest(event_ids=("evt_recent",), source="stripe"))
+    assert [i.event_id for i in by_id.items] == ["evt_recent"]
+    with pytest.raises(BadRequestError, match="evt_old"):  # past Stripe's 30 days
+        replay.run(ReplayRequest(event_ids=("evt_recent", "evt_old"), source="stripe"))
     archived = bootstrap.warehouse().query(
         "SELECT event_id, source FROM stripe_events_latest WHERE event_id = 'evt_recent'"
     )

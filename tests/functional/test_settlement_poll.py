@@ -434,13 +434,13 @@ def test_the_statement_is_attached_to_the_qbo_invoice_once(warehouse: DuckDbWare
 
 
 def test_the_samples_become_invoices_and_the_cli_renders_them(tmp_path: Any) -> None:
-    from local_emulator.cli import statement as statement_cli
     from local_emulator.generator.settlements import (
         SAMPLE_SETTLEMENT_IDS,
         create_sample_customers,
         seed_sample_settlements,
     )
     from shared.adapters.stripe_billing import StripeApiBilling
+    from shared.cli.main import main as cli
     from shared.config import Settings
     from tests.functional.stripe_fixtures import (
         client_for,
@@ -475,17 +475,22 @@ def test_the_samples_become_invoices_and_the_cli_renders_them(tmp_path: Any) -> 
     assert invoices["set_2026_01_acme"]["total"] == 585153
     assert invoices["set_2026_01_kobe"]["total"] == 266037  # JPY: zero-decimal
     out = tmp_path / "acme.pdf"
-    args = ["statement", "--settlement", "set_2026_01_acme", "--out", str(out), "--duckdb", path]
-    assert statement_cli.main(args) == 0
+    args = ["statement", "--settlement", "set_2026_01_acme", "--out", str(out)]
+    assert cli([*args, "--warehouse", path]) == 0
     text = pdf_text(out.read_bytes())
     assert invoices["set_2026_01_acme"]["number"] in text
     assert "USD 5,851.53" in text
     # Dates are the invoice's (the fake Stripe's clock), not the poll's.
     assert "March 1, 2026" in text
     assert "March 31, 2026 (Net 30)" in text
-    # A sample id with no warehouse row renders the draft preview from the fixtures.
-    empty = str(tmp_path / "nothing.duckdb")
-    assert statement_cli.main(["--settlement", "set_2026_01_kobe", "--out", str(out),
-                               "--duckdb", empty]) == 0  # fmt: skip
+    # A settlement not invoiced yet renders as a draft preview.
+    fresh = str(tmp_path / "fresh.duckdb")
+    seeded = DuckDbWarehouse(fresh)
+    seed_sample_settlements(seeded)
+    seeded.close()
+    assert cli(["statement", "--settlement", "set_2026_01_kobe", "--out", str(out),
+                "--warehouse", fresh]) == 0  # fmt: skip
     assert "Draft (not yet issued)" in pdf_text(out.read_bytes())
-    assert statement_cli.main(["--settlement", "nope", "--out", str(out), "--duckdb", empty]) == 2
+    assert cli(["statement", "--settlement", "nope", "--out", str(out), "--warehouse", fresh]) == 2
+    missing = str(tmp_path / "nothing.duckdb")
+    assert cli(["statement", "--settlement", "x", "--out", str(out), "--warehouse", missing]) == 2

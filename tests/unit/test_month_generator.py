@@ -11,11 +11,11 @@ import pytest
 
 from local_emulator import scenarios
 from local_emulator.checks.invariants import StripeBooks, credit_part
-from local_emulator.cli.main import main
 from local_emulator.generator import generate_month
 from local_emulator.generator.sim import DISPUTE_FEE
 from local_emulator.harness.scenario import Scenario, load_scenario
 from local_emulator.scenarios import build
+from shared.cli.main import main
 
 JsonDict = dict[str, Any]
 SEEDS = (1, 2, 3)

@@ -1,0 +1,95 @@
+"""``stripe-qbo-sync generate --kind month --seed 7 --out month.jsonl``: synthetic Stripe data.
+
+Kinds: ``month`` is a realistic, internally consistent month of business (customers, products,
+invoices with discounts and tax, partial and out-of-band payments, charges, refunds, credit
+notes, disputes, several currencies), with ``--payouts`` also the payouts and balance
+transactions; ``invoices`` is a plain month of invoice events. The same seed gives the same file.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from shared.cli import output
+from shared.cli.args import count, positive
+from shared.cli.command import EXIT_OK, Command, UsageError
+
+KINDS = ("month", "invoices")
+
+
+def currency_list(text: str) -> tuple[str, ...]:
+    from shared.domain.money import UnknownCurrencyError, normalize_currency
+
+    try:
+        codes = tuple(normalize_currency(c) for c in text.split(",") if c.strip())
+    except UnknownCurrencyError as bad:
+        raise argparse.ArgumentTypeError(str(bad)) from None
+    if not codes:
+        raise argparse.ArgumentTypeError("give at least one currency, e.g. usd,eur")
+    return codes
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--kind",
+        choices=KINDS,
+        default="invoices",
+        help="month: a whole month of business; invoices: invoice events only",
+    )
+    parser.add_argument("--invoices", type=count, default=200, help="invoices in the month")
+    parser.add_argument("--customers", type=positive, default=30, help="customers (--kind month)")
+    parser.add_argument(
+        "--currencies",
+        type=currency_list,
+        default=("usd", "eur", "jpy", "kwd"),
+        metavar="usd,eur,...",
+        help="ISO codes, comma-separated (--kind month; default usd,eur,jpy,kwd)",
+    )
+    parser.add_argument(
+        "--payouts",
+        action="store_true",
+        help="add payouts and their balance transactions (--kind month)",
+    )
+    parser.add_argument("--seed", type=count, default=1, help="the same seed, the same file")
+    parser.add_argument(
+        "--out", required=True, type=Path, metavar="FILE.jsonl", help="the scenario file to write"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from local_emulator.harness.scenario import write_scenario
+
+    if args.kind == "month":
+        from local_emulator.generator import generate_month
+
+        lines = generate_month(
+            args.seed,
+            customers=args.customers,
+            invoices=args.invoices,
+            currencies=args.currencies,
+        )
+        if args.payouts:
+            from local_emulator.generator.payouts import add_payouts
+
+            lines = add_payouts(lines, args.seed)
+    else:
+        if args.payouts or args.currencies != ("usd", "eur", "jpy", "kwd"):
+            raise UsageError("--payouts and --currencies apply to --kind month only")
+        from local_emulator.generator.stripe_objects import invoice_month
+
+        lines = invoice_month(args.invoices, seed=args.seed)
+    write_scenario(args.out, lines)
+    events = sum(1 for line in lines if line.get("object") == "event")
+    output.note(f"wrote {events} events and {len(lines) - events} objects to {args.out}")
+    return EXIT_OK
+
+
+COMMAND = Command(
+    name="generate",
+    summary="write a month of synthetic Stripe events to a scenario file",
+    description=__doc__ or "",
+    configure=configure,
+    run=run,
+    scope="local",
+)

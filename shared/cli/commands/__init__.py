@@ -1,0 +1,1 @@
+"""Production commands, one module each (``COMMAND = Command(...)``); see ``shared.cli``."""

@@ -88,6 +88,12 @@ class NotFoundError(PermanentError):
     default_code = "not_found"
 
 
+class ForeignDocumentError(PermanentError):
+    """QBO holds a document with the number or name we would use, but we did not write it."""
+
+    default_code = "foreign_document"
+
+
 class MappingGapError(PermanentError):
     """Our posting model has no rule for this input yet."""
 

@@ -102,13 +102,14 @@ def write_scenario(path: Path, lines: list[JsonDict]) -> None:
 
 
 QBO_KNOBS = frozenset({"qbo_429", "qbo_5xx", "qbo_drop_response", "qbo_timeout"})
+QBO_SWITCHES = frozenset({"qbo_requestid"})  # on | off, not a probability
 DELIVERY_KNOBS = frozenset({"duplicate", "out_of_order"})
 STRIPE_KNOBS = frozenset({"stripe_429", "stripe_5xx"})
 
 
 @dataclass(frozen=True)
 class FaultSpec:
-    qbo: dict[str, float]
+    qbo: dict[str, float | str]
     delivery: dict[str, float]
     stripe: dict[str, float]
 
@@ -122,6 +123,11 @@ def parse_faults(spec: str | None) -> FaultSpec:
         name, sep, value = part.strip().partition("=")
         if not sep:
             raise ScenarioError(f"fault {part!r}: expected name=probability")
+        if name in QBO_SWITCHES:
+            if value not in ("on", "off"):
+                raise ScenarioError(f"fault {name}: on or off, not {value!r}")
+            result.qbo[name] = value
+            continue
         try:
             probability = float(value)
         except ValueError:
@@ -135,6 +141,6 @@ def parse_faults(spec: str | None) -> FaultSpec:
         elif name in STRIPE_KNOBS:
             result.stripe[name] = probability
         else:
-            known = ", ".join(sorted(QBO_KNOBS | DELIVERY_KNOBS | STRIPE_KNOBS))
+            known = ", ".join(sorted(QBO_KNOBS | QBO_SWITCHES | DELIVERY_KNOBS | STRIPE_KNOBS))
             raise ScenarioError(f"unknown fault {name!r}; known: {known}")
     return result

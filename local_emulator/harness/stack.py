@@ -54,7 +54,7 @@ class LocalStack:
         )
         self.fake_qbo = FakeQbo(
             clock=self.clock,
-            faults=FaultConfig(**self.faults.qbo),
+            faults=FaultConfig.from_knobs(self.faults.qbo),
             seed=self.seed,
             time_scale=self.time_scale,
         )

@@ -42,6 +42,22 @@ def doc_number_from_stripe_number(number: str) -> str:
     return f"{number[-(DOC_NUMBER_MAX - 7) :]}~{digest}"
 
 
+def doc_number_for(role: str, stripe_id: str) -> str:
+    """A DocNumber or PaymentRefNum (at most 21 characters) for a document we create without a
+    Stripe number of its own (an out-of-band payment, a write-off, a credit application), so a
+    lost answer can be healed by looking the document up on a field we control.
+
+    ``<role>-<Stripe id>`` when it fits; else the role, the id's tail and a hash of both.
+    """
+    candidate = f"{role}-{stripe_id}"
+    if len(candidate) <= DOC_NUMBER_MAX:
+        return candidate
+    room = DOC_NUMBER_MAX - len(role) - 8  # "-", "~" and six hex digits
+    if room < 4:
+        raise ValueError(f"role {role!r} leaves no room for the Stripe id")
+    return f"{role}-{stripe_id[-room:]}~{_digest(candidate, 6)}"
+
+
 def payload_hash(document: dict[str, Any]) -> str:
     """A stable hash of a QBO document: the same Stripe state maps to the same hash."""
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)

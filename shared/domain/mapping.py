@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
@@ -29,9 +30,34 @@ DISPLAY_NAME_MAX = 100
 UNIT_PRICE_PLACES = Decimal("0.0000001")
 
 
+# The fields a QBO document carries our marker in: transactions, customers, items.
+MARKER_FIELDS = ("PrivateNote", "Notes", "Description")
+_MARKER_CORE = re.compile(r"Stripe [a-z_]+ [A-Za-z0-9_]+")
+
+
 def marker(kind: str, stripe_id: str, detail: str = "") -> str:
     """``Stripe invoice in_1 (ABC-0001)``: how every QBO document names its Stripe source."""
     return f"Stripe {kind} {stripe_id}" + (f" ({detail})" if detail else "")
+
+
+def marker_core(document: Mapping[str, Any]) -> str | None:
+    """``Stripe invoice in_1``: the kind and Stripe id a document we write is marked with, or
+    None for documents that carry no marker (accounts and items found by their names)."""
+    for name in MARKER_FIELDS:
+        value = document.get(name)
+        found = _MARKER_CORE.match(value) if isinstance(value, str) else None
+        if found:
+            return found.group(0)
+    return None
+
+
+def carries_marker(document: Mapping[str, Any], core: str) -> bool:
+    """Whether ``document`` (as QBO returns it) names ``core`` as its source: written by us."""
+    pattern = re.compile(re.escape(core) + r"(?![A-Za-z0-9_])")
+    return any(
+        isinstance(document.get(name), str) and pattern.search(str(document[name])) is not None
+        for name in MARKER_FIELDS
+    )
 
 
 def date_from_unix(timestamp: int, tz: tzinfo = UTC) -> date:

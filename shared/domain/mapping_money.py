@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, tzinfo
 
-from shared.domain.idempotency import doc_number_from_stripe_number
+from shared.domain.idempotency import doc_number_for, doc_number_from_stripe_number
 from shared.domain.mapping import (
     CurrencyTerms,
     SalesRefs,
@@ -38,6 +38,11 @@ from shared.domain.stripe_payments import (
     StripeRefund,
 )
 from shared.errors import MappingGapError
+
+# Prefixes of the reference numbers of documents Stripe has no number for (doc_number_for).
+OUT_OF_BAND_ROLE = "oob"
+WRITE_OFF_ROLE = "wo"
+CREDIT_APPLICATION_ROLE = "ca"
 
 
 def qbo_payment_from_invoice_payment(
@@ -94,6 +99,7 @@ def qbo_out_of_band_payment_from_invoice(
             )
         ],
         DepositToAccountRef=undeposited,
+        PaymentRefNum=doc_number_for(OUT_OF_BAND_ROLE, invoice.id),
         PrivateNote=marker("invoice_oob", invoice.id, "paid out of band"),
         **terms.fields(),
     )
@@ -125,6 +131,7 @@ def qbo_credit_application(
                 Amount=value, LinkedTxn=[LinkedTxn(TxnId=credit_memo.value, TxnType="CreditMemo")]
             ),
         ],
+        PaymentRefNum=doc_number_for(CREDIT_APPLICATION_ROLE, stripe_id),
         PrivateNote=marker(kind, stripe_id, "credit applied"),
         **terms.fields(),
     )
@@ -238,6 +245,7 @@ def qbo_write_off_from_invoice(
     return QboCreditMemo(
         CustomerRef=customer,
         TxnDate=date_from_unix(when, tz),
+        DocNumber=doc_number_for(WRITE_OFF_ROLE, invoice.id),
         Line=[sales_line_from_amount(amount, bad_debt_item, f"Written off: {invoice.number}")],
         PrivateNote=marker("invoice_writeoff", invoice.id, invoice.number or ""),
         **terms.fields(),

@@ -14,7 +14,7 @@ from shared.domain.mapping import CurrencyTerms, SalesRefs
 from shared.domain.money import normalize_currency
 from shared.domain.qbo_models import QboAccount, QboItem, Ref
 from shared.ports import QboGateway
-from shared.services.qbo_lookup import entity_id, find_one
+from shared.services.qbo_lookup import create_or_heal, find_all
 
 
 @dataclass(frozen=True)
@@ -70,11 +70,18 @@ class ReferenceData:
             cached = self._refs.get(key)
             if cached is not None:
                 return cached
-            found = find_one(self._qbo, entity, "Name", name)
-            if found is None:
-                request_id = qbo_request_id_from(f"{entity.lower()}-ref", name)
-                found = self._qbo.create(entity, build(), request_id)
-            ref = Ref(value=entity_id(found), name=name)
+            # Found by name first (accounts and items may exist in the books already); another
+            # instance creating the same name at once makes ours a 6240, healed by the lookup.
+            request_id = qbo_request_id_from(f"{entity.lower()}-ref", name)
+            qbo_id = create_or_heal(
+                self._qbo,
+                entity,
+                build(),
+                request_id,
+                lambda: find_all(self._qbo, entity, "Name", name),
+                heal_first=True,
+            )
+            ref = Ref(value=qbo_id, name=name)
             self._refs[key] = ref
             return ref
 

@@ -122,6 +122,19 @@ def test_requestid_replay_over_http(api: Api) -> None:
     assert "Customer" in api.fake.state_json() and len(api.fake.state_json()["Customer"]) == 1
 
 
+def test_requestid_replay_can_be_switched_off(api: Api) -> None:
+    api.fake.faults.config.switch("off")
+    first = api.call("POST", "item", {"Name": "A", "IncomeAccountRef": {"value": "1"}},
+                     requestid="same")  # fmt: skip
+    second = api.call("POST", "item", {"Name": "B", "IncomeAccountRef": {"value": "1"}},
+                      requestid="same")  # fmt: skip
+    assert first.status_code == second.status_code == 200
+    assert first.get_data() != second.get_data()  # run anew, not replayed
+    assert {i["Name"] for i in api.fake.state_json()["Item"]} >= {"A", "B"}
+    assert api.fake.request_counts()["requestid_repeats"] == 1
+    assert "replayed" not in api.fake.request_counts()
+
+
 def test_update_void_delete_and_query_routes(api: Api) -> None:
     customer = loads(api.call("POST", "customer", {"DisplayName": "C"}).get_data())["Customer"]
     income = api.fake.books.account_by_subtype("SalesOfProductIncome")

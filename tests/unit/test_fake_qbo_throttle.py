@@ -7,6 +7,7 @@ import pytest
 from local_emulator.fakes.qbo import FaultConfig
 from local_emulator.fakes.qbo.faults import FaultInjector
 from local_emulator.fakes.qbo.throttle import RealmThrottle
+from local_emulator.harness.scenario import ScenarioError, parse_faults
 from shared.adapters.clock import ManualClock
 
 
@@ -72,3 +73,15 @@ def test_fault_spec_and_injector() -> None:
     injector.clear()
     injector.force("qbo_drop_response", times=2)
     assert [injector.draw() for _ in range(3)] == ["qbo_drop_response", "qbo_drop_response", None]
+
+
+def test_requestid_switch_in_fault_specs() -> None:
+    assert FaultConfig().replays_request_ids
+    assert not FaultConfig.from_spec("qbo_requestid=off,qbo_5xx=0.1").replays_request_ids
+    assert not FaultConfig.from_knobs({"qbo_requestid": "off", "qbo_429": 0.2}).replays_request_ids
+    with pytest.raises(ValueError, match="on or off"):
+        FaultConfig.from_spec("qbo_requestid=maybe")
+    spec = parse_faults("qbo_requestid=off,qbo_429=0.1")
+    assert spec.qbo == {"qbo_requestid": "off", "qbo_429": 0.1}
+    with pytest.raises(ScenarioError, match="on or off"):
+        parse_faults("qbo_requestid=0.5")

@@ -4,6 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.domain.idempotency import (
+    doc_number_for,
     doc_number_from_stripe_number,
     payload_hash,
     qbo_request_id_from,
@@ -47,3 +48,17 @@ def test_task_names_and_hashes() -> None:
     assert task_name_from_event("evt_1", "replay7") == "replay7-evt_1"
     assert payload_hash({"a": 1, "b": [1, 2]}) == payload_hash({"b": [1, 2], "a": 1})
     assert payload_hash({"a": 1}) != payload_hash({"a": 2})
+
+
+def test_doc_number_for_is_readable_when_it_fits() -> None:
+    assert doc_number_for("wo", "in_123") == "wo-in_123"
+
+
+@given(st.sampled_from(["oob", "wo", "ca"]), st.text(min_size=1, max_size=120))
+def test_doc_number_for_fits_and_keeps_roles_and_ids_apart(role: str, stripe_id: str) -> None:
+    number = doc_number_for(role, stripe_id)
+    assert len(number) <= 21 and number.startswith(f"{role}-")
+    assert number == doc_number_for(role, stripe_id)
+    assert number != doc_number_for(role, stripe_id + "x")
+    other = "wo" if role != "wo" else "ca"
+    assert number != doc_number_for(other, stripe_id)

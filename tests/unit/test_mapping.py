@@ -16,7 +16,10 @@ from shared.adapters.qbo_json import dumps
 from shared.domain.mapping import (
     CurrencyTerms,
     SalesRefs,
+    carries_marker,
     display_name_from_stripe_customer,
+    marker,
+    marker_core,
     qbo_customer_from_stripe_customer,
     qbo_invoice_from_stripe_invoice,
 )
@@ -207,3 +210,19 @@ def test_the_invoice_memo_reaches_the_customer_memo_within_its_limit() -> None:
     assert memo is not None
     assert len(memo.value) == 1000
     assert memo.value.startswith("Thanks!")
+
+
+def test_marker_core_is_read_from_the_note_fields() -> None:
+    assert marker_core({"PrivateNote": marker("invoice", "in_1", "ABC-1")}) == "Stripe invoice in_1"
+    assert marker_core({"Notes": marker("customer", "cus_9")}) == "Stripe customer cus_9"
+    assert marker_core({"Description": "Stripe product prod_1"}) == "Stripe product prod_1"
+    assert marker_core({"Name": "Stripe Clearing"}) is None
+
+
+def test_carries_marker_needs_the_whole_id() -> None:
+    core = "Stripe invoice in_1"
+    assert carries_marker({"PrivateNote": "Stripe invoice in_1 (ABC-1)"}, core)
+    assert carries_marker({"PrivateNote": "note; Stripe invoice in_1"}, core)
+    assert not carries_marker({"PrivateNote": "Stripe invoice in_12"}, core)
+    assert not carries_marker({"PrivateNote": "typed by a person"}, core)
+    assert not carries_marker({}, core)

@@ -113,21 +113,28 @@ class FakeQbo:
     # --- request level: replay and response bodies ------------------------------------------
 
     def respond(self, request_id: str | None, action: Callable[[], JsonDict]) -> tuple[int, str]:
-        """Run ``action`` once per requestid; a repeat gets the original status and body."""
+        """Run ``action`` once per requestid; a repeat gets the original status and body.
+
+        With the ``qbo_requestid=off`` knob every request runs anew; repeats are only counted
+        (``requestid_repeats``), so a run shows how often replay would have been needed.
+        """
         with self._lock:
+            replay = self.faults.config.replays_request_ids
             if request_id is not None:
                 if len(request_id) > REQUEST_ID_MAX:
                     fault = errors.string_length("requestid", REQUEST_ID_MAX, len(request_id))
                     return fault.status, dumps({"Fault": fault.fault(), "time": self.time()})
                 if request_id in self._replays:
-                    self._counts["replayed"] += 1
-                    return self._replays[request_id]
+                    self._counts["requestid_repeats"] += 1
+                    if replay:
+                        self._counts["replayed"] += 1
+                        return self._replays[request_id]
             try:
                 result: tuple[int, str] = (200, dumps({**action(), "time": self.time()}))
             except QboFault as fault:
                 self._counts["validation_faults"] += 1
                 result = (fault.status, dumps({"Fault": fault.fault(), "time": self.time()}))
-            if request_id is not None:
+            if request_id is not None and request_id not in self._replays:
                 self._replays[request_id] = result
             return result
 

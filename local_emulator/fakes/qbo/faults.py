@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 KNOBS = ("qbo_429", "qbo_5xx", "qbo_drop_response", "qbo_timeout")
+# Not a probability: whether a repeated requestid replays the original answer. Intuit documents
+# the replay (blogs.intuit.com, "Request ID update", 2015) but not how long ids are kept, nor what
+# two identical requests in flight at once get; "off" proves the sync needs neither.
+REQUEST_ID_KNOB = "qbo_requestid"
+SWITCH_VALUES = ("on", "off")
 
 
 @dataclass
@@ -18,6 +24,7 @@ class FaultConfig:
     qbo_drop_response: float = 0.0
     qbo_timeout: float = 0.0
     timeout_delay_seconds: float = 2.0  # real seconds a qbo_timeout response is held back
+    qbo_requestid: str = "on"  # "off": every request runs as new, whatever its requestid
 
     @classmethod
     def from_spec(cls, spec: str, *, strict: bool = False) -> FaultConfig:
@@ -31,14 +38,37 @@ class FaultConfig:
             key = key.strip()
             if not sep:
                 raise ValueError(f"fault spec item without '=': {item!r}")
-            if key in KNOBS or key == "timeout_delay_seconds":
+            if key == REQUEST_ID_KNOB:
+                config.switch(value.strip())
+            elif key in KNOBS or key == "timeout_delay_seconds":
                 config.set(key, float(value))
             elif strict or key.startswith("qbo_"):
                 raise ValueError(f"unknown QBO fault knob {key!r}; known: {', '.join(KNOBS)}")
         return config
 
+    @classmethod
+    def from_knobs(cls, knobs: Mapping[str, float | str]) -> FaultConfig:
+        """From parsed ``--faults`` knobs: probabilities, and ``qbo_requestid`` on or off."""
+        config = cls()
+        for knob, value in knobs.items():
+            if knob == REQUEST_ID_KNOB:
+                config.switch(str(value))
+            else:
+                config.set(knob, float(value))
+        return config
+
+    def switch(self, value: str) -> None:
+        """``qbo_requestid=on|off``."""
+        if value not in SWITCH_VALUES:
+            raise ValueError(f"{REQUEST_ID_KNOB} is on or off, got {value!r}")
+        self.qbo_requestid = value
+
+    @property
+    def replays_request_ids(self) -> bool:
+        return self.qbo_requestid == "on"
+
     def set(self, knob: str, value: float) -> None:
-        names = {f.name for f in fields(self)}
+        names = {f.name for f in fields(self)} - {REQUEST_ID_KNOB}
         if knob not in names:
             raise ValueError(f"unknown QBO fault knob {knob!r}")
         if knob in KNOBS and not 0.0 <= value <= 1.0:

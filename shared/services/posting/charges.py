@@ -12,7 +12,7 @@ from shared.domain.stripe_payments import StripeCharge, StripeInvoicePayment, St
 from shared.services.posting.customers import ensure_customer
 from shared.services.posting.invoices import reconcile_invoice, void_in_qbo
 from shared.services.posting.work import SyncResult, Work
-from shared.services.qbo_lookup import find_one
+from shared.services.qbo_lookup import find_all
 
 GUEST_NAME = "Stripe guest customer"
 REFUND_DONE = "succeeded"
@@ -49,7 +49,7 @@ def ensure_guest(work: Work, currency: str) -> Ref:
             f"Customer:{currency.upper()}",
             "Customer",
             build=document.to_qbo,
-            lookup=lambda: find_one(work.deps.qbo, "Customer", "DisplayName", name),
+            lookup=lambda: find_all(work.deps.qbo, "Customer", "DisplayName", name),
         )
     )
 
@@ -83,7 +83,7 @@ def post_refund(work: Work, refund: StripeRefund, customer_id: str | None) -> Sy
         "RefundReceipt",
         "RefundReceipt",
         build=document.to_qbo,
-        lookup=lambda: find_one(deps.qbo, "RefundReceipt", "DocNumber", document.DocNumber or ""),
+        lookup=lambda: find_all(deps.qbo, "RefundReceipt", "DocNumber", document.DocNumber or ""),
     )
     return SyncResult("COMPLETED", "RefundReceipt", qbo_id)
 
@@ -122,7 +122,7 @@ def sync_charge(work: Work) -> SyncResult:
             "SalesReceipt",
             "SalesReceipt",
             build=document.to_qbo,
-            lookup=lambda: find_one(
+            lookup=lambda: find_all(
                 deps.qbo, "SalesReceipt", "DocNumber", document.DocNumber or ""
             ),
         )

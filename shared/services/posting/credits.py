@@ -15,7 +15,7 @@ from shared.domain.qbo_models import Ref
 from shared.domain.stripe_payments import StripeCreditNote, StripeDispute
 from shared.services.posting.invoices import ensure_invoice, fetch_invoice, void_in_qbo
 from shared.services.posting.work import SyncResult, Work
-from shared.services.qbo_lookup import find_one
+from shared.services.qbo_lookup import find_all
 
 
 def sync_credit_note(work: Work) -> SyncResult:
@@ -51,7 +51,7 @@ def sync_credit_note(work: Work) -> SyncResult:
         "CreditMemo",
         "CreditMemo",
         build=document.to_qbo,
-        lookup=lambda: find_one(deps.qbo, "CreditMemo", "DocNumber", document.DocNumber or ""),
+        lookup=lambda: find_all(deps.qbo, "CreditMemo", "DocNumber", document.DocNumber or ""),
     )
     if before > 0:
         application = qbo_credit_application(
@@ -71,7 +71,9 @@ def sync_credit_note(work: Work) -> SyncResult:
             "Payment:credit",
             "Payment",
             build=application.to_qbo,
-            lookup=lambda: None,
+            lookup=lambda: find_all(
+                deps.qbo, "Payment", "PaymentRefNum", application.PaymentRefNum or ""
+            ),
         )
     return SyncResult("COMPLETED", "CreditMemo", memo_id)
 
@@ -101,7 +103,7 @@ def sync_dispute(work: Work) -> SyncResult:
                 "JournalEntry",
                 build=entry.to_qbo,
                 lookup=partial(
-                    find_one, deps.qbo, "JournalEntry", "DocNumber", entry.DocNumber or ""
+                    find_all, deps.qbo, "JournalEntry", "DocNumber", entry.DocNumber or ""
                 ),
             )
         )

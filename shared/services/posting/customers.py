@@ -7,7 +7,7 @@ from shared.domain.mapping import CurrencyTerms, qbo_customer_from_stripe_custom
 from shared.domain.qbo_models import Ref
 from shared.domain.stripe_models import StripeCustomer
 from shared.services.posting.work import SyncResult, Work
-from shared.services.qbo_lookup import find_one
+from shared.services.qbo_lookup import find_all
 
 
 def customer_key(terms: CurrencyTerms | None) -> str:
@@ -37,7 +37,7 @@ def ensure_customer(
         key,
         "Customer",
         build=document.to_qbo,
-        lookup=lambda: find_one(work.deps.qbo, "Customer", "DisplayName", document.DisplayName),
+        lookup=lambda: find_all(work.deps.qbo, "Customer", "DisplayName", document.DisplayName),
     )
     return Ref(value=qbo_id)
 
@@ -64,6 +64,9 @@ def sync_customer(work: Work) -> SyncResult:
         "sparse": True,
     }
     update.pop("CurrencyRef", None)  # fixed once the customer has documents
-    deps.qbo.update("Customer", update, qbo_request_id_from(f"cus-upd-{digest[:8]}", customer_id))
+    # The SyncToken is part of the requestid: a change back to an earlier name is a new request,
+    # never QBO's replay of the first one; a retry of a lost answer is the same request.
+    request_id = qbo_request_id_from(f"cus-upd-{current['SyncToken']}-{digest[:8]}", customer_id)
+    deps.qbo.update("Customer", update, request_id)
     work.record(customer_id, "customer", "Customer", existing.qbo_entity_id, payload_hash=digest)
     return SyncResult("COMPLETED", "Customer", existing.qbo_entity_id, reason="updated")

@@ -23,7 +23,7 @@ from shared.domain.stripe_payments import StripeInvoicePayment, StripeProduct
 from shared.ports import JsonDict
 from shared.services.posting.customers import ensure_customer
 from shared.services.posting.work import SyncResult, Work
-from shared.services.qbo_lookup import find_one
+from shared.services.qbo_lookup import find_all
 
 OUT_OF_BAND = "out_of_band_payment"
 
@@ -70,7 +70,7 @@ def ensure_product_item(work: Work, product_id: str) -> Ref:
             "Item",
             "Item",
             build=item.to_qbo,
-            lookup=lambda: find_one(work.deps.qbo, "Item", "Name", name),
+            lookup=lambda: find_all(work.deps.qbo, "Item", "Name", name),
         )
     )
 
@@ -100,7 +100,7 @@ def ensure_invoice(work: Work, invoice: StripeInvoice) -> PostedInvoice:
         "Invoice",
         "Invoice",
         build=document.to_qbo,
-        lookup=lambda: find_one(work.deps.qbo, "Invoice", "DocNumber", doc_number),
+        lookup=lambda: find_all(work.deps.qbo, "Invoice", "DocNumber", doc_number),
         doc_number=doc_number,
     )
     return PostedInvoice(invoice, customer, Ref(value=qbo_id), terms)
@@ -155,7 +155,7 @@ def post_payments(work: Work, posted: PostedInvoice) -> None:
             "Payment",
             build=document.to_qbo,
             lookup=partial(
-                find_one, deps.qbo, "Payment", "PaymentRefNum", document.PaymentRefNum or ""
+                find_all, deps.qbo, "Payment", "PaymentRefNum", document.PaymentRefNum or ""
             ),
         )
     recorded_oob = sum(
@@ -174,13 +174,14 @@ def post_payments(work: Work, posted: PostedInvoice) -> None:
             terms=posted.terms,
             tz=deps.books.tz,
         )
+        reference = document.PaymentRefNum or ""
         work.ensure(
             invoice.id,
             "invoice",
             "Payment:oob",
             "Payment",
             build=document.to_qbo,
-            lookup=lambda: None,
+            lookup=lambda: find_all(deps.qbo, "Payment", "PaymentRefNum", reference),
         )
 
 
@@ -199,7 +200,8 @@ def write_off(work: Work, posted: PostedInvoice) -> None:
         "CreditMemo:writeoff",
         "CreditMemo",
         build=memo.to_qbo,
-        lookup=lambda: None,
+        lookup=lambda: find_all(deps.qbo, "CreditMemo", "DocNumber", memo.DocNumber or ""),
+        doc_number=memo.DocNumber,
     )
     when = invoice.status_transitions.marked_uncollectible_at or invoice.created
     application = qbo_credit_application(
@@ -219,7 +221,9 @@ def write_off(work: Work, posted: PostedInvoice) -> None:
         "Payment:writeoff",
         "Payment",
         build=application.to_qbo,
-        lookup=lambda: None,
+        lookup=lambda: find_all(
+            deps.qbo, "Payment", "PaymentRefNum", application.PaymentRefNum or ""
+        ),
     )
 
 

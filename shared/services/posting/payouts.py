@@ -23,7 +23,7 @@ from shared.domain.stripe_payments import StripeBalanceTransaction
 from shared.errors import NotFoundError
 from shared.logging import get_logger, log_event
 from shared.services.posting.work import SyncResult, Work
-from shared.services.qbo_lookup import find_one
+from shared.services.qbo_lookup import find_all
 
 PAYOUT_RECONCILIATIONS = "payout_reconciliations"
 NOT_YET = ("pending", "in_transit")
@@ -41,7 +41,7 @@ def _ensure_entry(work: Work, payout_id: str, key: str, document: QboTxn) -> str
         key,
         entity,
         build=document.to_qbo,
-        lookup=partial(find_one, work.deps.qbo, entity, "DocNumber", document.DocNumber or ""),
+        lookup=partial(find_all, work.deps.qbo, entity, "DocNumber", document.DocNumber or ""),
         doc_number=document.DocNumber,
     )
 

@@ -9,13 +9,13 @@ from typing import Any
 
 from shared.domain.idempotency import payload_hash, qbo_request_id_from
 from shared.domain.mapping import CurrencyTerms
-from shared.errors import DuplicateNameError, ValidationFailedError
 from shared.ports import Clock, JsonDict, QboGateway, StripeGateway, Warehouse
-from shared.services.qbo_lookup import entity_id
+from shared.services.qbo_lookup import Lookup, create_or_heal
 from shared.services.records import Link, LinkStore, Outcome, SyncLog
 from shared.services.reference_data import BooksConfig, ReferenceData
 
-DUPLICATE_DOC_NUMBER = "6140"
+__all__ = ["Lookup", "StatementAttacher", "SyncDeps", "SyncRequest", "SyncResult", "Work",
+           "create_or_heal"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ class Work:
         entity: str,
         *,
         build: Callable[[], JsonDict],
-        lookup: Callable[[], JsonDict | None],
+        lookup: Lookup,
         doc_number: str | None = None,
     ) -> str:
         """The QBO entity for (Stripe id, entity key): linked, healed by lookup, or created once.
@@ -142,28 +142,3 @@ class Work:
             doc_number=doc_number,
         )
         return qbo_id
-
-
-def create_or_heal(
-    qbo: QboGateway,
-    entity: str,
-    body: JsonDict,
-    request_id: str,
-    lookup: Callable[[], JsonDict | None],
-    *,
-    heal_first: bool,
-) -> str:
-    """Create once: a lookup on a field we control finds what a lost answer already created."""
-    if heal_first:
-        found = lookup()
-        if found is not None:
-            return entity_id(found)
-    try:
-        return entity_id(qbo.create(entity, body, request_id))
-    except (DuplicateNameError, ValidationFailedError) as error:
-        # 6240 / 6140: the name or number is ours by construction, so the entity is ours too.
-        if isinstance(error, DuplicateNameError) or error.code == DUPLICATE_DOC_NUMBER:
-            found = lookup()
-            if found is not None:
-                return entity_id(found)
-        raise

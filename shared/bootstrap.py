@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from shared.ports import (
         Clock,
         JsonDict,
+        LeaseStore,
         QboGateway,
         SecretStore,
         StripeBilling,
@@ -106,6 +107,27 @@ def secrets() -> SecretStore:
     from shared.adapters.local_secrets import FileSecretStore
 
     return FileSecretStore(s.resolved_local_secrets_path, defaults=LOCAL_SECRET_DEFAULTS)
+
+
+@_singleton
+def leases() -> LeaseStore:
+    from datetime import timedelta
+
+    s = settings()
+    settle = timedelta(seconds=s.lease_settle_seconds)
+    if s.lease_store == "firestore":
+        from shared.adapters.firestore_leases import FirestoreLeaseStore
+
+        return FirestoreLeaseStore(
+            project=s.gcp_project,
+            clock=clock(),
+            collection=s.lease_collection,
+            database=s.firestore_database,
+            settle=settle,
+        )
+    from shared.adapters.local_leases import InMemoryLeaseStore
+
+    return InMemoryLeaseStore(clock(), settle=settle)
 
 
 @_singleton
@@ -251,6 +273,8 @@ def books_config(s: Settings) -> BooksConfig:
 
 @_singleton
 def sync_deps() -> SyncDeps:
+    from datetime import timedelta
+
     from shared.services.records import LinkStore, SyncLog
     from shared.services.reference_data import ReferenceData
     from shared.services.sync_object import SyncDeps
@@ -268,6 +292,8 @@ def sync_deps() -> SyncDeps:
         books=books,
         attach_statement=_statement_attacher(qbo),
         warehouse=warehouse(),
+        leases=leases(),
+        lease_ttl=timedelta(seconds=s.lease_ttl_seconds),
     )
 
 

@@ -43,6 +43,15 @@ class Settings(BaseSettings):
     task_max_doublings: int = 8
     task_dispatch_deadline_seconds: float = 300.0
 
+    # --- leases (one writer per Stripe object family) -----------------------------------------
+    lease_store: Literal["memory", "firestore"] = "memory"
+    lease_collection: str = "sync_leases"
+    firestore_database: str = "(default)"
+    # Longer than a worker request may run (the dispatch deadline): a live holder never loses it.
+    lease_ttl_seconds: float = 360.0
+    # A family given back this recently may have links not yet visible: look in QBO first.
+    lease_settle_seconds: float = 60.0
+
     # --- secrets --------------------------------------------------------------------------------
     secrets: Literal["local", "secret_manager"] = "local"
     local_secrets_path: Path | None = None  # default: <state_dir>/secrets.json

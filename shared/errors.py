@@ -16,6 +16,7 @@ class SyncError(Exception):
         super().__init__(message)
         self.message = message
         self.code = code or self.default_code
+        self.where: str | None = None  # the QBO write in progress when it happened, if any
 
     @property
     def error_class(self) -> str:
@@ -65,6 +66,13 @@ class ConflictError(TransientError):
     """Another worker holds the same object right now."""
 
     default_code = "conflict"
+
+
+class UnexpectedError(TransientError):
+    """Not one of ours: an exception of a bug. Retried a few times (a rare race), recorded
+    FAILED with the exception's class from the first attempt, then given up with an alert."""
+
+    default_code = "unexpected"
 
 
 # --- permanent -------------------------------------------------------------------------------

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from shared.domain.leases import Lease
 
 JsonDict = dict[str, Any]
 Row = Mapping[str, Any]
@@ -60,6 +63,26 @@ class SecretStore(Protocol):
 
     def put(self, name: str, value: str) -> None:
         """Add a new version (the QBO refresh token rotates and is written back)."""
+        ...
+
+
+class LeaseStore(Protocol):
+    """Mutual exclusion per Stripe object family: a conditional create with an expiry.
+
+    Firestore in production, in memory for the embedded stack. BigQuery cannot give this: its
+    links are appended, and two workers could both find a link missing and both write.
+    """
+
+    def acquire(self, key: str, holder: str, ttl: timedelta) -> Lease:
+        """Hold ``key`` for ``ttl``: created if absent, taken over if given back or expired.
+
+        ConflictError (transient, with a retry hint) while another holder has it; a failing
+        store is a TransientError too.
+        """
+        ...
+
+    def release(self, lease: Lease) -> None:
+        """Give the lease back if it is still ours (another may have taken it after expiry)."""
         ...
 
 

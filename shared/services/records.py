@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 from shared.ports import Warehouse
 
-LinkStatus = Literal["PENDING", "IN_PROGRESS", "COMPLETED", "FAILED", "SKIPPED"]
+# RESOLVED: a FAILED link that a later successful sync of the same object cleared.
+LinkStatus = Literal["PENDING", "IN_PROGRESS", "COMPLETED", "FAILED", "SKIPPED", "RESOLVED"]
 Outcome = Literal["COMPLETED", "SKIPPED", "FAILED", "RETRY"]
 
 # Every role of one Stripe object in one read (Invoice, Payment:oob, ...): a task asks for
@@ -107,6 +108,14 @@ class LinkStore:
                 if link.completed:
                     self._completed[(link.stripe_object_id, link.qbo_entity_type)] = link
         return links.get(qbo_entity_type)
+
+    def of_object(self, stripe_object_id: str) -> dict[str, Link]:
+        """Every current link of one Stripe object, by QBO entity key (one read, or the
+        snapshot of one)."""
+        self.current(stripe_object_id, "")
+        with self._lock:
+            snapshot = self._snapshots.get(stripe_object_id)
+            return dict(snapshot[1]) if snapshot is not None else {}
 
     def _prune(self, now: float) -> None:
         expired = [

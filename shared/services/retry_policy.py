@@ -15,12 +15,13 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from shared.config import Settings
-from shared.errors import ThrottledError, TransientError
+from shared.errors import ThrottledError, TransientError, UnexpectedError
 from shared.logging import get_logger, log_event
 from shared.ports import Clock, Task, TaskQueue
 from shared.services.posting.work import SyncDeps, SyncRequest
-from shared.services.records import Attempt, Link, LinkStore, SyncLog
+from shared.services.records import LinkStore, SyncLog
 from shared.services.sync_object import HANDLERS
+from shared.services.sync_records import attempt_row, entity_key_of, failed_link
 
 THROTTLE_MIN_WAIT_SECONDS = 60.0
 PRIOR_ATTEMPTS = "prior_attempts"  # payload key: attempts made by the tasks this one follows
@@ -28,7 +29,8 @@ ORIGIN_TASK = "origin_task"  # payload key: the first task's name, the stem of f
 EXHAUSTED_CODE = "exhausted"
 
 logger = get_logger("retry_policy")
-Action = Literal["RETRY", "RETRY_SCHEDULED", "EXHAUSTED"]
+Action = Literal["RETRY", "RETRY_SCHEDULED", "EXHAUSTED", "GAVE_UP"]
+UNEXPECTED_MAX_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,13 @@ def decide_transient(
     request: SyncRequest, payload: dict[str, Any], error: TransientError, deps: RetryDeps
 ) -> RetryDecision:
     """Record what happens next after ``error``; the caller answers by ``answer_with_retry``."""
+    if isinstance(error, UnexpectedError):
+        # Recorded FAILED (with the exception's class) by the sync already; a few retries for a
+        # rare race, then a 2xx: retrying a bug for days helps nobody, a replay after the fix does.
+        if request.attempt >= UNEXPECTED_MAX_ATTEMPTS or 0 < deps.max_attempts <= request.attempt:
+            _log_gave_up(request, error)
+            return RetryDecision("GAVE_UP")
+        return RetryDecision("RETRY")
     if 0 < deps.max_attempts <= request.attempt:
         _record_exhausted(request, error, deps)
         return RetryDecision("EXHAUSTED")
@@ -126,17 +135,14 @@ def record_exhausted_task(
 
 def _record_exhausted(request: SyncRequest, error: TransientError, deps: RetryDeps) -> None:
     message = f"gave up after {request.attempt} attempts; last error: {error.message}"
-    link = Link(
-        stripe_object_id=request.object_id,
-        stripe_object_type=request.object_type,
-        qbo_entity_type=deps.main_entities.get(request.object_type, "unknown"),
-        status="FAILED",
-        attempt=request.attempt,
-        event_id=request.event_id,
-        task_name=request.task_name,
-        last_error_class=error.error_class,
-        last_error_code=EXHAUSTED_CODE,
-        last_error=message,
+    entity = entity_key_of(error.where, deps.main_entities.get(request.object_type, "unknown"))
+    link = failed_link(
+        request,
+        entity,
+        error_class=error.error_class,
+        code=EXHAUSTED_CODE,
+        message=message,
+        where=error.where,
     )
     deps.links.record([link], deps.clock.now())
     _log_attempt(request, deps, "FAILED", error, message, code=EXHAUSTED_CODE)
@@ -148,6 +154,22 @@ def _record_exhausted(request: SyncRequest, error: TransientError, deps: RetryDe
         object_id=request.object_id,
         task_name=request.task_name,
         attempt=request.attempt,
+        outcome="FAILED",
+        error_class=error.error_class,
+        error_code=error.code,
+    )
+
+
+def _log_gave_up(request: SyncRequest, error: TransientError) -> None:
+    log_event(
+        logger,
+        logging.ERROR,
+        "task keeps failing with an unexpected error; recorded FAILED, not retried",
+        object_type=request.object_type,
+        object_id=request.object_id,
+        task_name=request.task_name,
+        attempt=request.attempt,
+        outcome="FAILED",
         error_class=error.error_class,
         error_code=error.code,
     )
@@ -164,16 +186,10 @@ def _log_attempt(
 ) -> None:
     deps.sync_log.record(
         [
-            Attempt(
-                task_name=request.task_name,
-                event_id=request.event_id,
-                object_id=request.object_id,
-                object_type=request.object_type,
+            attempt_row(
+                request,
+                outcome,
                 operation="retry_policy",
-                outcome=outcome,
-                duration_ms=0,
-                attempt=request.attempt,
-                correlation_id=request.correlation_id,
                 error_class=error.error_class,
                 error_code=code or error.code,
                 error_message=error.message,

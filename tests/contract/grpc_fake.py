@@ -29,6 +29,12 @@ class GrpcFake:
         """method name -> (handler, request deserialiser, response serialiser)."""
         raise NotImplementedError
 
+    def streaming_methods(
+        self,
+    ) -> dict[str, tuple[Handler, Callable[[bytes], Any], Callable[[Any], bytes]]]:
+        """Server-streaming methods: the handler returns an iterable of responses."""
+        return {}
+
     def inject(self, method: str, code: grpc.StatusCode, times: int = 1) -> None:
         """The next ``times`` calls of ``method`` fail with ``code``."""
         with self.lock:
@@ -56,6 +62,12 @@ class GrpcFake:
             )
             for name, (handler, deserialize, serialize) in self.methods().items()
         }
+        for name, (handler, deserialize, serialize) in self.streaming_methods().items():
+            handlers[name] = grpc.unary_stream_rpc_method_handler(
+                self._wrap(name, handler),
+                request_deserializer=deserialize,
+                response_serializer=serialize,
+            )
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
         server.add_generic_rpc_handlers(
             (grpc.method_handlers_generic_handler(self.service_name, handlers),)

@@ -104,6 +104,7 @@ def sync_charge(work: Work) -> SyncResult:
     if invoice_id is not None:
         result = reconcile_invoice(work, invoice_id)
     else:
+        work.hold("charge", charge.id)
         terms = deps.references.terms(
             charge.currency, date_from_unix(charge.created, deps.books.tz)
         )
@@ -136,7 +137,12 @@ def sync_refund(work: Work) -> SyncResult:
         work.deps.stripe.retrieve("refund", work.request.object_id)
     )
     customer_id = refund.customer
-    if customer_id is None and refund.charge:
+    if refund.charge:
+        # The refund belongs to its charge's family: the invoice it paid, else the charge.
         charge = StripeCharge.model_validate(work.deps.stripe.retrieve("charge", refund.charge))
-        customer_id = charge.customer
+        customer_id = customer_id or charge.customer
+        invoice_id = invoice_of_charge(work, charge)
+        work.hold(*(("invoice", invoice_id) if invoice_id else ("charge", charge.id)))
+    else:
+        work.hold("refund", refund.id)
     return post_refund(work, refund, customer_id)

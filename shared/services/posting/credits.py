@@ -23,6 +23,7 @@ def sync_credit_note(work: Work) -> SyncResult:
     note = StripeCreditNote.model_validate(
         deps.stripe.retrieve("credit_note", work.request.object_id)
     )
+    work.hold("invoice", note.invoice)
     if note.status == "void":
         memo = work.done(note.id, "CreditMemo")
         if memo is None:
@@ -82,6 +83,7 @@ def sync_dispute(work: Work) -> SyncResult:
     """A journal entry per balance transaction of the dispute: withdrawal, then reinstatement."""
     deps = work.deps
     dispute = StripeDispute.model_validate(deps.stripe.retrieve("dispute", work.request.object_id))
+    work.hold("dispute", dispute.id)
     if not dispute.balance_transactions:
         return SyncResult("SKIPPED", "JournalEntry", reason="no funds moved yet")
     posted: list[str] = []

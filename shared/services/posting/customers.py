@@ -48,6 +48,7 @@ def sync_customer(work: Work) -> SyncResult:
     customer = StripeCustomer.model_validate(deps.stripe.retrieve("customer", customer_id))
     if customer.deleted:
         return SyncResult("SKIPPED", "Customer", reason="deleted in Stripe: kept in the books")
+    work.hold("customer", customer_id)
     existing = work.current(customer_id, "Customer")
     if existing is None or not existing.completed or not existing.qbo_entity_id:
         ref = ensure_customer(work, customer_id, fetched=customer)
@@ -56,6 +57,7 @@ def sync_customer(work: Work) -> SyncResult:
     digest = payload_hash(body)
     if digest == existing.payload_hash:
         return SyncResult("SKIPPED", "Customer", existing.qbo_entity_id, reason="unchanged")
+    work.writing(customer_id, "Customer")
     current = deps.qbo.read("Customer", existing.qbo_entity_id)
     update = {
         **body,

@@ -111,6 +111,7 @@ def void_in_qbo(work: Work, stripe_id: str, stripe_type: str, entity: str, qbo_i
     key = f"{entity}:void"
     if work.done(stripe_id, key) is not None:
         return
+    work.writing(stripe_id, key)
     current = work.deps.qbo.read(entity, qbo_id)
     if (
         str(current.get("PrivateNote", "")).startswith("Voided")
@@ -244,6 +245,7 @@ def reconcile_invoice(work: Work, invoice_id: str) -> SyncResult:
     raw, invoice = fetch_invoice_raw(work, invoice_id)
     if not invoice.is_accounting_document:
         return SyncResult("SKIPPED", "Invoice", reason="draft: not an accounting document yet")
+    work.hold("invoice", invoice.id)
     posted = ensure_invoice(work, invoice)
     attach_statement_once(work, raw, posted)
     if invoice.status == "void":

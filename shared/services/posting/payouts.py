@@ -62,6 +62,7 @@ def _failure_date_unix(work: Work, payout: StripePayout) -> int:
 def sync_payout(work: Work) -> SyncResult:
     deps, books = work.deps, work.deps.books
     payout = StripePayout.model_validate(deps.stripe.retrieve("payout", work.request.object_id))
+    work.hold("payout", payout.id)
     if payout.status in NOT_YET:
         return SyncResult("SKIPPED", "Deposit", reason=f"payout {payout.status}: not paid yet")
     if payout.status == "canceled" and work.done(payout.id, "Deposit") is None:

@@ -5,14 +5,20 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from shared.domain.idempotency import payload_hash, qbo_request_id_from
+from shared.domain.leases import Lease, lease_key
 from shared.domain.mapping import CurrencyTerms
-from shared.ports import Clock, JsonDict, QboGateway, StripeGateway, Warehouse
+from shared.errors import ConflictError
+from shared.ports import Clock, JsonDict, LeaseStore, QboGateway, StripeGateway, Warehouse
 from shared.services.qbo_lookup import Lookup, create_or_heal
 from shared.services.records import Link, LinkStore, Outcome, SyncLog
 from shared.services.reference_data import BooksConfig, ReferenceData
+
+DEFAULT_LEASE_TTL = timedelta(seconds=360)
+LEASE_MARGIN = timedelta(seconds=5)
 
 __all__ = ["Lookup", "StatementAttacher", "SyncDeps", "SyncRequest", "SyncResult", "Work",
            "create_or_heal"]  # fmt: skip
@@ -56,6 +62,9 @@ class SyncDeps:
     attach_statement: StatementAttacher | None = None
     # where checks of posted work go (payout reconciliations); None: not recorded
     warehouse: Warehouse | None = None
+    # one writer per Stripe object family; None: no mutual exclusion (single-threaded tests)
+    leases: LeaseStore | None = None
+    lease_ttl: timedelta = DEFAULT_LEASE_TTL
 
 
 @dataclass
@@ -65,13 +74,43 @@ class Work:
     request: SyncRequest
     deps: SyncDeps
     links: list[Link] = field(default_factory=list)
+    lease: Lease | None = None
+    at: str | None = None  # "<QBO entity key> of <Stripe id>" being written: where a failure is
     _recorded: dict[tuple[str, str], Link] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def heal_first(self) -> bool:
-        """A retry may follow a write whose link was never recorded: look before creating."""
-        return self.request.attempt > 1
+        """Look in QBO before creating: a retry may follow a write whose link was never
+        recorded, and a family another worker just gave back (or died holding) may have links
+        not yet visible in the warehouse."""
+        return self.request.attempt > 1 or (self.lease is not None and self.lease.contended)
+
+    def hold(self, kind: str, stripe_id: str) -> None:
+        """Take the lease on the Stripe object family (``invoice``, its id) before any QBO
+        write. One family per run: a second call keeps the first lease. ConflictError
+        (transient) while another worker holds it."""
+        leases = self.deps.leases
+        if leases is None or self.lease is not None:
+            return
+        holder = f"{self.request.task_name}#{self.request.attempt}"
+        self.lease = leases.acquire(lease_key(kind, stripe_id), holder, self.deps.lease_ttl)
+
+    def writing(self, stripe_id: str, entity_key: str) -> None:
+        """Before a QBO write: the lease is held and not about to run out, and a failure from
+        here on is recorded where it happened."""
+        self.at = f"{entity_key} of {stripe_id}"
+        if self.deps.leases is None:
+            return
+        if self.lease is None:
+            raise RuntimeError(f"QBO write of {entity_key} without the family's lease")
+        if self.deps.clock.now() >= self.lease.expires_at - LEASE_MARGIN:
+            raise ConflictError(f"lease {self.lease.key} runs out; the retry continues")
+
+    def release(self) -> None:
+        if self.lease is not None and self.deps.leases is not None:
+            self.deps.leases.release(self.lease)
+            self.lease = None
 
     def terms(self, currency: str) -> CurrencyTerms:
         return self.deps.references.terms(currency)
@@ -124,6 +163,7 @@ class Work:
         if linked is not None:
             return linked
         previous = self.current(stripe_id, entity_key)
+        self.writing(stripe_id, entity_key)
         body = build()
         qbo_id = create_or_heal(
             self.deps.qbo,

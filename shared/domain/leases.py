@@ -1,0 +1,62 @@
+"""Leases on Stripe object families: who may write one family to QBO now, decided purely.
+
+A lease is a record per family key (an invoice with its payments and credits, a payout...):
+its holder, when it expires, and when it was last given back. A record may be taken when it is
+absent, given back, or expired (its holder crashed or overran). Taking one that was given back a
+moment ago, or that expired under another holder, is *contended*: that holder's links may not be
+visible in the warehouse yet, so the new holder looks in QBO before any create.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+LEASE_ID_MAX = 500  # Firestore document ids: at most 1,500 bytes; ours stay far below
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.:-]")
+
+
+@dataclass(frozen=True)
+class LeaseRecord:
+    """A stored lease: ``holder`` None once given back."""
+
+    holder: str | None
+    expires_at: datetime
+    released_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A lease we hold. ``version`` is the store's opaque revision, for a conditional release."""
+
+    key: str
+    holder: str
+    expires_at: datetime
+    version: str
+    contended: bool = False
+
+
+def lease_key(kind: str, stripe_id: str) -> str:
+    """``invoice:in_1``: one key per family, safe as a document id ('/' never appears)."""
+    key = _UNSAFE.sub("_", f"{kind}:{stripe_id}")
+    return key[:LEASE_ID_MAX]
+
+
+def may_take(record: LeaseRecord | None, now: datetime) -> bool:
+    """Absent, given back, or expired: free to take."""
+    return record is None or record.holder is None or record.expires_at <= now
+
+
+def is_contended(record: LeaseRecord | None, now: datetime, settle: timedelta) -> bool:
+    """Whether the previous holder may have written work not yet visible as links."""
+    if record is None:
+        return False
+    if record.holder is not None:  # taken over from a holder that never gave it back
+        return True
+    return record.released_at is not None and now - record.released_at < settle
+
+
+def retry_after_seconds(record: LeaseRecord, now: datetime, cap: float = 60.0) -> float:
+    """How long until a held lease expires at the latest (bounded): a hint for the retry."""
+    return max(1.0, min(cap, (record.expires_at - now).total_seconds()))

@@ -1,0 +1,80 @@
+"""The worker's outcomes beyond success: a family's lease held by another worker, a poison task
+(an exception of a bug), and a failure recorded where it happened that a later success clears."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from local_emulator.harness.stack import LocalStack
+from shared import bootstrap
+from shared.errors import UpstreamUnavailableError
+from shared.services import sync_object as sync_module
+from shared.services.posting.work import SyncRequest
+from shared.services.retry_policy import decide_transient
+from tests.functional.test_worker_function import invoice_task, qbo_invoices, run_task, seed_invoice
+
+
+def failures() -> list[dict[str, Any]]:
+    return bootstrap.warehouse().query("SELECT * FROM sync_failures")
+
+
+def test_a_family_held_by_another_worker_is_retried_not_written(
+    stack: LocalStack, client: FlaskClient
+) -> None:
+    seed_invoice(stack, "in_0301")
+    other = bootstrap.leases().acquire("invoice:in_0301", "another-worker", timedelta(minutes=6))
+
+    held = run_task(client, invoice_task("in_0301"))
+
+    assert held.status_code == 503
+    assert held.get_json()["code"] == "conflict"
+    assert qbo_invoices(stack) == []
+    bootstrap.leases().release(other)
+    done = run_task(client, invoice_task("in_0301"), retry=1)
+    assert done.get_json()["outcome"] == "COMPLETED"
+    assert len(qbo_invoices(stack)) == 1
+
+
+def test_a_poison_task_is_recorded_failed_with_its_class_then_given_up(
+    stack: LocalStack, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def bug(work: Any) -> Any:
+        raise KeyError("oops")
+
+    monkeypatch.setitem(sync_module.HANDLERS, "invoice", ("Invoice", bug))
+
+    first = run_task(client, invoice_task("in_0302"))
+    assert first.status_code == 503  # retried a little: a rare race may pass
+    (failed,) = failures()
+    assert (failed["error_class"], failed["error_code"]) == ("KeyError", "unexpected")
+    last = run_task(client, invoice_task("in_0302"), retry=2)
+    assert last.status_code == 200
+    assert last.get_json()["outcome"] == "GAVE_UP"
+    assert [f["error_class"] for f in failures()] == ["KeyError"]
+
+
+def test_a_failure_is_recorded_where_it_happened_and_a_later_success_clears_it(
+    stack: LocalStack, client: FlaskClient
+) -> None:
+    seed_invoice(stack, "in_0303")
+    request = SyncRequest("invoice", "in_0303", "evt-dead", "c", attempt=20)
+    error = UpstreamUnavailableError("QBO answered 503")
+    error.where = "Payment:oob of in_0303"
+    decide_transient(request, invoice_task("in_0303"), error, bootstrap.retry_policy_deps())
+    (failed,) = failures()
+    assert (failed["qbo_entity_type"], failed["error_code"]) == ("Payment:oob", "exhausted")
+    assert "at Payment:oob of in_0303" in failed["error_message"]
+
+    done = run_task(client, invoice_task("in_0303"), name="replay-1")
+
+    assert done.get_json()["outcome"] == "COMPLETED"
+    assert failures() == []
+    rows = bootstrap.warehouse().query(
+        "SELECT status FROM sync_links_current WHERE stripe_object_id = 'in_0303' "
+        "AND qbo_entity_type = 'Payment:oob'"
+    )
+    assert rows == [{"status": "RESOLVED"}]

@@ -103,7 +103,7 @@ def secrets() -> SecretStore:
     if s.secrets == "secret_manager":
         from shared.adapters.secret_manager import SecretManagerStore
 
-        return SecretManagerStore(project=s.gcp_project)
+        return SecretManagerStore.from_settings(s)
     from shared.adapters.local_secrets import FileSecretStore
 
     return FileSecretStore(s.resolved_local_secrets_path, defaults=LOCAL_SECRET_DEFAULTS)

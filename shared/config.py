@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     qbo_client_id_name: str = "qbo-client-id"
     qbo_client_secret_name: str = "qbo-client-secret"
     qbo_refresh_token_name: str = "qbo-refresh-token"
+    # How long an instance keeps a secret it read: a roll reaches warm instances within this.
+    secret_cache_seconds: float = 300.0
 
     # --- Stripe ---------------------------------------------------------------------------------
     stripe_api_base: str = "http://127.0.0.1:12111"

@@ -68,6 +68,28 @@ class ConflictError(TransientError):
     default_code = "conflict"
 
 
+class InfrastructureError(TransientError):
+    """A dependency failed (warehouse, queue, secret store): answered 5xx so the sender retries.
+
+    ``needs_person``: it failed in a way retrying alone will not fix (permission, a missing
+    queue or secret version): logged at ERROR, which alerts.
+    """
+
+    default_code = "infrastructure"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        needs_person: bool = True,
+        cause_code: str | None = None,
+    ) -> None:
+        super().__init__(message, code=code)
+        self.needs_person = needs_person
+        self.cause_code = cause_code
+
+
 class UnexpectedError(TransientError):
     """Not one of ours: an exception of a bug. Retried a few times (a rare race), recorded
     FAILED with the exception's class from the first attempt, then given up with an alert."""
@@ -124,6 +146,13 @@ class InvalidSignatureError(BadRequestError):
     """A webhook whose Stripe-Signature does not verify, or whose timestamp is out of tolerance."""
 
     default_code = "bad_signature"
+
+
+class UnstorableEventError(BadRequestError):
+    """A body Stripe signed that the archive cannot store (a byte order mark, a time out of
+    range, JSON nested too deeply): refused with 4xx and logged at ERROR for a person."""
+
+    default_code = "unstorable_event"
 
 
 class UnauthorizedError(BadRequestError):

@@ -10,10 +10,12 @@ from flask import Response
 
 from shared.errors import (
     BadRequestError,
+    InfrastructureError,
     PermanentError,
     SyncError,
     TransientError,
     UnauthorizedError,
+    UnstorableEventError,
 )
 from shared.logging import log_event
 
@@ -54,6 +56,10 @@ def refuse(logger: logging.Logger, what: str, error: SyncError, **fields: Any) -
     level = (
         logging.WARNING if isinstance(error, TransientError | BadRequestError) else logging.ERROR
     )
+    if isinstance(error, UnstorableEventError) or (
+        isinstance(error, InfrastructureError) and error.needs_person
+    ):
+        level = logging.ERROR  # needs a person: the alert on ERROR entries fires
     log_event(
         logger,
         level,

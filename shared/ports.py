@@ -58,7 +58,12 @@ class TaskQueue(Protocol):
 
 class SecretStore(Protocol):
     def get(self, name: str) -> str:
-        """The latest version of a secret; NotFoundError if there is none."""
+        """The latest version of a secret (cached a few minutes); NotFoundError if none."""
+        ...
+
+    def refresh(self, name: str) -> str:
+        """The latest version read now, past any cache: after a value was refused (a rolled
+        webhook secret, a refresh token another instance rotated)."""
         ...
 
     def put(self, name: str, value: str) -> None:

@@ -6,6 +6,8 @@ provider "google" {
 locals {
   labels = merge({ app = "stripe-qbo-sync", managed-by = "terraform" }, var.labels)
 
+  lease_collection = "sync_leases"
+
   archive_dir = coalesce(var.source_archive_dir, "${path.module}/../out/functions")
 
   qbo_endpoints = {
@@ -48,6 +50,12 @@ locals {
     SYNC_AUTH_MODE                      = "oidc"
     SYNC_OIDC_ALLOWED_SERVICE_ACCOUNTS  = google_service_account.invoker.email
     SYNC_LOG_LEVEL                      = var.log_level
+    SYNC_LEASE_STORE                    = "firestore"
+    SYNC_LEASE_COLLECTION               = local.lease_collection
+    SYNC_FIRESTORE_DATABASE             = google_firestore_database.leases.name
+    # Longer than a worker request may run, so a live holder never loses its lease.
+    SYNC_LEASE_TTL_SECONDS    = tostring(local.task_retry.dispatch_deadline_seconds + 60)
+    SYNC_LEASE_SETTLE_SECONDS = "60"
   }
   secret_env = {
     for id, field in local.secrets : "SYNC_${upper(field)}" => google_secret_manager_secret.secret[id].secret_id
@@ -73,6 +81,7 @@ resource "google_project_service" "enabled" {
     "cloudfunctions.googleapis.com",
     "cloudscheduler.googleapis.com",
     "cloudtasks.googleapis.com",
+    "firestore.googleapis.com",
     "iam.googleapis.com",
     "logging.googleapis.com",
     "monitoring.googleapis.com",

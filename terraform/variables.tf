@@ -50,6 +50,12 @@ variable "bq_kms_key_name" {
   default     = null
 }
 
+variable "firestore_location" {
+  description = "Location of the Firestore database of leases (a multi-region such as nam5 or eur3, or a region)."
+  type        = string
+  default     = "nam5"
+}
+
 variable "tasks_queue_name" {
   description = "Cloud Tasks queue of sync work. A deleted queue's name cannot be reused for about a week."
   type        = string

@@ -29,6 +29,9 @@ class InMemorySecretStore:
                 raise NotFoundError(f"secret {name!r} has no version", code="secret_not_found")
             return versions[-1]
 
+    def refresh(self, name: str) -> str:
+        return self.get(name)
+
     def put(self, name: str, value: str) -> None:
         with self._lock:
             self._versions.setdefault(name, []).append(value)
@@ -68,6 +71,9 @@ class FileSecretStore:
             f"secret {name!r} is not set: add it to {self._path.name} or set {_env_name(name)}",
             code="secret_not_found",
         )
+
+    def refresh(self, name: str) -> str:
+        return self.get(name)  # the file is read on every get: nothing cached
 
     def put(self, name: str, value: str) -> None:
         with self._lock:

@@ -23,17 +23,18 @@ if TYPE_CHECKING:
     from shared.config import Settings
 
 
+DEFAULT_CACHE_TTL_SECONDS = 300.0
+
+
 def crc32c(data: bytes) -> int:
     """CRC32C as Secret Manager's ``data_crc32c`` carries it."""
     return int(google_crc32c.value(data))
 
 
 class SecretManagerStore:
-    """Reads ``versions/latest`` once per secret and instance; ``put`` adds a version.
-
-    ``cache_ttl_seconds`` None keeps a value until ``put`` or ``invalidate``; a caller that
-    finds a cached value refused (say the QBO refresh token rotated by another instance) calls
-    ``invalidate`` and reads again.
+    """Reads ``versions/latest`` and keeps it ``cache_ttl_seconds`` per instance (a rolled
+    webhook secret or a rotated refresh token reaches warm instances by then); ``refresh`` reads
+    at once, for a caller whose cached value was just refused; ``put`` adds a version.
     """
 
     def __init__(
@@ -42,7 +43,7 @@ class SecretManagerStore:
         project: str,
         timeout_seconds: float = 10.0,
         retry_deadline_seconds: float = 10.0,
-        cache_ttl_seconds: float | None = None,
+        cache_ttl_seconds: float | None = DEFAULT_CACHE_TTL_SECONDS,
         client: Any | None = None,
     ) -> None:
         self._project = project
@@ -64,7 +65,11 @@ class SecretManagerStore:
 
     @classmethod
     def from_settings(cls, settings: Settings, client: Any | None = None) -> SecretManagerStore:
-        return cls(project=settings.gcp_project, client=client)
+        return cls(
+            project=settings.gcp_project,
+            cache_ttl_seconds=settings.secret_cache_seconds,
+            client=client,
+        )
 
     def _get_client(self) -> Any:
         with self._client_lock:
@@ -82,6 +87,11 @@ class SecretManagerStore:
             cached = self._cache.get(name)
         if cached is not None and (self._ttl is None or time.monotonic() - cached[1] < self._ttl):
             return cached[0]
+        value = self._access(name)
+        self._remember(name, value)
+        return value
+
+    def refresh(self, name: str) -> str:
         value = self._access(name)
         self._remember(name, value)
         return value

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -15,57 +17,47 @@ from pydantic import ValidationError
 from shared.domain.idempotency import task_name_from_event
 from shared.domain.routing import sync_target_from_event
 from shared.domain.stripe_models import StripeEvent
-from shared.errors import BadRequestError, InvalidSignatureError
+from shared.errors import (
+    BadRequestError,
+    InfrastructureError,
+    InvalidSignatureError,
+    SyncError,
+    TransientError,
+    UnstorableEventError,
+)
 from shared.ports import Clock, SecretStore, Task, TaskQueue, Warehouse, WebhookVerifier
 
-SECRET_TTL_SECONDS = 300.0
 SECRET_MIN_REREAD_SECONDS = 1.0
+# BigQuery's limits for what the archive stores: TIMESTAMP from year 1 to 9999, JSON nested at
+# most 500 levels (BigQuery "JSON data" docs). A signed body outside them is refused with 400.
+MAX_TIMESTAMP = 253_402_300_799
+MAX_JSON_DEPTH = 500
+UTF8_BOM = b"\xef\xbb\xbf"
+MISMATCH = "signature_mismatch"
 
 
-class CachedSecret:
-    """A secret read once and kept for ``ttl_seconds``, not read again for every delivery.
+class RereadGate:
+    """At most one early secret read per ``min_seconds``: a flood of bad signatures is not a
+    flood of Secret Manager reads."""
 
-    ``reread()`` fetches it early (after a signature mismatch: the secret may have been rolled),
-    at most once per ``min_reread_seconds``, so a flood of bad signatures is not a flood of
-    Secret Manager reads.
-    """
-
-    def __init__(
-        self,
-        store: SecretStore,
-        name: str,
-        *,
-        ttl_seconds: float = SECRET_TTL_SECONDS,
-        min_reread_seconds: float = SECRET_MIN_REREAD_SECONDS,
-    ) -> None:
-        self._store = store
-        self._name = name
-        self._ttl = ttl_seconds
-        self._min_reread = min_reread_seconds
-        self._value: str | None = None
-        self._read_at = 0.0
-        self._reread_at = float("-inf")
+    def __init__(self, min_seconds: float = SECRET_MIN_REREAD_SECONDS) -> None:
+        self._min = min_seconds
+        self._last = float("-inf")
         self._lock = threading.Lock()
 
-    def get(self) -> str:
+    def open(self) -> bool:
         with self._lock:
             now = time.monotonic()
-            if self._value is None or now - self._read_at >= self._ttl:
-                self._value = self._store.get(self._name)
-                self._read_at = now
-            return self._value
-
-    def reread(self) -> bool:
-        """Read the secret again now; True if its value changed."""
-        with self._lock:
-            now = time.monotonic()
-            if now - self._reread_at < self._min_reread:
+            if now - self._last < self._min:
                 return False
-            self._reread_at = now
-            value = self._store.get(self._name)
-            changed = value != self._value
-            self._value, self._read_at = value, now
-            return changed
+            self._last = now
+            return True
+
+
+def webhook_secrets(value: str) -> list[str]:
+    """The secret's value may hold several signing secrets, separated by whitespace or commas:
+    during a roll (the old one until it expires) or for test and live endpoints at one URL."""
+    return [part for part in value.replace(",", " ").split() if part]
 
 
 @dataclass(frozen=True)
@@ -77,11 +69,7 @@ class IngestDeps:
     clock: Clock
     webhook_secret_name: str
     max_body_bytes: int
-    webhook_secret: CachedSecret = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        cached = CachedSecret(self.secrets, self.webhook_secret_name)
-        object.__setattr__(self, "webhook_secret", cached)
+    reread: RereadGate = field(default_factory=RereadGate, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -93,6 +81,8 @@ class IngestResult:
 
 
 def event_from_body(body: bytes) -> StripeEvent:
+    if body.startswith(UTF8_BOM):
+        raise UnstorableEventError("body starts with a UTF-8 byte order mark")
     try:
         # Amounts in Stripe JSON are integers; parse any stray decimals exactly, never as float.
         raw = json.loads(body, parse_float=Decimal)
@@ -100,15 +90,34 @@ def event_from_body(body: bytes) -> StripeEvent:
         raise BadRequestError(
             f"body is not valid JSON: {error.msg if hasattr(error, 'msg') else 'bad encoding'}"
         ) from None
+    except RecursionError:
+        raise UnstorableEventError("body is JSON nested too deeply to store") from None
     if not isinstance(raw, dict) or raw.get("object") != "event":
         raise BadRequestError("body is not a Stripe event object", code="bad_event")
+    if json_depth(raw) > MAX_JSON_DEPTH:
+        raise UnstorableEventError(f"body is JSON nested deeper than {MAX_JSON_DEPTH} levels")
     try:
-        return StripeEvent.model_validate(raw)
+        event = StripeEvent.model_validate(raw)
     except ValidationError as invalid:
         fields = sorted({".".join(str(p) for p in err["loc"]) for err in invalid.errors()})
         raise BadRequestError(
             f"Stripe event is missing or has bad fields: {', '.join(fields)}"
         ) from None
+    if not 0 <= event.created <= MAX_TIMESTAMP:
+        raise UnstorableEventError("event created time is outside what a timestamp holds")
+    return event
+
+
+def json_depth(value: Any) -> int:
+    """Levels of nesting of parsed JSON, counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, depth)
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def archive_row_from_event(
@@ -145,7 +154,8 @@ def sync_task_from_event(event: StripeEvent, purpose: str = "evt") -> Task | Non
 
 
 def ingest_webhook(body: bytes, signature_header: str | None, deps: IngestDeps) -> IngestResult:
-    """Verify, archive, enqueue. Raises BadRequestError (400) or TransientError (5xx)."""
+    """Verify, archive, enqueue. BadRequestError (4xx) for what Stripe sent; every failure of
+    the secret store, warehouse or queue is an InfrastructureError (5xx: Stripe retries)."""
     if len(body) > deps.max_body_bytes:
         raise BadRequestError(
             f"body of {len(body)} bytes exceeds the limit of {deps.max_body_bytes}",
@@ -153,15 +163,58 @@ def ingest_webhook(body: bytes, signature_header: str | None, deps: IngestDeps) 
         )
     if not signature_header:
         raise BadRequestError("missing Stripe-Signature header", code="bad_signature")
-    try:
-        deps.verifier.verify(body, signature_header, deps.webhook_secret.get())
-    except InvalidSignatureError:
-        if not deps.webhook_secret.reread():
-            raise
-        deps.verifier.verify(body, signature_header, deps.webhook_secret.get())
+    verify_signature(body, signature_header, deps)
     event = event_from_body(body)
     row = archive_row_from_event(event, body, deps.clock.now(), "webhook")
-    deps.warehouse.append("stripe_events", [row], row_ids=[event.id])
+    with infrastructure("archive"):
+        deps.warehouse.append("stripe_events", [row], row_ids=[event.id])
     task = sync_task_from_event(event)
-    enqueued = deps.queue.enqueue(task) if task is not None else False
+    with infrastructure("enqueue"):
+        enqueued = deps.queue.enqueue(task) if task is not None else False
     return IngestResult(event.id, event.type, task.name if task else None, enqueued)
+
+
+def verify_signature(body: bytes, signature_header: str, deps: IngestDeps) -> None:
+    """Any of the configured secrets may match; on a mismatch the secret is read again at once
+    (it may have been rolled since this instance cached it)."""
+    with infrastructure("webhook secret"):
+        secrets = webhook_secrets(deps.secrets.get(deps.webhook_secret_name))
+    try:
+        _verify_any(deps.verifier, body, signature_header, secrets)
+    except InvalidSignatureError as refused:
+        if refused.code != MISMATCH or not deps.reread.open():
+            raise
+        with infrastructure("webhook secret"):
+            fresh = webhook_secrets(deps.secrets.refresh(deps.webhook_secret_name))
+        if fresh == secrets:
+            raise
+        _verify_any(deps.verifier, body, signature_header, fresh)
+
+
+def _verify_any(verifier: WebhookVerifier, body: bytes, header: str, secrets: list[str]) -> None:
+    if not secrets:
+        raise InfrastructureError("the webhook secret is empty", code="webhook_secret_empty")
+    for secret in secrets:
+        try:
+            verifier.verify(body, header, secret)
+            return
+        except InvalidSignatureError as refused:
+            if refused.code != MISMATCH:
+                raise
+    raise InvalidSignatureError("no Stripe-Signature v1 signature matched the body", code=MISMATCH)
+
+
+@contextmanager
+def infrastructure(step: str) -> Iterator[None]:
+    """A failing dependency is never the sender's fault: 5xx, so Stripe delivers again."""
+    try:
+        yield
+    except InfrastructureError:
+        raise
+    except SyncError as failure:
+        raise InfrastructureError(
+            f"{step} failed: {failure.message}",
+            code=f"{step.replace(' ', '_')}_failed",
+            needs_person=not isinstance(failure, TransientError),
+            cause_code=failure.code,
+        ) from None

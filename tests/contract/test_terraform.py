@@ -59,6 +59,7 @@ PRODUCTION_DEFAULTS = {
     "qbo_max_concurrent": "QBO's documented throttle",
     "qbo_timeout_seconds": "below QBO's 120 s request timeout",
     "qbo_time_scale": "1 is real time; only local runs speed QBO's limits up",
+    "secret_cache_seconds": "5 minutes: a rolled secret reaches warm instances within them",
     # Names of QBO accounts and items: right by default, overridden through var.extra_env.
     **{
         name: "books naming; var.extra_env overrides"
@@ -73,6 +74,7 @@ PRODUCTION_VALUES = {
     "secrets": "secret_manager",
     "auth_mode": "oidc",
     "stripe_api_base": "https://api.stripe.com",
+    "lease_store": "firestore",
 }
 RETRY_SETTINGS = {
     "max_attempts": "task_max_attempts",
@@ -463,8 +465,17 @@ def test_iam_is_additive_and_least_privilege(
 
     assert tf.resource("google_service_account", "fn")["for_each"] == "${local.functions}"
     project_roles = tf.resources["google_project_iam_member"]
-    assert set(project_roles) == {"builder", "bq_jobs"}
+    assert set(project_roles) == {"builder", "bq_jobs", "lease_user"}
     assert project_roles["bq_jobs"]["role"] == "roles/bigquery.jobUser"
+    # Firestore roles exist at project level only: the grant is conditioned on the lease
+    # database, and held by the worker alone.
+    leases = project_roles["lease_user"]
+    assert leases["role"] == "roles/datastore.user"
+    assert leases["member"] == '${google_service_account.fn["sync_worker"].member}'
+    assert (
+        "databases/${google_firestore_database.leases.name}"
+        in block(leases, "condition")["expression"]
+    )
     builder_roles = set(tf.variables["build_service_account_roles"]["default"])
     assert not builder_roles & {"roles/owner", "roles/editor", "roles/iam.serviceAccountUser"}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,13 +15,21 @@ from intuitlib.exceptions import AuthClientError
 from requests.adapters import HTTPAdapter
 
 from shared.adapters.qbo_errors import RECONNECT_HINT, translate_auth, translate_transport
-from shared.errors import AuthenticationError, NotFoundError, UpstreamUnavailableError
+from shared.errors import (
+    AuthenticationError,
+    NotFoundError,
+    SyncError,
+    TransientError,
+    UpstreamUnavailableError,
+)
 from shared.logging import get_logger, log_event
 from shared.ports import Clock, SecretStore
 
 _log = get_logger("qbo_auth")
 # Refresh this long before the access token's stated expiry (clock skew, slow requests).
 EXPIRY_MARGIN = timedelta(minutes=5)
+# Seconds before each try of storing a rotated refresh token (about 7 s in all).
+STORE_RETRY_DELAYS = (0.0, 0.5, 1.5, 5.0)
 # Only used by the authorization-code flow, which this service never runs.
 UNUSED_REDIRECT_URI = "https://localhost/qbo/oauth/callback"
 
@@ -167,10 +176,16 @@ class QboTokens:
             )
 
     def _candidates(self) -> Iterator[str]:
-        """The stored token; the stored one again after a refusal (another instance may have
-        rotated it meanwhile); the newest one we were handed (in case writing it back failed)."""
+        """The stored token; after a refusal the stored one read again past any cache (another
+        instance may have rotated it meanwhile); the newest one we were handed (in case writing
+        it back failed)."""
         yield self._secret(self._refresh_name)
-        yield self._secret(self._refresh_name)
+        try:
+            fresh: str | None = self._secrets.refresh(self._refresh_name)
+        except NotFoundError:
+            fresh = None
+        if fresh:
+            yield fresh
         if self._latest_refresh:
             yield self._latest_refresh
 
@@ -179,10 +194,35 @@ class QboTokens:
         if not access:
             raise UpstreamUnavailableError("Intuit returned no access token", code="token")
         self.refresh_count += 1
-        self._access = str(access)
-        self._expires_at = self._clock.now() + timedelta(seconds=int(client.expires_in or 3600))
         rotated = client.refresh_token
         if rotated and rotated != used:
+            # Intuit may have retired ``used``: the new token must be stored before anything
+            # uses the new access token, or an instance dying now would break the chain.
             self._latest_refresh = str(rotated)
-            self._secrets.put(self._refresh_name, str(rotated))
+            self._store_rotated(str(rotated))
+        self._access = str(access)
+        self._expires_at = self._clock.now() + timedelta(seconds=int(client.expires_in or 3600))
         return self._access
+
+    def _store_rotated(self, token: str) -> None:
+        """Add the rotated token as a new version, retrying; TransientError if it never lands
+        (the token stays in memory as a candidate, and the task's retry stores it)."""
+        last: SyncError | None = None
+        for delay in STORE_RETRY_DELAYS:
+            if delay:
+                time.sleep(delay)
+            try:
+                self._secrets.put(self._refresh_name, token)
+                return
+            except TransientError as failed:
+                last = failed
+            except SyncError as failed:  # refused (permission): retrying will not help
+                last = failed
+                break
+        log_event(_log, logging.ERROR, "rotated QBO refresh token not stored; kept in memory "
+                  "and not used until it is", error_code=last.code if last else None,
+                  severity_hint="page")  # fmt: skip
+        raise UpstreamUnavailableError(
+            f"the rotated QBO refresh token could not be stored under {self._refresh_name!r}",
+            code="token_store",
+        )

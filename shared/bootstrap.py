@@ -304,11 +304,8 @@ def _statement_attacher(qbo: QboGateway) -> StatementAttacher:
         from shared.services.statement_attachment import attach_statement
         from shared.statements.store import StatementStore
 
-        uploader = getattr(qbo, "attach", None)
-        if uploader is None:  # a gateway that cannot upload (a test double)
-            return None
         store = StatementStore(warehouse(), tax_rates=settings().tax_rates)
-        return attach_statement(stripe_invoice, qbo_invoice_id, store, qbo)  # type: ignore[arg-type]
+        return attach_statement(stripe_invoice, qbo_invoice_id, store, qbo)
 
     return attach
 

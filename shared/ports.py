@@ -124,6 +124,16 @@ class StripeGateway(Protocol):
         ...
 
 
+# What QBO voids through the API, and how: an Invoice by ``?operation=void``; a Payment or a
+# SalesReceipt by a sparse update with ``?operation=update&include=void``. QBO voids no other
+# entity the sync writes (a CreditMemo or RefundReceipt is reversed or deleted instead).
+VOID_FORMS: Mapping[str, str] = {
+    "Invoice": "operation",
+    "Payment": "include",
+    "SalesReceipt": "include",
+}
+
+
 class QboGateway(Protocol):
     """QuickBooks Online for one realm, through python-quickbooks."""
 
@@ -142,7 +152,31 @@ class QboGateway(Protocol):
         ...
 
     def void(self, entity: str, entity_id: str, sync_token: str, request_id: str) -> JsonDict:
-        """Void a transaction (Invoice, Payment, CreditMemo, RefundReceipt...)."""
+        """Void in the entity's own form (``VOID_FORMS``); the voided document, amounts zeroed
+        and "Voided" before its PrivateNote. ValueError for an entity QBO cannot void."""
+        ...
+
+    def delete(self, entity: str, entity_id: str, sync_token: str, request_id: str) -> JsonDict:
+        """Delete a transaction (``?operation=delete``); QBO's answer ``{Id, status: Deleted}``.
+
+        QBO refuses to delete a document a payment applies (undo the payment first)."""
+        ...
+
+    def attach(
+        self,
+        entity: str,
+        entity_id: str,
+        file_name: str,
+        content: bytes,
+        request_id: str,
+        *,
+        content_type: str = "application/pdf",
+    ) -> JsonDict:
+        """Upload a file as an Attachable linked to ``entity`` ``entity_id``; the Attachable."""
+        ...
+
+    def preferences(self) -> JsonDict:
+        """The company's Preferences (``SalesFormsPrefs.AutoApplyCredit`` among them)."""
         ...
 
     def exchange_rate(self, currency: str, as_of: date) -> Decimal:

@@ -22,7 +22,7 @@ from shared.adapters.rate_limiter import RateLimiter
 from shared.config import Settings
 from shared.errors import UpstreamUnavailableError
 from shared.logging import get_logger, log_event
-from shared.ports import Clock, JsonDict, SecretStore
+from shared.ports import VOID_FORMS, Clock, JsonDict, SecretStore
 
 REQUEST_ID_MAX = 50
 QUERY_PAGE = 1000
@@ -179,13 +179,26 @@ class QuickBooksGateway:
                         found[key].extend(v for v in value if isinstance(v, dict))
         return found
 
-    # --- beyond the port: operations the posting model needs ---------------------------------
-
     def void(self, entity: str, entity_id: str, sync_token: str, request_id: str) -> JsonDict:
-        return self._operation("void", entity, entity_id, sync_token, request_id)
+        """An Invoice by ``operation=void``; a Payment or a SalesReceipt by a sparse update with
+        ``include=void`` (Intuit's entity references; python-quickbooks VoidMixin)."""
+        form = VOID_FORMS.get(entity)
+        if form is None:
+            raise ValueError(f"QBO cannot void a {entity} through the API; reverse or delete it")
+        if form == "operation":
+            return self._operation({"operation": "void"}, entity, entity_id, sync_token, request_id)
+        params = {"operation": "update", "include": "void"}
+        return self._operation(params, entity, entity_id, sync_token, request_id, sparse=True)
 
     def delete(self, entity: str, entity_id: str, sync_token: str, request_id: str) -> JsonDict:
-        return self._operation("delete", entity, entity_id, sync_token, request_id)
+        params = {"operation": "delete"}
+        return self._operation(params, entity, entity_id, sync_token, request_id)
+
+    def preferences(self) -> JsonDict:
+        def send(qb: QuickBooks) -> Any:
+            return qb.get(f"{qb.api_url}/company/{qb.company_id}/preferences")
+
+        return self._unwrap(self._call("read preferences", send), "Preferences")
 
     def attach(
         self,
@@ -227,17 +240,28 @@ class QuickBooksGateway:
     # --- internals ------------------------------------------------------------------------------
 
     def _operation(
-        self, operation: str, entity: str, entity_id: str, sync_token: str, request_id: str
+        self,
+        params: dict[str, str],
+        entity: str,
+        entity_id: str,
+        sync_token: str,
+        request_id: str,
+        *,
+        sparse: bool = False,
     ) -> JsonDict:
         _check_entity(entity)
         check_request_id(request_id)
-        body = dumps({"Id": entity_id, "SyncToken": sync_token})
+        document: JsonDict = {"Id": entity_id, "SyncToken": sync_token}
+        if sparse:
+            document["sparse"] = True
+        body = dumps(document)
 
         def send(qb: QuickBooks) -> Any:
             url = f"{qb.api_url}/company/{qb.company_id}/{entity.lower()}"
-            return qb.post(url, body, params={"operation": operation}, request_id=request_id)
+            return qb.post(url, body, params=dict(params), request_id=request_id)
 
-        return self._unwrap(self._call(f"{operation} {entity}", send), entity)
+        what = f"{params.get('include') or params['operation']} {entity}"
+        return self._unwrap(self._call(what, send), entity)
 
     def _query_page(self, statement: str) -> JsonDict:
         result = self._call("query", lambda qb: qb.query(statement))

@@ -66,8 +66,11 @@ class StripeRefund(StripeModel):
     status: str
     reason: str | None = None
     created: int
+    failure_balance_transaction: str | None = None
 
-    _refs = field_validator("charge", "customer", "payment_intent", mode="before")(_id)
+    _refs = field_validator(
+        "charge", "customer", "payment_intent", "failure_balance_transaction", mode="before"
+    )(_id)
 
 
 class StripeCreditNoteLine(StripeModel):

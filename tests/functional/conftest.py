@@ -17,6 +17,7 @@ from local_emulator.generator.stripe_objects import (
     invoice_object,
 )
 from local_emulator.harness.stack import LocalStack
+from tests.functional.memory_books import MemoryBooks
 
 WORKER_SOURCE = Path(__file__).resolve().parents[2] / "functions" / "sync_worker.py"
 T0 = 1_767_225_600
@@ -71,3 +72,12 @@ def seed_acme_invoice(
     invoice = {**invoice, **fields}
     stack.fake_stripe.seed_object(invoice)
     return invoice
+
+
+@pytest.fixture
+def books() -> Iterator[MemoryBooks]:
+    """Service level: one company's Stripe (customer cus_A) and QBO in memory, and the sync."""
+    company = MemoryBooks()
+    company.customer()
+    yield company
+    company.warehouse.close()

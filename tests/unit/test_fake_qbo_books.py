@@ -253,7 +253,7 @@ def test_paid_invoice_cannot_be_voided_and_payment_delete_restores(
     invoice = fake.create("Invoice", invoice_body(customer, item, "40.00"))["Invoice"]
     payment = pay(fake, customer, "40.00", (invoice["Id"], "40.00"))
     with pytest.raises(QboFault) as excinfo:
-        fake.void("Invoice", {"Id": invoice["Id"], "SyncToken": "0"})
+        fake.void("Invoice", {"Id": invoice["Id"], "SyncToken": "1"})  # the payment moved it
     assert fault_code(excinfo) == "6000"
     fake.delete("Payment", {"Id": payment["Id"], "SyncToken": payment["SyncToken"]})
     restored = fake.read("Invoice", invoice["Id"])["Invoice"]
@@ -270,11 +270,15 @@ def test_invoice_update_rebooks_and_keeps_payments(fake: FakeQbo, customer: str,
     pay(fake, customer, "15.00", (invoice["Id"], "15.00"))
     body = invoice_body(customer, item, "60.00")
     body.update(Id=invoice["Id"], SyncToken="0")
+    with pytest.raises(QboFault) as excinfo:  # applying the payment made a new version
+        fake.update("Invoice", body)
+    assert fault_code(excinfo) == "5010"
+    body.update(SyncToken="1")
     updated = fake.update("Invoice", body)["Invoice"]
-    assert updated["Balance"] == Decimal("45.00")
+    assert updated["Balance"] == Decimal("45.00") and updated["SyncToken"] == "2"
     assert balance(fake, "AccountsReceivable") == Decimal("45.00")
     body = invoice_body(customer, item, "10.00")
-    body.update(Id=invoice["Id"], SyncToken="1")
+    body.update(Id=invoice["Id"], SyncToken="2")
     with pytest.raises(QboFault):  # below what is already paid
         fake.update("Invoice", body)
     assert balance(fake, "AccountsReceivable") == Decimal("45.00")  # failed update rolled back

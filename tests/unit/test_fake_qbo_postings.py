@@ -77,8 +77,18 @@ class Company:
         return self.create("Payment", {**body, **extra})
 
     def void(self, entity: str, doc: dict[str, Any]) -> Any:
+        """In the entity's own form: an invoice by ``operation=void``, the rest sparse."""
+        body: dict[str, Any] = {
+            "Id": doc["Id"],
+            "SyncToken": self.read(entity, doc["Id"])["SyncToken"],
+        }
+        if entity == "Invoice":
+            return self.fake.void(entity, body, "operation")[entity]
+        return self.fake.void(entity, {**body, "sparse": True}, "include")[entity]
+
+    def delete(self, entity: str, doc: dict[str, Any]) -> Any:
         body = {"Id": doc["Id"], "SyncToken": self.read(entity, doc["Id"])["SyncToken"]}
-        return self.fake.void(entity, body)[entity]
+        return self.fake.delete(entity, body)[entity]
 
 
 @pytest.fixture
@@ -178,14 +188,14 @@ def test_zero_payment_applies_a_credit_memo_to_an_invoice(co: Company) -> None:
     assert co.balance(co.clearing) == D("70.00")
     assert ar_by_customer(co.fake.state_json()) == {(customer, "USD"): D("0.00")}
     # voiding the applying payment restores the invoice's balance and the credit
-    with pytest.raises(QboFault):
-        co.void("CreditMemo", memo)  # applied: void the payment that applies it first
+    with pytest.raises(QboFault) as refused:
+        co.delete("CreditMemo", memo)  # applied: void the payment that applies it first
+    assert refused.value.code == "6000"
     co.void("Payment", paid)
     co.void("Payment", applying)
     assert co.read("Invoice", invoice["Id"])["Balance"] == D("100.00")
     assert co.read("CreditMemo", memo["Id"])["RemainingCredit"] == D("30.00")
-    voided = co.void("CreditMemo", memo)
-    assert voided["TotalAmt"] == voided["RemainingCredit"] == voided["Balance"] == 0
+    assert co.delete("CreditMemo", memo) == {"status": "Deleted", "domain": "QBO", "Id": memo["Id"]}
     assert ar_by_customer(co.fake.state_json()) == {(customer, "USD"): D("100.00")}
     assert co.balance(co.income) == D("100.00")
     assert co.fake.books.trial_balance() == 0
@@ -236,9 +246,14 @@ def test_refund_and_sales_receipts(co: Company) -> None:
     assert refund["TotalAmt"] == D("15.00")
     assert co.balance(co.clearing) == D("25.00")
     assert co.balance(co.income) == D("25.00")
-    voided = co.void("RefundReceipt", refund)
-    assert voided["PrivateNote"] == "Voided - Stripe refund re_1"
-    assert co.balance(co.clearing) == D("40.00")
+    with pytest.raises(QboFault) as refused:
+        co.void("RefundReceipt", refund)
+    assert refused.value.code == "500"
+    voided = co.void("SalesReceipt", receipt)
+    assert voided["PrivateNote"] == "Voided" and voided["TotalAmt"] == 0
+    assert co.balance(co.clearing) == D("-15.00")
+    co.delete("RefundReceipt", refund)
+    assert co.balance(co.clearing) == 0
     assert co.fake.books.trial_balance() == 0
 
 

@@ -194,11 +194,13 @@ class FakeQboApp:
                 return fake.batch(body, request_id)
             operation = (params.get("operation") or "").lower()
             if operation == "void":
-                return fake.void(entity, body)
+                return fake.void(entity, body, "operation")
             if operation == "delete":
                 return fake.delete(entity, body)
             if operation not in ("", "update"):
                 raise errors.unsupported(f"operation {operation} is not supported")
+            if "void" in (params.get("include") or "").lower().split(","):
+                return fake.void(entity, body, "include")
             if body.get("Id") not in (None, ""):
                 return fake.update(entity, body)
             return fake.create(entity, body)

@@ -110,6 +110,9 @@ class Books:
         # Undeposited Funds (such a transaction is locked: 6540)
         self.deposited: dict[tuple[str, str], str] = {}
         self.next_doc_number = 1001
+        # Undocumented real behaviour, both ways proven: may a credit memo be updated to a zero
+        # total (what QBO's own void leaves)? Tests set True to prove the sync's fallback.
+        self.refuse_zero_credit_memos = False
         self.files: dict[str, bytes] = {}  # Attachable id -> uploaded content
         # Indexes, so that a company with many thousands of entities stays fast:
         # (entity, field, lowered value) -> ids, and customer id -> its (entity, id) documents.
@@ -182,6 +185,18 @@ class Books:
     def touch(self, doc: JsonDict) -> None:
         meta = doc.setdefault("MetaData", {})
         meta["LastUpdatedTime"] = self.now_iso()
+
+    def bump(self, doc: JsonDict) -> None:
+        """QBO itself changed ``doc`` (a payment applied to it, or undone): a new version.
+
+        Applying a payment or a credit moves the invoice's and the credit memo's SyncToken and
+        LastUpdatedTime. Real sandbox records (reference/qbo/examples/airbyte_sandbox): Invoice
+        12, paid by Payments 61 and 120, has SyncToken 3 and the LastUpdatedTime of Payment
+        120's CreateTime; CreditMemo 73, fully applied, has SyncToken 1. (Payment 98, linked by
+        Deposit 121, kept SyncToken 0: a deposit does not bump what it deposits.)
+        """
+        doc["SyncToken"] = str(int(doc.get("SyncToken") or 0) + 1)
+        self.touch(doc)
 
     # --- currencies ---------------------------------------------------------------------------
 

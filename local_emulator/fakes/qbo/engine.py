@@ -217,13 +217,18 @@ class FakeQbo:
                 new.setdefault("DocNumber", old.get("DocNumber"))
             return {name: copy.deepcopy(self._replace(name, rule, old, new))}
 
-    def void(self, entity: str, body: JsonDict) -> JsonDict:
+    def void(self, entity: str, body: JsonDict, form: str = "operation") -> JsonDict:
+        """Void in the entity's own form (``rules.EntityRule.void_form``); any other is refused
+        as QBO refuses it: ``operation=void`` on a Payment, a CreditMemo void, and so on."""
         with self._lock:
             name, rule = self._rule(entity)
             self._counts["void"] += 1
+            if rule.void_form is None or rule.void_form != form:
+                raise errors.operation_unsupported("void")
+            if form == "include" and str(body.get("sparse", "")).lower() != "true":
+                # A full update would need every writable field; the void form is sparse.
+                raise errors.required_missing("sparse")
             old = self._existing(name, rule, body)
-            if not rule.voidable:
-                raise errors.unsupported(f"Operation void is not supported for {name}")
             voided = rule.void(copy.deepcopy(old), self.books)
             rule.unapply(old, self.books)
             return {name: copy.deepcopy(self._store(name, rule, voided, old))}
@@ -368,6 +373,9 @@ class FakeQbo:
                 raise errors.required_missing("entity")
             entity, doc = entities[0], item[entities[0]]
             operation = str(item.get("operation", "")).lower()
+            if operation == "update" and str(item.get("optionsData", "")).lower() == "void":
+                # the batch form of ``include=void`` (node-quickbooks#150, Intuit community)
+                return {"bId": bid, **self.void(entity, doc, "include")}
             actions: dict[str, Callable[[str, JsonDict], JsonDict]] = {
                 "create": self.create,
                 "update": self.update,

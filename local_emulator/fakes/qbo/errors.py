@@ -160,6 +160,17 @@ def unsupported(detail: str) -> QboFault:
     return QboFault("500", "Unsupported Operation", detail)
 
 
+def operation_unsupported(operation: str) -> QboFault:
+    """An operation the entity does not support, e.g. ``?operation=void`` on a CreditMemo or a
+    Purchase. Shape as a sandbox answered it (HTTP 400, ValidationFault, code 500, element
+    Operation), quoted verbatim in a public project's capability notes; Intuit's SDK issue
+    QuickBooks-V3-PHP-SDK#133 confirms CreditMemo void is not supported in QBO."""
+    return QboFault(
+        "500", "Unsupported Operation", f"Operation {operation} is not supported.",
+        element="Operation",
+    )  # fmt: skip
+
+
 def throttled() -> QboFault:
     return QboFault(
         "3001",

@@ -39,7 +39,11 @@ class PaymentRule(TransactionRule):
     """
 
     entity = "Payment"
-    voidable = True
+    # ``POST /payment?operation=update&include=void``, sparse {Id, SyncToken} (Intuit's Payment
+    # reference: "Use a sparse update operation with include=void"; python-quickbooks VoidMixin,
+    # routablehq/python-quickbooks#304). A deposited payment is locked (6540) until the
+    # deposit lets it go.
+    void_form = "include"
     money_account = "DepositToAccountRef"
 
     def prepare(self, doc: JsonDict, books: Books, old: JsonDict | None) -> JsonDict:
@@ -141,7 +145,7 @@ class PaymentRule(TransactionRule):
         target["LinkedTxn"] = others + [
             {"TxnId": pid, "TxnType": "Payment"} for pid in sorted(payments, key=int)
         ]
-        books.touch(target)
+        books.bump(target)
 
     def void(self, doc: JsonDict, books: Books) -> JsonDict:
         voided = dict(doc)

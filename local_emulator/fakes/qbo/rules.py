@@ -48,7 +48,9 @@ class EntityRule:
 
     entity: ClassVar[str] = ""
     deletable: ClassVar[bool] = False
-    voidable: ClassVar[bool] = False
+    # How QBO voids this entity: "operation" (``?operation=void``: Invoice), "include"
+    # (``?operation=update&include=void`` with a sparse body: Payment, SalesReceipt), or None.
+    void_form: ClassVar[str | None] = None
 
     def prepare(self, doc: JsonDict, books: Books, old: JsonDict | None) -> JsonDict:
         return doc

@@ -43,6 +43,9 @@ class _ReceivableRule(SalesFormRule):
             books.refresh_customer(customer)
 
     def check_unlinked(self, doc: JsonDict, books: Books, operation: str) -> None:
+        """QBO will not void (or delete) an invoice that a payment settles, nor a credit memo a
+        payment applies: undo the payment first (LanternOps/breeze#5180, a production void
+        refused five times for an applied payment). The exact code is undocumented; 6000."""
         ledger = books.applications if self.entity == "Invoice" else books.credit_applications
         if ledger.get(str(doc["Id"])):
             raise errors.business_rule(
@@ -67,7 +70,9 @@ class InvoiceRule(_ReceivableRule):
     entity = "Invoice"
     unique_doc_number = True
     auto_doc_number = True
-    voidable = True
+    # ``POST /invoice?operation=void`` with Id and SyncToken (Intuit's Invoice reference;
+    # python-quickbooks VoidMixin.get_void_params).
+    void_form = "operation"
 
     def prepare(self, doc: JsonDict, books: Books, old: JsonDict | None) -> JsonDict:
         doc = super().prepare(doc, books, old)
@@ -84,13 +89,20 @@ class InvoiceRule(_ReceivableRule):
 
 class CreditMemoRule(_ReceivableRule):
     """Credits A/R (a customer credit), debits income; RemainingCredit (and Balance) fall as
-    payments apply it to invoices. Voiding or deleting an applied credit memo is refused: void
-    the payment that applies it first (which restores the invoice and the credit)."""
+    payments apply it to invoices. The API cannot void a credit memo (Intuit's CreditMemo
+    reference lists create, read, update, delete; QuickBooks-V3-PHP-SDK#133: "The Operation
+    Void for CreditMemo is not supported for Quickbooks Online"). Deleting an applied one is
+    refused: void the payment that applies it first (which restores the invoice and credit)."""
 
     entity = "CreditMemo"
     auto_doc_number = True
-    voidable = True
     open_field = "RemainingCredit"
+
+    def prepare(self, doc: JsonDict, books: Books, old: JsonDict | None) -> JsonDict:
+        doc = super().prepare(doc, books, old)
+        if books.refuse_zero_credit_memos and doc["TotalAmt"] == 0:
+            raise errors.business_rule("a credit memo total must be greater than zero")
+        return doc
 
     def apply(self, doc: JsonDict, books: Books) -> None:
         legs = [self.receivable_leg(doc, books), *self.income_postings(doc, books)]
@@ -104,7 +116,9 @@ class SalesReceiptRule(SalesFormRule):
     entity = "SalesReceipt"
     auto_doc_number = True
     customer_required = False
-    voidable = True
+    # ``POST /salesreceipt?operation=update&include=void``, sparse {Id, SyncToken} (Intuit's
+    # SalesReceipt reference; python-quickbooks VoidMixin; node-quickbooks#43).
+    void_form = "include"
     money_account = "DepositToAccountRef"
 
     def prepare(self, doc: JsonDict, books: Books, old: JsonDict | None) -> JsonDict:
@@ -126,12 +140,13 @@ class SalesReceiptRule(SalesFormRule):
 
 class RefundReceiptRule(SalesFormRule):
     """Money paid back: credits the account it is paid from (DepositToAccountRef), debits the
-    income account of each line's item."""
+    income account of each line's item. The API cannot void it (Intuit's RefundReceipt
+    reference lists create, read, update, delete; python-quickbooks gives it DeleteMixin and
+    no VoidMixin): a refund undone is reversed by another document, or deleted."""
 
     entity = "RefundReceipt"
     auto_doc_number = True
     customer_required = False
-    voidable = True
     money_account = "DepositToAccountRef"
 
     def prepare(self, doc: JsonDict, books: Books, old: JsonDict | None) -> JsonDict:
@@ -145,6 +160,3 @@ class RefundReceiptRule(SalesFormRule):
         cash = self.leg(doc, books, paid_from, stored(doc["TotalAmt"]))
         legs = _reversed([cash, *self.income_postings(doc, books)])
         books.post((self.entity, str(doc["Id"])), legs)
-
-    def void(self, doc: JsonDict, books: Books) -> JsonDict:
-        return self.zeroed(doc)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from shared.domain.mapping import date_from_unix
 from shared.domain.mapping_money import (
     qbo_refund_receipt_from_refund,
     qbo_sales_receipt_from_charge,
 )
+from shared.domain.mapping_reversals import qbo_sales_receipt_from_failed_refund
 from shared.domain.qbo_models import QboCustomer, Ref
 from shared.domain.stripe_payments import StripeCharge, StripeInvoicePayment, StripeRefund
+from shared.errors import NotFoundError
 from shared.services.posting.customers import ensure_customer
-from shared.services.posting.invoices import reconcile_invoice, void_in_qbo
+from shared.services.posting.invoices import reconcile_invoice
 from shared.services.posting.work import SyncResult, Work
 from shared.services.qbo_lookup import find_all
 
@@ -63,11 +67,12 @@ def customer_for(work: Work, customer_id: str | None, currency: str) -> Ref:
 def post_refund(work: Work, refund: StripeRefund, customer_id: str | None) -> SyncResult:
     deps = work.deps
     if refund.status in REFUND_UNDONE:
-        posted = work.done(refund.id, "RefundReceipt")
-        if posted is None:
+        if work.done(refund.id, "RefundReceipt") is None:
             return SyncResult("SKIPPED", "RefundReceipt", reason=f"refund {refund.status}")
-        void_in_qbo(work, refund.id, "refund", "RefundReceipt", posted)
-        return SyncResult("COMPLETED", "RefundReceipt", posted, reason=f"voided: {refund.status}")
+        reversal = reverse_refund(work, refund, customer_id)
+        return SyncResult(
+            "COMPLETED", "SalesReceipt", reversal, reason=f"reversed: {refund.status}"
+        )
     if refund.status != REFUND_DONE:
         return SyncResult("SKIPPED", "RefundReceipt", reason=f"refund {refund.status}")
     terms = deps.references.terms(refund.currency, date_from_unix(refund.created, deps.books.tz))
@@ -86,6 +91,44 @@ def post_refund(work: Work, refund: StripeRefund, customer_id: str | None) -> Sy
         lookup=lambda: find_all(deps.qbo, "RefundReceipt", "DocNumber", document.DocNumber or ""),
     )
     return SyncResult("COMPLETED", "RefundReceipt", qbo_id)
+
+
+def _returned_on(work: Work, refund: StripeRefund) -> date:
+    """When Stripe gave the refund back: its failure balance transaction's day."""
+    when = refund.created
+    if refund.failure_balance_transaction:
+        try:
+            raw = work.deps.stripe.retrieve(
+                "balance_transaction", refund.failure_balance_transaction
+            )
+            when = max(int(raw.get("created") or 0), refund.created)
+        except NotFoundError:
+            pass
+    return date_from_unix(when, work.deps.books.tz)
+
+
+def reverse_refund(work: Work, refund: StripeRefund, customer_id: str | None) -> str:
+    """A refund receipt the API cannot void: a sales receipt reverses it, once."""
+    deps = work.deps
+    returned_on = _returned_on(work, refund)
+    terms = deps.references.terms(refund.currency, returned_on)
+    document = qbo_sales_receipt_from_failed_refund(
+        refund,
+        customer_for(work, refund.customer or customer_id, refund.currency),
+        deps.references.item(deps.books.refunds_item_name),
+        deps.references.account("clearing", refund.currency),
+        terms,
+        returned_on=returned_on,
+    )
+    return work.ensure(
+        refund.id,
+        "refund",
+        "SalesReceipt:reversal",
+        "SalesReceipt",
+        build=document.to_qbo,
+        lookup=lambda: find_one(deps.qbo, "SalesReceipt", "DocNumber", document.DocNumber or ""),
+        doc_number=document.DocNumber,
+    )
 
 
 def post_refunds_of(work: Work, charge: StripeCharge) -> None:

@@ -13,7 +13,8 @@ from shared.domain.mapping_money import (
 )
 from shared.domain.qbo_models import Ref
 from shared.domain.stripe_payments import StripeCreditNote, StripeDispute
-from shared.services.posting.invoices import ensure_invoice, fetch_invoice, void_in_qbo
+from shared.services.posting.invoices import ensure_invoice, fetch_invoice
+from shared.services.posting.voids import void_credit_memo
 from shared.services.posting.work import SyncResult, Work
 from shared.services.qbo_lookup import find_all
 
@@ -25,18 +26,15 @@ def sync_credit_note(work: Work) -> SyncResult:
     )
     work.hold("invoice", note.invoice)
     if note.status == "void":
-        memo = work.done(note.id, "CreditMemo")
-        if memo is None:
-            return SyncResult("SKIPPED", "CreditMemo", reason="voided before it was posted")
-        applied = work.done(note.id, "Payment:credit")
-        if applied is not None:
-            void_in_qbo(work, note.id, "credit_note", "Payment", applied)
-        void_in_qbo(work, note.id, "credit_note", "CreditMemo", memo)
-        return SyncResult("COMPLETED", "CreditMemo", memo, reason="voided")
+        return undo_credit_note(work, note, "voided")
     before, kept = note.applied_before_payment, note.credited_to_balance
     if before <= 0 and kept <= 0:
         return SyncResult("SKIPPED", "CreditMemo", reason="refunded in full: the refund posts")
-    posted = ensure_invoice(work, fetch_invoice(work, note.invoice))
+    invoice = fetch_invoice(work, note.invoice)
+    if invoice.status == "void" and kept <= 0:
+        # it only reduced an invoice that is void now: QBO voids that invoice whole
+        return undo_credit_note(work, note, "its invoice is void")
+    posted = ensure_invoice(work, invoice)
     terms = deps.references.terms(note.currency, date_from_unix(note.created, deps.books.tz))
     document = qbo_credit_memo_from_credit_note(
         note,
@@ -77,6 +75,15 @@ def sync_credit_note(work: Work) -> SyncResult:
             ),
         )
     return SyncResult("COMPLETED", "CreditMemo", memo_id)
+
+
+def undo_credit_note(work: Work, note: StripeCreditNote, why: str) -> SyncResult:
+    """Its credit memo, if posted, undone: what applies it voided, the memo zeroed."""
+    memo = work.done(note.id, "CreditMemo")
+    if memo is None:
+        return SyncResult("SKIPPED", "CreditMemo", reason=f"{why}: nothing was posted")
+    void_credit_memo(work, note.id, "credit_note", memo)
+    return SyncResult("COMPLETED", "CreditMemo", memo, reason=why)
 
 
 def sync_dispute(work: Work) -> SyncResult:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
-from shared.domain.idempotency import doc_number_from_stripe_number, qbo_request_id_from
+from shared.domain.idempotency import doc_number_from_stripe_number
 from shared.domain.mapping import (
     CurrencyTerms,
     date_from_unix,
@@ -22,10 +22,12 @@ from shared.domain.stripe_models import StripeInvoice, invoice_from_api
 from shared.domain.stripe_payments import StripeInvoicePayment, StripeProduct
 from shared.ports import JsonDict
 from shared.services.posting.customers import ensure_customer
+from shared.services.posting.voids import void_in_qbo
 from shared.services.posting.work import SyncResult, Work
 from shared.services.qbo_lookup import find_all
 
 OUT_OF_BAND = "out_of_band_payment"
+__all__ = ["ensure_invoice", "fetch_invoice", "reconcile_invoice", "sync_invoice", "void_in_qbo"]
 
 
 @dataclass(frozen=True)
@@ -104,24 +106,6 @@ def ensure_invoice(work: Work, invoice: StripeInvoice) -> PostedInvoice:
         doc_number=doc_number,
     )
     return PostedInvoice(invoice, customer, Ref(value=qbo_id), terms)
-
-
-def void_in_qbo(work: Work, stripe_id: str, stripe_type: str, entity: str, qbo_id: str) -> None:
-    """Void once: the link ``<entity>:void`` records that it was done."""
-    key = f"{entity}:void"
-    if work.done(stripe_id, key) is not None:
-        return
-    work.writing(stripe_id, key)
-    current = work.deps.qbo.read(entity, qbo_id)
-    if (
-        str(current.get("PrivateNote", "")).startswith("Voided")
-        or current.get("status") == "Voided"
-    ):
-        work.record(stripe_id, stripe_type, key, qbo_id)
-        return
-    request_id = qbo_request_id_from(f"{entity.lower()}-void", stripe_id)
-    work.deps.qbo.void(entity, qbo_id, str(current["SyncToken"]), request_id)
-    work.record(stripe_id, stripe_type, key, qbo_id)
 
 
 def post_payments(work: Work, posted: PostedInvoice) -> None:

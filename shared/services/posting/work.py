@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from shared.domain.fingerprint import TRANSACTIONS, fingerprint
 from shared.domain.idempotency import payload_hash, qbo_request_id_from
 from shared.domain.leases import Lease, lease_key
 from shared.domain.mapping import CurrencyTerms
@@ -178,7 +179,7 @@ class Work:
             stripe_type,
             entity_key,
             qbo_id,
-            payload_hash=payload_hash(body),
+            payload_hash=fingerprint(body) if entity in TRANSACTIONS else payload_hash(body),
             doc_number=doc_number,
         )
         return qbo_id

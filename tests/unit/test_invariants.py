@@ -175,8 +175,10 @@ class ReferencePoster:
             assert kind in ("credit_note", "invoice_writeoff")
         if note.get("status") == "void":  # QBO cannot void a credit memo: unapply and delete
             if application is not None:
-                self.qbo.void("Payment", {"Id": application["Id"], "SyncToken": "0"})
-            self.qbo.delete("CreditMemo", {"Id": memo["Id"], "SyncToken": memo["SyncToken"]})
+                voiding = {"Id": application["Id"], "SyncToken": "0", "sparse": True}
+                self.qbo.void("Payment", voiding, "include")
+            token = self.qbo.read("CreditMemo", memo["Id"])["CreditMemo"]["SyncToken"]
+            self.qbo.delete("CreditMemo", {"Id": memo["Id"], "SyncToken": token})
 
     def post(self) -> JsonDict:
         stripe = self.stripe

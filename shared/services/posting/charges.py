@@ -126,7 +126,7 @@ def reverse_refund(work: Work, refund: StripeRefund, customer_id: str | None) ->
         "SalesReceipt:reversal",
         "SalesReceipt",
         build=document.to_qbo,
-        lookup=lambda: find_one(deps.qbo, "SalesReceipt", "DocNumber", document.DocNumber or ""),
+        lookup=lambda: find_all(deps.qbo, "SalesReceipt", "DocNumber", document.DocNumber or ""),
         doc_number=document.DocNumber,
     )
 

@@ -1,11 +1,20 @@
-"""Backfill through QBO's batch endpoint: up to 30 creates per request, paced per realm."""
+"""QBO's batch endpoint: up to 30 operations per request, paced per realm and app.
+
+Limits (Intuit's limits page and its 2025-08-13 blog, see local_emulator/fakes/qbo/throttle.py):
+40 batch requests per minute per realm and app, 120 per realm for every app together, 30
+payloads per batch, and the 500 requests per minute per realm. Whether each payload counts
+against the 500 is not spelled out; ``items_count=True`` (the default, the stricter reading)
+paces as if it does, so the writer stays under the limits whichever way QBO counts.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from quickbooks import QuickBooks
@@ -15,14 +24,26 @@ from shared.adapters.qbo_errors import translate_quickbooks
 from shared.adapters.qbo_gateway import QuickBooksGateway
 from shared.adapters.qbo_json import dumps
 from shared.adapters.rate_limiter import RateLimiter
-from shared.errors import SyncError, UpstreamUnavailableError
+from shared.errors import SyncError, ThrottledError, TransientError, UpstreamUnavailableError
 from shared.ports import JsonDict
 
 BATCH_MAX_ITEMS = 30  # Intuit's recommended maximum payloads per batch request
 BATCH_REQUESTS_PER_MINUTE = 40  # per realm and app
+BATCH_REQUESTS_PER_MINUTE_REALM = 120  # per realm, every app together (since 2025-10-31)
 BATCH_REQUEST_ID_MAX = 36  # a batch's requestid is shorter than a single request's 50
+OPERATIONS = ("create", "update", "delete")
 
 BatchResult = JsonDict | SyncError
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One operation of a batch; ``key`` is its stable id (as a requestid would be)."""
+
+    entity: str
+    document: JsonDict
+    key: str
+    operation: str = "create"
 
 
 def batch_request_id(keys: Sequence[str]) -> str:
@@ -41,13 +62,14 @@ def _item_error(fault: Any, what: str) -> SyncError:
 
 
 class QboBatchWriter:
-    """Creates many entities of one type through ``POST /batch``, composed on the gateway.
+    """Sends batches through ``POST /batch``, composed on the gateway.
 
-    Each batch passes the batch limiter (40 per minute per realm) and then the gateway's own
-    call path: its per-realm limiter (10 at once, 500 per minute), token refresh on 401 and
-    error translation. Results come back in input order, one per item: the created entity, or
-    the SyncError of that item (a 6240/6140 duplicate is the caller's to heal by lookup). When
-    a whole batch fails (throttled, network), every item of it carries that error.
+    Each batch passes the batch limiter (40 per window) and then the gateway's own call path:
+    its per-realm limiter (10 at once, 500 per window; a batch takes one place per payload when
+    ``items_count``), token refresh on 401 and error translation. A batch that fails as a whole
+    with a transient error (throttled, 5xx, network) is sent again, the same items under the
+    same requestid, so QBO replays it if it had been applied. Results come back in input order,
+    one per item: the entity, or that item's SyncError.
     """
 
     def __init__(
@@ -57,8 +79,11 @@ class QboBatchWriter:
         *,
         parallel: int = 4,
         batch_size: int = BATCH_MAX_ITEMS,
+        items_count: bool = True,
+        retries: int = 3,
+        sleep: Callable[[float], object] = time.sleep,
     ) -> None:
-        if not 1 <= batch_size <= BATCH_MAX_ITEMS or parallel < 1:
+        if not 1 <= batch_size <= BATCH_MAX_ITEMS or parallel < 1 or retries < 0:
             raise ValueError(f"batch_size must be 1..{BATCH_MAX_ITEMS}, parallel at least 1")
         self._gateway = gateway
         self.limiter = limiter or RateLimiter(
@@ -66,58 +91,99 @@ class QboBatchWriter:
             gateway.limiter.max_concurrent,
             window_seconds=gateway.limiter.window_seconds,
         )
-        self._parallel = parallel
-        self._batch_size = batch_size
+        self.parallel = parallel
+        self.batch_size = batch_size
+        self.items_count = items_count
+        self._retries = retries
+        self._sleep = sleep
         self.batches_sent = 0
+        self.items_sent = 0
+        self.batches_retried = 0
         self._count_lock = threading.Lock()
 
     def create_many(self, entity: str, items: Sequence[tuple[str, JsonDict]]) -> list[BatchResult]:
-        """``items`` are (key, document); the key is the item's stable id (as for a requestid)."""
+        """``items`` are (key, document) of one entity type, in batches of ``batch_size``."""
         if entity not in QuickBooks._BUSINESS_OBJECTS:
             raise ValueError(f"{entity!r} is not a QBO entity name")
-        size = self._batch_size
+        return self.send_all([BatchItem(entity, document, key) for key, document in items])
+
+    def send_all(self, items: Sequence[BatchItem]) -> list[BatchResult]:
+        size = self.batch_size
         chunks = [items[i : i + size] for i in range(0, len(items), size)]
-        if self._parallel == 1 or len(chunks) == 1:
-            done = [self._send(entity, chunk) for chunk in chunks]
+        if self.parallel == 1 or len(chunks) <= 1:
+            done = [self.send(chunk) for chunk in chunks]
         else:
-            with ThreadPoolExecutor(min(self._parallel, len(chunks))) as pool:
-                done = list(pool.map(lambda chunk: self._send(entity, chunk), chunks))
+            with ThreadPoolExecutor(min(self.parallel, len(chunks))) as pool:
+                done = list(pool.map(self.send, chunks))
         return [result for chunk_results in done for result in chunk_results]
 
-    def _send(self, entity: str, chunk: Sequence[tuple[str, JsonDict]]) -> list[BatchResult]:
-        what = f"batch create {entity}"
-        request_id = batch_request_id([key for key, _ in chunk])
+    def send(self, items: Sequence[BatchItem], *, slot_taken: bool = False) -> list[BatchResult]:
+        """One batch of at most ``batch_size`` items; retried whole on a transient failure.
+
+        ``slot_taken``: the caller already holds a place of ``self.limiter`` for the first try.
+        """
+        if not 1 <= len(items) <= self.batch_size:
+            raise ValueError(f"a batch holds 1..{self.batch_size} items")
+        for item in items:
+            if item.entity not in QuickBooks._BUSINESS_OBJECTS:
+                raise ValueError(f"{item.entity!r} is not a QBO entity name")
+            if item.operation not in OPERATIONS:
+                raise ValueError(f"batch operation {item.operation!r} is not supported")
+        entities = sorted({item.entity for item in items})
+        what = f"batch {'/'.join(entities)}"
+        request_id = batch_request_id([item.key for item in items])
         body = dumps(
             {
                 "BatchItemRequest": [
-                    {"bId": str(index), "operation": "create", entity: document}
-                    for index, (_, document) in enumerate(chunk)
+                    {"bId": str(index), "operation": item.operation, item.entity: item.document}
+                    for index, item in enumerate(items)
                 ]
             }
         )
 
-        def send(qb: QuickBooks) -> Any:
+        def post(qb: QuickBooks) -> Any:
             url = f"{qb.api_url}/company/{qb.company_id}/batch"
             return qb.post(url, body, request_id=request_id)
 
-        try:
-            with self.limiter.slot():
+        weight = len(items) if self.items_count else 1
+        for attempt in range(self._retries + 1):
+            if attempt or not slot_taken:
+                self.limiter.acquire()
+            try:
                 with self._count_lock:
                     self.batches_sent += 1
-                response = self._gateway._call(what, send)
-        except SyncError as error:
-            return [error] * len(chunk)
-        return self._results(response, entity, len(chunk), what)
+                    self.items_sent += len(items)
+                    self.batches_retried += 1 if attempt else 0
+                response = self._gateway._call(what, post, weight=weight)
+            except TransientError as error:
+                if attempt == self._retries:
+                    return [error] * len(items)
+                delay = self._backoff(error, attempt)
+            except SyncError as error:
+                return [error] * len(items)
+            else:
+                return self._results(response, items, what)
+            finally:
+                self.limiter.release()
+            self._sleep(delay)
+        raise AssertionError("unreachable")
+
+    def _backoff(self, error: TransientError, attempt: int) -> float:
+        """Intuit: after a 429, wait a minute (a window, on a scaled clock) before retrying."""
+        window = float(self._gateway.limiter.window_seconds)
+        if isinstance(error, ThrottledError):
+            return window
+        return min(window, 0.5 * 2.0**attempt)
 
     @staticmethod
-    def _results(response: Any, entity: str, count: int, what: str) -> list[BatchResult]:
+    def _results(response: Any, items: Sequence[BatchItem], what: str) -> list[BatchResult]:
         answers = response.get("BatchItemResponse") if isinstance(response, dict) else None
         by_bid: dict[str, JsonDict] = {}
         for answer in answers if isinstance(answers, list) else []:
             if isinstance(answer, dict):
                 by_bid[str(answer.get("bId"))] = answer
         results: list[BatchResult] = []
-        for index in range(count):
+        for index, item in enumerate(items):
             answer = by_bid.get(str(index))
             if answer is None:
                 results.append(
@@ -125,12 +191,12 @@ class QboBatchWriter:
                 )
             elif "Fault" in answer:
                 results.append(_item_error(answer["Fault"], what))
-            elif isinstance(answer.get(entity), dict):
-                results.append(answer[entity])
+            elif isinstance(answer.get(item.entity), dict):
+                results.append(answer[item.entity])
             else:
                 results.append(
                     UpstreamUnavailableError(
-                        f"QBO {what} answered without a {entity}", code="shape"
+                        f"QBO {what} answered without a {item.entity}", code="shape"
                     )
                 )
         return results

@@ -303,13 +303,15 @@ class QuickBooksGateway:
                 self._qb = qb
             return self._qb
 
-    def _call(self, what: str, operation: Callable[[QuickBooks], Any]) -> Any:
+    def _call(self, what: str, operation: Callable[[QuickBooks], Any], *, weight: int = 1) -> Any:
+        """Run one QBO request through the limiter (``weight`` places in its window), with a
+        fresh token and one refresh on 401; only shared.errors leave."""
         qb = self._client()
         for attempt in (1, 2):
             token = self.tokens.access_token()
             self._session.access_token = token
             try:
-                with self.limiter.slot():
+                with self.limiter.slot(weight):
                     return operation(qb)
             except AuthorizationException as exc:
                 if error_code(exc) == 401 and attempt == 1:

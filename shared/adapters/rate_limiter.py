@@ -18,7 +18,9 @@ class RateLimiter:
 
     A request occupies the window from the moment it is admitted until ``window_seconds`` after
     it *finishes*: the server stamps it somewhere in between, so this count is never below the
-    server's and pacing by it cannot trip the server's own sliding window.
+    server's and pacing by it cannot trip the server's own sliding window. A request may weigh
+    more than one (a QBO batch whose payloads each count): it takes that many places in the
+    window and one of the concurrent ones.
     """
 
     def __init__(
@@ -39,6 +41,7 @@ class RateLimiter:
         self._sleep = sleep
         self._finished: deque[float] = deque()
         self._in_flight = 0
+        self._in_flight_weight = 0
         self._lock = threading.Condition()
         self.waits = 0  # how often a caller had to wait (observability for benchmarks)
 
@@ -50,8 +53,10 @@ class RateLimiter:
         while self._finished and self._finished[0] <= cutoff:
             self._finished.popleft()
 
-    def acquire(self) -> None:
-        """Block until a request may start."""
+    def acquire(self, weight: int = 1) -> None:
+        """Block until a request (of ``weight`` places in the window) may start."""
+        if not 1 <= weight <= self.requests_per_window:
+            raise ValueError(f"weight must be 1..{self.requests_per_window}")
         while True:
             with self._lock:
                 now = self._now()
@@ -60,28 +65,37 @@ class RateLimiter:
                     self.waits += 1
                     self._lock.wait(timeout=0.05)
                     continue
-                if len(self._finished) + self._in_flight < self.requests_per_window:
+                used = len(self._finished) + self._in_flight_weight
+                if used + weight <= self.requests_per_window:
                     self._in_flight += 1
+                    self._in_flight_weight += weight
                     return
                 self.waits += 1
-                # Only finished requests age out; wait for the oldest, or for one to finish.
-                delay = self._finished[0] + self.window_seconds - now if self._finished else None
+                # Only finished requests age out; wait for the ones that must leave, or for one
+                # to finish.
+                excess = used + weight - self.requests_per_window
+                delay = (
+                    self._finished[excess - 1] + self.window_seconds - now
+                    if len(self._finished) >= excess
+                    else None
+                )
             if delay is None:
                 with self._lock:
                     self._lock.wait(timeout=0.05)
             else:
                 self._sleep(max(delay, 0.001))
 
-    def release(self) -> None:
+    def release(self, weight: int = 1) -> None:
         with self._lock:
             self._in_flight -= 1
-            self._finished.append(self._now())
-            self._lock.notify()
+            self._in_flight_weight -= weight
+            self._finished.extend([self._now()] * weight)
+            self._lock.notify_all()
 
     @contextmanager
-    def slot(self) -> Iterator[None]:
-        self.acquire()
+    def slot(self, weight: int = 1) -> Iterator[None]:
+        self.acquire(weight)
         try:
             yield
         finally:
-            self.release()
+            self.release(weight)

@@ -238,6 +238,31 @@ def test_batch_endpoint(api: Api) -> None:
     assert throttled.status_code == 429
 
 
+def _batch_of(count: int) -> dict[str, Any]:
+    query = {"Query": "select * from Account where Id = '1'"}
+    return {"BatchItemRequest": [{"bId": str(i), **query} for i in range(count)]}
+
+
+def test_batches_are_limited_per_app_and_per_realm_and_their_payloads_count(api: Api) -> None:
+    apps = {"cid": api.access}
+    for client_id in ("app2", "app3", "app4"):
+        refresh = api.fake.register_client(client_id, "s")
+        basic = "Basic " + base64.b64encode(f"{client_id}:s".encode()).decode()
+        apps[client_id] = api.token(refresh, basic)["access_token"]
+    statuses = {
+        app: [api.call("POST", "batch", _batch_of(1), token=token).status_code for _ in range(41)]
+        for app, token in list(apps.items())[:3]
+    }
+    assert all(s[:40] == [200] * 40 and s[40] == 429 for s in statuses.values())  # 40 per app
+    realm_full = api.call("POST", "batch", _batch_of(1), token=apps["app4"])
+    assert realm_full.status_code == 429 and fault(realm_full)["code"] == "3001"  # 120 per realm
+    api.clock.advance(60.001)
+    for _ in range(16):  # 16 batches of 30 payloads: 480 of the 500 requests
+        assert api.call("POST", "batch", _batch_of(30)).status_code == 200
+    assert api.call("POST", "batch", _batch_of(30)).status_code == 429
+    assert [api.call("GET", "account/1").status_code for _ in range(21)][-2:] == [200, 429]
+
+
 def test_exchangerate_and_preferences_endpoints(api: Api) -> None:
     response = api.call("GET", "exchangerate", sourcecurrencycode="EUR", asofdate="2026-01-15")
     assert response.status_code == 200

@@ -1,4 +1,5 @@
-"""The fake QBO's per-realm throttle: 500/min sliding, 10 concurrent, 40 batches/min."""
+"""The fake QBO's per-realm throttle: 500/min sliding, 10 concurrent, batches at 40/min per app
+and 120/min per realm, each payload counted against the 500 unless told otherwise."""
 
 from __future__ import annotations
 
@@ -6,15 +7,17 @@ import pytest
 
 from local_emulator.fakes.qbo import FaultConfig
 from local_emulator.fakes.qbo.faults import FaultInjector
-from local_emulator.fakes.qbo.throttle import RealmThrottle
+from local_emulator.fakes.qbo.throttle import RealmThrottle, ThrottleLimits
 from local_emulator.harness.scenario import ScenarioError, parse_faults
 from shared.adapters.clock import ManualClock
 
 
-def admit(throttle: RealmThrottle, count: int, *, batch: bool = False) -> int:
+def admit(
+    throttle: RealmThrottle, count: int, *, batch: bool = False, items: int = 1, app: str = ""
+) -> int:
     admitted = 0
     for _ in range(count):
-        if throttle.try_acquire(batch=batch):
+        if throttle.try_acquire(batch=batch, items=items, app=app):
             admitted += 1
             throttle.release()
     return admitted
@@ -47,6 +50,32 @@ def test_batch_has_its_own_40_per_minute() -> None:
     assert admit(throttle, 10) == 10
     clock.advance(61)
     assert admit(throttle, 1, batch=True) == 1
+
+
+def test_batches_are_40_per_minute_per_app_and_120_per_realm() -> None:
+    clock = ManualClock()
+    throttle = RealmThrottle(clock)
+    assert admit(throttle, 45, batch=True, app="a") == 40
+    assert admit(throttle, 45, batch=True, app="b") == 40
+    assert admit(throttle, 45, batch=True, app="c") == 40
+    assert admit(throttle, 1, batch=True, app="d") == 0  # 120 per realm, every app together
+    clock.advance(60.001)
+    assert admit(throttle, 1, batch=True, app="d") == 1
+
+
+def test_each_batch_payload_counts_against_the_500_by_default() -> None:
+    clock = ManualClock()
+    throttle = RealmThrottle(clock)
+    assert admit(throttle, 17, batch=True, items=30) == 16  # 16 x 30 = 480; one more is 510
+    assert admit(throttle, 25) == 20  # singles share the same 500
+    clock.advance(60.001)
+    assert admit(throttle, 1, batch=True, items=30) == 1
+
+
+def test_a_batch_counts_once_when_configured_so() -> None:
+    throttle = RealmThrottle(ManualClock(), ThrottleLimits(batch_counting="request"))
+    assert admit(throttle, 40, batch=True, items=30) == 40
+    assert admit(throttle, 500) == 460  # 40 batch requests are 40 of the 500
 
 
 def test_time_scale_shortens_the_window() -> None:

@@ -127,7 +127,12 @@ class FakeQboApp:
             fault = errors.authorization_failed(f"No access to company {realm}")
             return _json(403, {"Fault": fault.fault(), "time": fake.time()})
         is_batch = rest.lower() == "batch"
-        if not fake.throttle.try_acquire(batch=is_batch):
+        admitted = fake.throttle.try_acquire(
+            batch=is_batch,
+            items=_batch_items(request) if is_batch else 1,
+            app=fake.tokens.client_of(_bearer(request)),
+        )
+        if not admitted:
             fake.count("throttled")
             fault = errors.throttled()
             return _json(429, {"Fault": fault.fault(), "time": fake.time()})
@@ -211,6 +216,15 @@ class FakeQboApp:
 def _bearer(request: Request) -> str:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def _batch_items(request: Request) -> int:
+    """How many payloads a batch carries, for the throttle (a body it cannot read counts 1)."""
+    try:
+        items = loads(request.get_data() or b"{}").get("BatchItemRequest")
+    except (ValueError, AttributeError):
+        return 1
+    return len(items) if isinstance(items, list) and items else 1
 
 
 def _body(request: Request) -> dict[str, Any]:

@@ -126,6 +126,12 @@ class TokenAuthority:
             for record in self._access.values():
                 record.expires_at = 0.0
 
+    def client_of(self, token: str) -> str:
+        """The app (client id) an access token was issued to; "" if unknown."""
+        with self._lock:
+            record = self._access.get(token)
+            return record.client_id if record is not None else ""
+
     def access_valid(self, token: str) -> bool:
         now = self._now()
         with self._lock:

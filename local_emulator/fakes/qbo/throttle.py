@@ -1,19 +1,42 @@
-"""Per-realm throttling as QBO applies it: sliding windows per minute plus a concurrency cap."""
+"""Per-realm throttling as QBO applies it: sliding windows per minute plus a concurrency cap.
+
+Sources (Intuit's own):
+- Limits page, https://developer.intuit.com/app/developer/qbo/docs/learn/limits-and-throttles:
+  REST endpoints 500 requests per minute per realm ID; batch endpoint "throttled at 40 Batch
+  requests per minute, per realm ID and app" and "120 Batch requests per minute per realm ID";
+  recommended maximum 30 payloads per batch.
+- Intuit developer blog, 2025-08-13, "Upcoming changes to the Accounting API": the 120 batch
+  requests per minute per realm ID is new, in addition to the limits already in place (sandbox
+  from 2025-08-15, production from 2025-10-31).
+- Intuit developer blog, 2016-08-08: "API calls are throttled at 500 requests per minute per
+  realmId, including batch requests", and at most 10 concurrent requests per realm and app.
+- IntuitDeveloper/SampleApp-Batch-Java, docs/batch-tutorial.md: "Each BatchItemRequest is
+  metered like a normal call (no cost discount)".
+
+Whether each payload of a batch counts against the 500 per minute is not stated in so many words.
+``batch_counting="items"`` (the default, the stricter reading of the sources above) counts every
+payload; ``"request"`` counts a batch once. The sync must stay under the limits either way.
+"""
 
 from __future__ import annotations
 
 import threading
-from collections import deque
+from collections import defaultdict, deque
 from dataclasses import dataclass
+from typing import Literal
 
 from shared.ports import Clock
+
+BatchCounting = Literal["items", "request"]
 
 
 @dataclass(frozen=True)
 class ThrottleLimits:
     requests_per_minute: int = 500
-    batch_per_minute: int = 40
+    batch_per_minute: int = 40  # per realm and app
+    batch_per_minute_realm: int = 120  # per realm, every app together (2025)
     max_concurrent: int = 10
+    batch_counting: BatchCounting = "items"
 
 
 class RealmThrottle:
@@ -33,6 +56,7 @@ class RealmThrottle:
         self._window = 60.0 / time_scale
         self._requests: deque[float] = deque()
         self._batches: deque[float] = deque()
+        self._app_batches: dict[str, deque[float]] = defaultdict(deque)
         self._in_flight = 0
         self._lock = threading.Lock()
 
@@ -45,21 +69,31 @@ class RealmThrottle:
         while stamps and stamps[0] <= cutoff:
             stamps.popleft()
 
-    def try_acquire(self, *, batch: bool = False) -> bool:
-        """Count the request in; False (and nothing counted) when a limit is reached."""
+    def try_acquire(self, *, batch: bool = False, items: int = 1, app: str = "") -> bool:
+        """Count the request in; False (and nothing counted) when a limit is reached.
+
+        ``items``: the payloads of a batch; ``app``: the OAuth client the token belongs to.
+        """
         now = self._clock.now().timestamp()
+        limits = self.limits
         with self._lock:
-            if self._in_flight >= self.limits.max_concurrent:
+            if self._in_flight >= limits.max_concurrent:
                 return False
-            stamps, limit = (
-                (self._batches, self.limits.batch_per_minute)
-                if batch
-                else (self._requests, self.limits.requests_per_minute)
-            )
-            self._prune(stamps, now)
-            if len(stamps) >= limit:
+            units = max(1, items) if batch and limits.batch_counting == "items" else 1
+            self._prune(self._requests, now)
+            if len(self._requests) + units > limits.requests_per_minute:
                 return False
-            stamps.append(now)
+            if batch:
+                per_app = self._app_batches[app]
+                self._prune(per_app, now)
+                self._prune(self._batches, now)
+                if len(per_app) >= limits.batch_per_minute:
+                    return False
+                if len(self._batches) >= limits.batch_per_minute_realm:
+                    return False
+                per_app.append(now)
+                self._batches.append(now)
+            self._requests.extend([now] * units)
             self._in_flight += 1
             return True
 
@@ -75,4 +109,5 @@ class RealmThrottle:
         with self._lock:
             self._requests.clear()
             self._batches.clear()
+            self._app_batches.clear()
             self._in_flight = 0

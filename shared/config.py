@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -79,6 +80,13 @@ class Settings(BaseSettings):
     qbo_timeout_seconds: float = 60.0
     # Local runs speed QBO's per-minute limits up on both sides (fake and our limiter); 1 in prod.
     qbo_time_scale: float = 1.0
+    # QBO batches (backfills): Intuit allows 40 batch requests per minute per realm and app
+    # (120 per realm for all apps together since 2025-10-31) and recommends at most 30 payloads.
+    # "items": pace as if each payload counted against the 500 requests per minute (the stricter
+    # reading of Intuit's text, see shared/adapters/qbo_batch.py); "request": once per batch.
+    qbo_batch_requests_per_minute: int = 40
+    qbo_batch_size: int = 30
+    qbo_batch_counting: Literal["items", "request"] = "items"
 
     # --- books ----------------------------------------------------------------------------------
     home_currency: str = "usd"
@@ -97,6 +105,27 @@ class Settings(BaseSettings):
     tax_item_name: str = "Stripe sales tax"
     refunds_item_name: str = "Stripe refunds"
     bad_debt_item_name: str = "Bad debt"
+
+    # Cutover: activity before this date is not posted document by document; opening balances
+    # (open invoices per customer and currency, and what Stripe holds per clearing account as
+    # of the cutover) start the books instead. Empty: everything is posted in full.
+    cutover_date: date | None = None
+    opening_balance_account_name: str = "Opening Balance Equity"
+
+    # --- existing books -------------------------------------------------------------------------
+    # How a Stripe customer or product meets a QBO customer or item that exists already, tried in
+    # order: stripe_id (the Stripe id written in the field named below), email, name (exact). One
+    # candidate adopts it; several are FAILED with their QBO ids; none creates a new one.
+    customer_match_policy: str = "stripe_id,email,name"
+    item_match_policy: str = "stripe_id,name"
+    customer_stripe_id_field: str = "Notes"  # or CompanyName, AlternatePhone, Fax, WebAddr...
+    item_stripe_id_field: str = "Description"  # or Sku
+
+    # --- backfill -------------------------------------------------------------------------------
+    backfill_url: str = "http://127.0.0.1:8080/backfill"  # where a backfill continues itself
+    backfill_concurrency: int = 48  # objects synced at once by one backfill instance
+    backfill_page_size: int = 100  # objects per Stripe list page (Stripe's maximum)
+    backfill_slice_seconds: float = 480.0  # a function call works this long, then continues
 
     # --- settlements (success-fee invoices) -----------------------------------------------------
     # Tax jurisdiction of a settlement -> rate on (fee - credits); a jurisdiction not listed here

@@ -97,11 +97,20 @@ class WebhookVerifier(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class StripePage:
+    """One page of a Stripe list: its objects (newest first) and whether more follow."""
+
+    objects: list[JsonDict]
+    has_more: bool
+
+
 class StripeGateway(Protocol):
     """Reads fresh state from Stripe (events are triggers, not truth)."""
 
-    def retrieve(self, object_type: str, object_id: str) -> JsonDict:
-        """The object as Stripe has it now; NotFoundError if it is gone."""
+    def retrieve(self, object_type: str, object_id: str, expand: Sequence[str] = ()) -> JsonDict:
+        """The object as Stripe has it now; NotFoundError if it is gone. ``expand`` names
+        fields to expand or include (an invoice's ``payments``)."""
         ...
 
     def list_invoice_lines(self, invoice_id: str) -> list[JsonDict]:
@@ -110,6 +119,17 @@ class StripeGateway(Protocol):
 
     def list_objects(self, object_type: str, filters: Mapping[str, Any]) -> list[JsonDict]:
         """Every object of a type matching Stripe's list filters (e.g. refunds of a charge)."""
+        ...
+
+    def list_page(
+        self,
+        object_type: str,
+        filters: Mapping[str, Any],
+        *,
+        starting_after: str | None = None,
+        limit: int = 100,
+    ) -> StripePage:
+        """One page of a list, newest first, after the cursor ``starting_after``."""
         ...
 
     def list_events(

@@ -8,7 +8,7 @@ from typing import Any
 import stripe
 
 from shared.errors import MappingGapError
-from shared.ports import JsonDict
+from shared.ports import JsonDict, StripePage
 
 from .stripe_common import StripeAdapter, stripe_errors, to_dict
 
@@ -36,12 +36,11 @@ MAX_TYPES_PER_QUERY = 20  # Stripe's limit for ``types``
 class StripeApiGateway(StripeAdapter):
     """Reads from Stripe; every stripe error leaves as a shared.errors error."""
 
-    def retrieve(self, object_type: str, object_id: str) -> JsonDict:
-        service = SERVICES.get(object_type)
-        if service is None:
-            raise MappingGapError(f"no Stripe resource for object type {object_type!r}")
+    def retrieve(self, object_type: str, object_id: str, expand: Sequence[str] = ()) -> JsonDict:
+        service = _service(object_type)
+        params = {"expand": list(expand)} if expand else None
         with stripe_errors(f"retrieve {object_type} {object_id}"):
-            return to_dict(getattr(self._v1, service).retrieve(object_id))
+            return to_dict(getattr(self._v1, service).retrieve(object_id, params))
 
     def list_invoice_lines(self, invoice_id: str) -> list[JsonDict]:
         with stripe_errors(f"list lines of {invoice_id}"):
@@ -62,12 +61,27 @@ class StripeApiGateway(StripeAdapter):
 
     def list_objects(self, object_type: str, filters: Mapping[str, Any]) -> list[JsonDict]:
         """Every object of a type that matches Stripe's list filters, all pages."""
-        service = SERVICES.get(object_type)
-        if service is None:
-            raise MappingGapError(f"no Stripe resource for object type {object_type!r}")
+        service = _service(object_type)
         with stripe_errors(f"list {object_type}"):
             page = getattr(self._v1, service).list({**filters, "limit": PAGE_SIZE})
             return _all(page)
+
+    def list_page(
+        self,
+        object_type: str,
+        filters: Mapping[str, Any],
+        *,
+        starting_after: str | None = None,
+        limit: int = PAGE_SIZE,
+    ) -> StripePage:
+        """One page, newest first, after the cursor (a backfill keeps the cursor to resume)."""
+        service = _service(object_type)
+        params: dict[str, Any] = {**filters, "limit": limit}
+        if starting_after:
+            params["starting_after"] = starting_after
+        with stripe_errors(f"list {object_type}"):
+            page = getattr(self._v1, service).list(params)
+            return StripePage([to_dict(item) for item in page.data], bool(page.has_more))
 
     def list_events(
         self,
@@ -90,6 +104,13 @@ class StripeApiGateway(StripeAdapter):
                     found.setdefault(event["id"], event)
         # oldest first; the stable sort keeps Stripe's order within one second
         return sorted(found.values(), key=lambda e: int(e.get("created") or 0))
+
+
+def _service(object_type: str) -> str:
+    service = SERVICES.get(object_type)
+    if service is None:
+        raise MappingGapError(f"no Stripe resource for object type {object_type!r}")
+    return service
 
 
 def _type_queries(types: Sequence[str] | None) -> Iterable[dict[str, Any]]:

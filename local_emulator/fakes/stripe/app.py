@@ -15,7 +15,7 @@ from werkzeug.wrappers import Request, Response
 
 from . import customers, invoices, listing
 from .errors import StripeApiError, missing
-from .expand import expand
+from .expand import expand, include
 from .forms import decode_form
 from .params import expand_list, reject_unknown
 from .state import FakeStripe, IdempotencyRecord, JsonDict, RequestContext
@@ -98,7 +98,9 @@ class FakeStripeApp:
                 return self._post(request, endpoint, args, request_id)
             params = decode_form(request.args.items(multi=True))
             with self.fake.lock:
-                body = expand(self.fake, self._get(endpoint, args, params), expand_list(params))
+                body = self._get(endpoint, args, params)
+                paths = include(self.fake, body, expand_list(params))
+                body = expand(self.fake, body, paths)
             return _json(200, body, request_id)
         except StripeApiError as error:
             return _json(error.status, error.body(), request_id)

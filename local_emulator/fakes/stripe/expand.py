@@ -9,6 +9,10 @@ from .errors import invalid
 from .state import FakeStripe, JsonDict
 
 MAX_DEPTH = 4  # Stripe expands at most four levels deep
+# "Includable" fields: absent unless asked for with expand[]; Stripe then embeds the first page.
+# The invoice's ``payments``: "When retrieving an invoice, there is an includable payments
+# property containing the first handful of those items" (stripe-python InvoicePaymentService.list).
+INCLUDED_PAGE = 10
 
 
 def expand(fake: FakeStripe, body: JsonDict, paths: list[str]) -> JsonDict:
@@ -19,6 +23,27 @@ def expand(fake: FakeStripe, body: JsonDict, paths: list[str]) -> JsonDict:
             raise invalid(f"You cannot expand more than {MAX_DEPTH} levels: {path}", "expand")
         _expand(fake, body, segments)
     return body
+
+
+def include(fake: FakeStripe, body: JsonDict, paths: list[str]) -> list[str]:
+    """Fill the includable fields ``paths`` asks for; the paths left to expand as usual."""
+    rest = []
+    for path in paths:
+        if path == "payments" and body.get("object") == "invoice":
+            found = [
+                copy.deepcopy(p)
+                for p in fake.objects_of("invoice_payment")
+                if p.get("invoice") == body["id"]
+            ]
+            body["payments"] = {
+                "object": "list",
+                "data": found[:INCLUDED_PAGE],
+                "has_more": len(found) > INCLUDED_PAGE,
+                "url": "/v1/invoice_payments",
+            }
+        else:
+            rest.append(path)
+    return rest
 
 
 def _expand(fake: FakeStripe, node: Any, segments: list[str]) -> None:

@@ -17,24 +17,30 @@ _RANGE_OPS: dict[str, Callable[[int, int], bool]] = {
     "lt": lambda a, b: a < b,
     "lte": lambda a, b: a <= b,
 }
-# list params that filter on the field of the same name, per object type
+# List params that filter on the field of the same name, per object type, as stripe-python's
+# <Type>ListParams declare them (stripe/params/_*_list_params.py); every list also takes
+# ``created`` (exact or a gt/gte/lt/lte range) and the paging params.
 _FIELD_FILTERS: dict[str, tuple[str, ...]] = {
-    "customer": ("email",),
-    "invoice": ("customer", "status", "collection_method", "subscription"),
+    "customer": ("email", "test_clock"),
+    "invoice": ("customer", "customer_account", "status", "collection_method", "subscription"),
     "invoiceitem": ("customer", "invoice"),
-    "charge": ("customer", "payment_intent"),
+    "charge": ("customer", "payment_intent", "transfer_group"),
     "payment_intent": ("customer",),
     "refund": ("charge", "payment_intent"),
-    "credit_note": ("customer", "invoice"),
+    "credit_note": ("customer", "customer_account", "invoice"),
     "dispute": ("charge", "payment_intent"),
     "payout": ("status", "destination"),
     "balance_transaction": ("currency", "payout", "source", "type"),
-    "product": ("active",),
+    "product": ("active", "shippable", "type", "url"),
     "price": ("active", "currency", "product", "type"),
     "invoice_payment": ("invoice", "status", "payment"),
     "event": (),
 }
+# Other timestamp fields a list filters by range like ``created`` (InvoiceListParamsDueDate,
+# PayoutListParamsArrivalDate).
+_RANGE_FILTERS: dict[str, tuple[str, ...]] = {"invoice": ("due_date",), "payout": ("arrival_date",)}
 _EVENT_FILTERS = ("type", "types", "delivery_success")
+_EXTRA_PARAMS: dict[str, tuple[str, ...]] = {"event": _EVENT_FILTERS, "product": ("ids",)}
 
 
 def page_limit(params: JsonDict) -> int:
@@ -46,14 +52,31 @@ def page_limit(params: JsonDict) -> int:
     return limit
 
 
-def _created_filter(value: Any) -> Callable[[JsonDict], bool]:
+def _range_filter(name: str, value: Any) -> Callable[[JsonDict], bool]:
+    """``created=123`` or ``created[gte]=100&created[lt]=200``; a null field never matches."""
     if isinstance(value, str):
-        exact = opt_int({"created": value}, "created")
-        return lambda obj: int(obj.get("created") or 0) == exact
-    if not isinstance(value, dict) or not set(value) <= set(_RANGE_OPS):
-        raise invalid("Invalid created filter", param="created")
-    bounds = [(_RANGE_OPS[op], opt_int(value, op) or 0) for op in value]
-    return lambda obj: all(test(int(obj.get("created") or 0), b) for test, b in bounds)
+        exact = opt_int({name: value}, name)
+        return lambda obj: obj.get(name) is not None and int(obj[name]) == exact
+    if not isinstance(value, dict) or not value or not set(value) <= set(_RANGE_OPS):
+        raise invalid(f"Invalid {name} filter", param=name)
+    bounds = [(_RANGE_OPS[op], _bound(value, op, name)) for op in value]
+    return lambda obj: (
+        obj.get(name) is not None and all(test(int(obj[name]), b) for test, b in bounds)
+    )
+
+
+def _bound(value: JsonDict, op: str, name: str) -> int:
+    bound = opt_int(value, op)
+    if bound is None:
+        raise invalid(f"Invalid integer: {name}[{op}]", param=f"{name}[{op}]")
+    return bound
+
+
+def _ids_filter(value: Any) -> Callable[[JsonDict], bool]:
+    wanted = {value} if isinstance(value, str) else set(value) if isinstance(value, list) else None
+    if wanted is None:
+        raise invalid("Invalid array", param="ids")
+    return lambda obj: obj["id"] in wanted
 
 
 def _event_filters(fake: FakeStripe, params: JsonDict) -> list[Callable[[JsonDict], bool]]:
@@ -93,11 +116,15 @@ def _field_test(name: str, wanted: Any) -> Callable[[JsonDict], bool]:
 def filter_objects(fake: FakeStripe, object_type: str, params: JsonDict) -> list[JsonDict]:
     """Objects of a type that pass the list params' filters, newest first."""
     fields = _FIELD_FILTERS[object_type]
-    extra = _EVENT_FILTERS if object_type == "event" else ()
-    reject_unknown(params, [*_PAGING, "created", *fields, *extra])
+    ranges = ("created", *_RANGE_FILTERS.get(object_type, ()))
+    extra = _EXTRA_PARAMS.get(object_type, ())
+    reject_unknown(params, [*_PAGING, *ranges, *fields, *extra])
     tests = [_field_test(name, params[name]) for name in fields if name in params]
-    if "created" in params:
-        tests.append(_created_filter(params["created"]))
+    tests.extend(_range_filter(name, params[name]) for name in ranges if name in params)
+    if "ids" in params and object_type == "product":
+        tests.append(_ids_filter(params["ids"]))
+    if object_type == "customer":
+        tests.append(lambda obj: not obj.get("deleted"))  # deleted customers are not listed
     if object_type == "event":
         tests.append(fake.event_in_window)
         tests.extend(_event_filters(fake, params))

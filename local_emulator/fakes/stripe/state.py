@@ -106,6 +106,9 @@ class FakeStripe:
         self.faults = Faults()
         self._fault_rng = random.Random(f"faults-{seed}")
         self._objects: dict[str, JsonDict] = {}
+        # per type, for lists: ids, and the newest-first order (dropped when the type changes)
+        self._by_type: dict[str, dict[str, JsonDict]] = {}
+        self._sorted: dict[str, list[JsonDict]] = {}
         self._order: dict[str, int] = {}
         self._next_order = 0
         self._invoice_lines: dict[str, list[JsonDict]] = {}
@@ -153,7 +156,14 @@ class FakeStripe:
             if object_id not in self._order:
                 self._order[object_id] = self._next_order
                 self._next_order += 1
+            previous = self._objects.get(object_id)
+            if previous is not None and previous.get("object") != obj.get("object"):
+                self._by_type.get(str(previous.get("object")), {}).pop(object_id, None)
+                self._sorted.pop(str(previous.get("object")), None)
             self._objects[object_id] = obj
+            object_type = str(obj.get("object"))
+            self._by_type.setdefault(object_type, {})[object_id] = obj
+            self._sorted.pop(object_type, None)
 
     def get(self, object_id: str) -> JsonDict | None:
         """The live stored object (callers hold the lock and copy before returning it)."""
@@ -168,8 +178,12 @@ class FakeStripe:
     def objects_of(self, object_type: str) -> list[JsonDict]:
         """Live objects of a type, newest first (``created``, then insertion order)."""
         with self.lock:
-            found = [o for o in self._objects.values() if o.get("object") == object_type]
-        return sorted(found, key=self.sort_key, reverse=True)
+            ordered = self._sorted.get(object_type)
+            if ordered is None:
+                found = self._by_type.get(object_type, {}).values()
+                ordered = sorted(found, key=self.sort_key, reverse=True)
+                self._sorted[object_type] = ordered
+            return list(ordered)
 
     def sort_key(self, obj: JsonDict) -> tuple[int, int]:
         return (int(obj.get("created") or obj.get("date") or 0), self._order.get(obj["id"], 0))

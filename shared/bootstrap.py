@@ -210,9 +210,11 @@ def webhook_verifier() -> WebhookVerifier:
 
 @_singleton
 def stripe_gateway() -> StripeGateway:
+    """Stripe, with fresh-enough reads shared between the syncs of this instance."""
     from shared.adapters.stripe_gateway import StripeApiGateway
+    from shared.adapters.stripe_reads import FreshStripeReads
 
-    return StripeApiGateway(settings(), secrets())
+    return FreshStripeReads(StripeApiGateway(settings(), secrets()), clock())
 
 
 @_singleton
@@ -243,6 +245,7 @@ def ingest_deps() -> IngestDeps:
         clock=clock(),
         webhook_secret_name=s.stripe_webhook_secret_name,
         max_body_bytes=s.webhook_max_body_bytes,
+        coalesce_seconds=s.task_coalesce_seconds,
     )
 
 
@@ -346,4 +349,10 @@ def replay() -> Replay:
 def catch_up() -> CatchUp:
     from shared.services.catch_up import CatchUp
 
-    return CatchUp(warehouse(), stripe_gateway(), task_queue(), clock())
+    return CatchUp(
+        warehouse(),
+        stripe_gateway(),
+        task_queue(),
+        clock(),
+        coalesce_seconds=settings().task_coalesce_seconds,
+    )

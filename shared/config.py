@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     task_max_backoff_seconds: float = 600.0
     task_max_doublings: int = 8
     task_dispatch_deadline_seconds: float = 300.0
+    # Events of one object within this many seconds share one sync task, run when the window
+    # closes (shared/services/ingest_event.py); 0: one task per event.
+    task_coalesce_seconds: int = 5
 
     # --- leases (one writer per Stripe object family) -----------------------------------------
     lease_store: Literal["memory", "firestore"] = "memory"

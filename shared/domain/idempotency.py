@@ -19,6 +19,11 @@ def task_name_from_event(event_id: str, purpose: str = "evt") -> str:
     return f"{purpose}-{event_id}"
 
 
+def task_name_from_object(object_type: str, object_id: str, window: int) -> str:
+    """``obj-<type>-<id>-<window>``: one task for every event of one object in one window."""
+    return f"obj-{object_type}-{object_id}-{window}"
+
+
 def qbo_request_id_from(operation: str, stripe_id: str) -> str:
     """A requestid unique per (operation, Stripe id) and at most 50 characters.
 

@@ -47,7 +47,9 @@ class CatchUp:
         clock: Clock,
         *,
         overlap: timedelta = DEFAULT_OVERLAP,
+        coalesce_seconds: int = 0,
     ) -> None:
+        self._coalesce_seconds = coalesce_seconds
         self._warehouse = warehouse
         self._stripe = stripe
         self._queue = queue
@@ -73,7 +75,11 @@ class CatchUp:
         # next run finds it again (its task name is refused, harmless) and archives it then.
         for raw in missing:
             event = event_from_archive(raw)
-            task = sync_task_from_event(event) if event is not None else None
+            task = (
+                sync_task_from_event(event, coalesce_seconds=self._coalesce_seconds)
+                if event is not None
+                else None
+            )
             if task is None:
                 continue
             if self._queue.enqueue(task):

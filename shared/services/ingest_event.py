@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from shared.domain.idempotency import task_name_from_event
+from shared.domain.idempotency import task_name_from_event, task_name_from_object
 from shared.domain.routing import sync_target_from_event
 from shared.domain.stripe_models import StripeEvent
 from shared.errors import (
@@ -25,7 +25,16 @@ from shared.errors import (
     TransientError,
     UnstorableEventError,
 )
-from shared.ports import Clock, SecretStore, Task, TaskQueue, Warehouse, WebhookVerifier
+from shared.freshness import CLOCK_SKEW_MARGIN_SECONDS
+from shared.ports import (
+    Clock,
+    JsonDict,
+    SecretStore,
+    Task,
+    TaskQueue,
+    Warehouse,
+    WebhookVerifier,
+)
 
 SECRET_MIN_REREAD_SECONDS = 1.0
 # BigQuery's limits for what the archive stores: TIMESTAMP from year 1 to 9999, JSON nested at
@@ -69,6 +78,7 @@ class IngestDeps:
     clock: Clock
     webhook_secret_name: str
     max_body_bytes: int
+    coalesce_seconds: int = 0
     reread: RereadGate = field(default_factory=RereadGate, repr=False, compare=False)
 
 
@@ -137,19 +147,38 @@ def archive_row_from_event(
     }
 
 
-def sync_task_from_event(event: StripeEvent, purpose: str = "evt") -> Task | None:
+def sync_task_from_event(
+    event: StripeEvent, purpose: str = "evt", coalesce_seconds: int = 0
+) -> Task | None:
+    """The sync task an event asks for, or None for events we only archive.
+
+    With ``coalesce_seconds``, every event of one object created in the same window of that
+    many seconds (Stripe's ``created``) names the same task, scheduled to run once the window has
+    closed (plus a margin for clock skew): the events of one payment (invoice.paid,
+    invoice_payment.paid, invoice.payment_succeeded...) become one sync. The worker reads the
+    object fresh when the task runs, after every event of its window, so none is missed; an
+    event delivered after its window's task has run was covered by that run.
+    """
     target = sync_target_from_event(event)
     if target is None:
         return None
     object_type, object_id = target
+    payload: JsonDict = {
+        "event_id": event.id,
+        "event_type": event.type,
+        "object_type": object_type,
+        "object_id": object_id,
+    }
+    if coalesce_seconds <= 0:
+        payload["fresh_after"] = event.created + CLOCK_SKEW_MARGIN_SECONDS
+        return Task(name=task_name_from_event(event.id, purpose), payload=payload)
+    window = event.created // coalesce_seconds
+    ready = (window + 1) * coalesce_seconds + CLOCK_SKEW_MARGIN_SECONDS
+    payload["fresh_after"] = ready
     return Task(
-        name=task_name_from_event(event.id, purpose),
-        payload={
-            "event_id": event.id,
-            "event_type": event.type,
-            "object_type": object_type,
-            "object_id": object_id,
-        },
+        name=task_name_from_object(object_type, object_id, window),
+        payload=payload,
+        schedule_time=datetime.fromtimestamp(ready, UTC),
     )
 
 
@@ -168,7 +197,7 @@ def ingest_webhook(body: bytes, signature_header: str | None, deps: IngestDeps) 
     row = archive_row_from_event(event, body, deps.clock.now(), "webhook")
     with infrastructure("archive"):
         deps.warehouse.append("stripe_events", [row], row_ids=[event.id])
-    task = sync_task_from_event(event)
+    task = sync_task_from_event(event, coalesce_seconds=deps.coalesce_seconds)
     with infrastructure("enqueue"):
         enqueued = deps.queue.enqueue(task) if task is not None else False
     return IngestResult(event.id, event.type, task.name if task else None, enqueued)

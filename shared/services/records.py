@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -23,6 +24,12 @@ SELECT stripe_object_id, stripe_object_type, qbo_entity_type, qbo_entity_id, doc
        status, payload_hash, attempt, recorded_at, last_error_code, last_error
 FROM sync_links_current
 WHERE stripe_object_id = @stripe_object_id
+"""
+PRIME_LINKS_SQL = """
+SELECT stripe_object_id, stripe_object_type, qbo_entity_type, qbo_entity_id, doc_number,
+       status, payload_hash, attempt, recorded_at, last_error_code, last_error
+FROM sync_links_current
+WHERE stripe_object_id IN UNNEST(@ids)
 """
 # How long one read answers for all roles of an object, missing ones included: about one
 # task. Another instance may link the object meanwhile; a create then replays by requestid or
@@ -85,6 +92,7 @@ class LinkStore:
         self._snapshots: dict[str, tuple[float, dict[str, Link]]] = {}
         self._snapshot_seconds = snapshot_seconds
         self._lock = threading.Lock()
+        self._claims: dict[tuple[str, str], tuple[threading.Lock, int]] = {}
         self.reads = 0
 
     def current(self, stripe_object_id: str, qbo_entity_type: str) -> Link | None:
@@ -138,6 +146,51 @@ class LinkStore:
             snapshot = self._snapshots.get(link.stripe_object_id)
             if snapshot is not None:
                 snapshot[1][link.qbo_entity_type] = link
+
+    def prime(self, stripe_object_ids: Sequence[str]) -> None:
+        """Read every role of these objects in one query (a backfill page at a time)."""
+        wanted = sorted({i for i in stripe_object_ids if i})
+        if not wanted:
+            return
+        with self._lock:
+            self.reads += 1
+        rows = self._warehouse.query(PRIME_LINKS_SQL, {"ids": wanted})
+        found: dict[str, dict[str, Link]] = {object_id: {} for object_id in wanted}
+        for row in rows:
+            found[str(row["stripe_object_id"])][str(row["qbo_entity_type"])] = _link_from_row(row)
+        with self._lock:
+            now = time.monotonic()
+            if len(self._snapshots) + len(found) >= _MAX_SNAPSHOTS:
+                self._prune(now)
+            for object_id, links in found.items():
+                self._snapshots[object_id] = (now, links)
+                for link in links.values():
+                    if link.completed:
+                        self._completed[(link.stripe_object_id, link.qbo_entity_type)] = link
+
+    @contextmanager
+    def claim(self, stripe_object_id: str, qbo_entity_type: str) -> Iterator[None]:
+        """One writer at a time per (Stripe id, role) in this instance: a second one waits,
+        then finds the first one's link (``publish``) instead of creating again."""
+        key = (stripe_object_id, qbo_entity_type)
+        with self._lock:
+            lock, holders = self._claims.get(key, (threading.Lock(), 0))
+            self._claims[key] = (lock, holders + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._lock:
+                lock, holders = self._claims[key]
+                if holders == 1:
+                    del self._claims[key]
+                else:
+                    self._claims[key] = (lock, holders - 1)
+
+    def publish(self, link: Link) -> None:
+        """Make a link this instance just wrote visible to its other tasks at once; the row is
+        appended with the rest of its task's links."""
+        self._remember(link)
 
     def forget(self, stripe_object_id: str, qbo_entity_type: str) -> None:
         with self._lock:

@@ -16,11 +16,12 @@ from shared.errors import (
     TransientError,
     UnexpectedError,
 )
+from shared.freshness import reads_fresh_after
 from shared.logging import get_logger, log_event
 from shared.services.posting.charges import sync_charge, sync_refund
 from shared.services.posting.credits import sync_credit_note, sync_dispute
 from shared.services.posting.customers import sync_customer
-from shared.services.posting.invoices import sync_invoice
+from shared.services.posting.invoices import sync_invoice, sync_product
 from shared.services.posting.payouts import sync_payout
 from shared.services.posting.work import SyncDeps, SyncRequest, SyncResult, Work
 from shared.services.records import Link
@@ -33,6 +34,7 @@ __all__ = ["HANDLERS", "SyncDeps", "SyncRequest", "SyncResult", "sync_object"]
 # Stripe object type -> (the QBO entity it is mainly posted as, its handler)
 HANDLERS: dict[str, tuple[str, Callable[[Work], SyncResult]]] = {
     "customer": ("Customer", sync_customer),
+    "product": ("Item", sync_product),
     "invoice": ("Invoice", sync_invoice),
     "charge": ("SalesReceipt", sync_charge),
     "refund": ("RefundReceipt", sync_refund),
@@ -55,8 +57,17 @@ def sync_object(request: SyncRequest, deps: SyncDeps) -> SyncResult:
     exception (a bug) is recorded FAILED with its class and propagates as UnexpectedError.
 
     What was posted before a failure stays linked, so a retry resumes rather than repeats; a
-    success clears the object's earlier FAILED links (RESOLVED).
+    success clears the object's earlier FAILED links (RESOLVED). Stripe reads are shared with
+    other syncs when they started after ``request.fresh_after`` (or after this sync began).
     """
+    fresh_after = request.fresh_after
+    if fresh_after is None:
+        fresh_after = deps.clock.now().timestamp()
+    with reads_fresh_after(fresh_after):
+        return _sync(request, deps)
+
+
+def _sync(request: SyncRequest, deps: SyncDeps) -> SyncResult:
     started = time.monotonic()
     work = Work(request, deps)
     handler = HANDLERS.get(request.object_type)

@@ -40,6 +40,9 @@ def sync_request_from_payload(payload: dict[str, Any], headers: Mapping[str, str
         raise BadRequestError("task needs object_type and object_id strings", code="bad_task")
     task_name = headers.get("x-cloudtasks-taskname") or payload.get("task_name") or "direct"
     trace = (headers.get("x-cloud-trace-context") or "").split("/")[0]
+    fresh_after = payload.get("fresh_after")
+    if isinstance(fresh_after, bool) or not isinstance(fresh_after, int | float | None):
+        raise BadRequestError("fresh_after is unix seconds", code="bad_task")
     return SyncRequest(
         object_type=object_type,
         object_id=object_id,
@@ -48,4 +51,5 @@ def sync_request_from_payload(payload: dict[str, Any], headers: Mapping[str, str
         event_id=payload.get("event_id"),
         event_type=payload.get("event_type"),
         attempt=attempt_from_headers(headers),
+        fresh_after=float(fresh_after) if fresh_after is not None else None,
     )

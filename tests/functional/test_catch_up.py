@@ -12,7 +12,6 @@ from local_emulator.fakes.stripe.webhooks import WebhookDeliverer
 from local_emulator.generator.stripe_objects import event_object
 from local_emulator.harness.stack import LocalStack
 from shared import bootstrap
-from shared.services.catch_up import CatchUp
 from tests.functional.conftest import WORKER_SOURCE
 from tests.functional.test_worker_function import qbo_invoices, seed_invoice
 
@@ -47,9 +46,7 @@ def test_catch_up_recovers_undelivered_events_once(stack: LocalStack) -> None:
     stack.queue.drain()
     assert archived_sources() == {"evt_in_0601": "webhook"}
 
-    catch_up = CatchUp(
-        bootstrap.warehouse(), bootstrap.stripe_gateway(), stack.queue, bootstrap.clock()
-    )
+    catch_up = bootstrap.catch_up()  # names tasks as the webhook does (coalesced per object)
     report = catch_up.run()
     assert report.failed_delivery >= 1 and report.missing == 2
     assert (report.archived, report.enqueued) == (2, 2)

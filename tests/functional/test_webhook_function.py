@@ -67,23 +67,40 @@ def test_valid_event_is_archived_and_enqueued(ports: Ports, client: FlaskClient)
     warehouse, queue = ports
     response = post(client, customer_event())
     assert response.status_code == 200
+    window = 1_767_225_600 // 5  # events of one object within 5 s share a task
     assert response.get_json() == {
         "received": True,
         "event_id": "evt_cus_1",
-        "task": "evt-evt_cus_1",
+        "task": f"obj-customer-cus_1-{window}",
     }
     (row,) = warehouse.rows["stripe_events"]
     assert row["event_id"] == "evt_cus_1"
     assert row["object_id"] == "cus_1"
     assert row["source"] == "webhook"
     assert json.loads(row["payload"])["type"] == "customer.created"
-    task = queue.tasks["evt-evt_cus_1"]
+    task = queue.tasks[f"obj-customer-cus_1-{window}"]
+    ready = (window + 1) * 5 + 2.0  # the window's end plus the clock-skew margin
     assert task.payload == {
         "event_id": "evt_cus_1",
         "event_type": "customer.created",
         "object_type": "customer",
         "object_id": "cus_1",
+        "fresh_after": ready,
     }
+    assert task.schedule_time is not None and task.schedule_time.timestamp() == ready
+
+
+def test_events_of_one_object_in_one_window_share_a_task(ports: Ports, client: FlaskClient) -> None:
+    _, queue = ports
+    assert post(client, customer_event()).status_code == 200
+    assert post(client, customer_event("evt_cus_2", "customer.updated")).status_code == 200
+    later = customer_object("cus_1", name="Acme", created=1_767_225_600)
+    event = event_object("evt_cus_3", "customer.updated", 1_767_225_605, later)
+    assert post(client, json.dumps(event).encode()).status_code == 200
+    assert sorted(queue.tasks) == [
+        f"obj-customer-cus_1-{1_767_225_600 // 5}",
+        f"obj-customer-cus_1-{1_767_225_605 // 5}",
+    ]
 
 
 def test_duplicate_delivery_is_accepted_and_enqueues_once(
@@ -92,7 +109,7 @@ def test_duplicate_delivery_is_accepted_and_enqueues_once(
     _, queue = ports
     assert post(client, customer_event()).status_code == 200
     assert post(client, customer_event()).status_code == 200
-    assert list(queue.tasks) == ["evt-evt_cus_1"]
+    assert list(queue.tasks) == [f"obj-customer-cus_1-{1_767_225_600 // 5}"]
 
 
 def test_unknown_event_type_is_archived_without_a_task(ports: Ports, client: FlaskClient) -> None:

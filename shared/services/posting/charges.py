@@ -143,8 +143,17 @@ def sync_charge(work: Work) -> SyncResult:
     charge = StripeCharge.model_validate(deps.stripe.retrieve("charge", work.request.object_id))
     if charge.status != "succeeded":
         return SyncResult("SKIPPED", reason=f"charge {charge.status}")
-    invoice_id = invoice_of_charge(work, charge)
-    if invoice_id is not None:
+    posted_with_invoice = None
+    if charge.payment_intent and charge.amount_refunded <= 0:
+        # nothing of its own to write: done if its invoice's sync posted it (one link read)
+        work.deps.links.prime([charge.id, charge.payment_intent])
+        posted_with_invoice = work.done(charge.payment_intent, "Payment")
+    invoice_id = None if posted_with_invoice else invoice_of_charge(work, charge)
+    if posted_with_invoice:
+        result = SyncResult(
+            "COMPLETED", "Payment", posted_with_invoice, reason="posted with its invoice"
+        )
+    elif invoice_id is not None:
         result = reconcile_invoice(work, invoice_id)
     else:
         work.hold("charge", charge.id)

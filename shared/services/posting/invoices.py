@@ -39,8 +39,9 @@ class PostedInvoice:
 
 
 def fetch_invoice_raw(work: Work, invoice_id: str) -> tuple[JsonDict, StripeInvoice]:
-    """The invoice as Stripe has it now, with every line, raw and as our model."""
-    raw = work.deps.stripe.retrieve("invoice", invoice_id)
+    """The invoice as Stripe has it now, with every line and its payments included, raw and as
+    our model (one request unless it has more lines or payments than Stripe embeds)."""
+    raw = work.deps.stripe.retrieve("invoice", invoice_id, expand=("payments",))
     embedded = raw.get("lines") or {}
     lines = embedded.get("data", []) if isinstance(embedded, dict) else []
     if not isinstance(embedded, dict) or embedded.get("has_more"):
@@ -108,14 +109,22 @@ def ensure_invoice(work: Work, invoice: StripeInvoice) -> PostedInvoice:
     return PostedInvoice(invoice, customer, Ref(value=qbo_id), terms)
 
 
-def post_payments(work: Work, posted: PostedInvoice) -> None:
+def invoice_payments(work: Work, raw_invoice: JsonDict | None, invoice_id: str) -> list[JsonDict]:
+    """The invoice's payments: those it included, or (more than it embeds) the whole list."""
+    included = (raw_invoice or {}).get("payments")
+    if isinstance(included, dict) and not included.get("has_more"):
+        return list(included.get("data") or [])
+    return work.deps.stripe.list_objects("invoice_payment", {"invoice": invoice_id})
+
+
+def post_payments(work: Work, posted: PostedInvoice, raw_invoice: JsonDict | None = None) -> None:
     """A QBO payment per Stripe payment; what Stripe says was paid outside it, to Undeposited."""
     invoice, deps = posted.invoice, work.deps
     if invoice.amount_paid <= 0:
         return
     payments = [
         StripeInvoicePayment.model_validate(raw)
-        for raw in deps.stripe.list_objects("invoice_payment", {"invoice": invoice.id})
+        for raw in invoice_payments(work, raw_invoice, invoice.id)
     ]
     through_stripe = 0
     for payment in payments:
@@ -133,7 +142,7 @@ def post_payments(work: Work, posted: PostedInvoice) -> None:
         document = qbo_payment_from_invoice_payment(
             payment, posted.ref, posted.customer, account, terms, tz=deps.books.tz
         )
-        work.ensure(
+        qbo_id = work.ensure(
             payment.id,
             "invoice_payment",
             "Payment",
@@ -143,6 +152,10 @@ def post_payments(work: Work, posted: PostedInvoice) -> None:
                 find_all, deps.qbo, "Payment", "PaymentRefNum", document.PaymentRefNum or ""
             ),
         )
+        intent = payment.payment_intent
+        if intent and work.done(intent, "Payment") is None:
+            # The charge's own task learns from this that its invoice posted it (no lookup).
+            work.record(intent, "payment_intent", "Payment", qbo_id)
     recorded_oob = sum(
         p.amount_paid or 0
         for p in payments
@@ -235,10 +248,16 @@ def reconcile_invoice(work: Work, invoice_id: str) -> SyncResult:
     if invoice.status == "void":
         void_in_qbo(work, invoice.id, "invoice", "Invoice", posted.ref.value)
         return SyncResult("COMPLETED", "Invoice", posted.ref.value, reason="voided")
-    post_payments(work, posted)
+    post_payments(work, posted, raw)
     if invoice.status == "uncollectible":
         write_off(work, posted)
     return SyncResult("COMPLETED", "Invoice", posted.ref.value)
+
+
+def sync_product(work: Work) -> SyncResult:
+    """A product as its QBO item (a backfill lists products; invoices create theirs on use)."""
+    work.hold("product", work.request.object_id)
+    return SyncResult("COMPLETED", "Item", ensure_product_item(work, work.request.object_id).value)
 
 
 def sync_invoice(work: Work) -> SyncResult:

@@ -36,6 +36,9 @@ class SyncRequest:
     event_id: str | None = None
     event_type: str | None = None
     attempt: int = 1
+    # Unix seconds: Stripe reads that started then or later are fresh enough for this sync (the
+    # triggering event's time plus a margin); None: reads that started once the sync began.
+    fresh_after: float | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,7 @@ class Work:
         with self._lock:
             self.links.append(link)
             self._recorded[(stripe_id, entity_key)] = link
+        self.deps.links.publish(link)
 
     def ensure(
         self,
@@ -163,23 +167,29 @@ class Work:
         linked = self.done(stripe_id, entity_key)
         if linked is not None:
             return linked
-        previous = self.current(stripe_id, entity_key)
-        self.writing(stripe_id, entity_key)
-        body = build()
-        qbo_id = create_or_heal(
-            self.deps.qbo,
-            entity,
-            body,
-            qbo_request_id_from(entity_key.lower().replace(":", "-"), stripe_id),
-            lookup,
-            heal_first=self.heal_first or previous is not None,
-        )
-        self.record(
-            stripe_id,
-            stripe_type,
-            entity_key,
-            qbo_id,
-            payload_hash=fingerprint(body) if entity in TRANSACTIONS else payload_hash(body),
-            doc_number=doc_number,
-        )
+        # Another task of this instance creating the same entity finishes first; its link is
+        # then here (published), so no create is sent that QBO would only answer from memory.
+        with self.deps.links.claim(stripe_id, entity_key):
+            linked = self.done(stripe_id, entity_key)
+            if linked is not None:
+                return linked
+            previous = self.current(stripe_id, entity_key)
+            self.writing(stripe_id, entity_key)
+            body = build()
+            qbo_id = create_or_heal(
+                self.deps.qbo,
+                entity,
+                body,
+                qbo_request_id_from(entity_key.lower().replace(":", "-"), stripe_id),
+                lookup,
+                heal_first=self.heal_first or previous is not None,
+            )
+            self.record(
+                stripe_id,
+                stripe_type,
+                entity_key,
+                qbo_id,
+                payload_hash=fingerprint(body) if entity in TRANSACTIONS else payload_hash(body),
+                doc_number=doc_number,
+            )
         return qbo_id

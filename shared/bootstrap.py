@@ -7,7 +7,8 @@ the clients it uses (the webhook never imports the QBO client or reportlab).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING, TypeVar
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
         Warehouse,
         WebhookVerifier,
     )
+    from shared.services.backfill import Backfill
     from shared.services.catch_up import CatchUp
     from shared.services.ingest_event import IngestDeps
     from shared.services.posting.work import StatementAttacher
@@ -356,3 +358,67 @@ def catch_up() -> CatchUp:
         clock(),
         coalesce_seconds=settings().task_coalesce_seconds,
     )
+
+
+@contextmanager
+def backfill() -> Iterator[Backfill]:
+    """A backfill use case for one run: the worker's deps, but creates in QBO batches (paced
+    under Intuit's batch limits) and links and log rows appended a page at a time."""
+    from shared.adapters.buffered_warehouse import BufferedWarehouse
+    from shared.adapters.qbo_batch import QboBatchWriter
+    from shared.adapters.qbo_batching import BatchingQboGateway
+    from shared.adapters.rate_limiter import RateLimiter
+    from shared.services.backfill import Backfill, BackfillDeps
+    from shared.services.records import LinkStore, SyncLog
+    from shared.services.reference_data import ReferenceData
+    from shared.services.runs import RunLog
+    from shared.services.sync_object import SyncDeps
+
+    s = settings()
+    single = qbo_gateway()
+    batches = RateLimiter(
+        s.qbo_batch_requests_per_minute,
+        s.qbo_max_concurrent,
+        window_seconds=60.0 / s.qbo_time_scale,
+        clock=clock(),
+    )
+    writer = QboBatchWriter(
+        single,  # type: ignore[arg-type]
+        batches,
+        batch_size=s.qbo_batch_size,
+        items_count=s.qbo_batch_counting == "items",
+    )
+    qbo = BatchingQboGateway(single, writer)  # type: ignore[arg-type]
+    buffer = BufferedWarehouse(warehouse())
+    books = books_config(s)
+    stripe = stripe_gateway()
+    deps = SyncDeps(
+        stripe=stripe,
+        qbo=qbo,
+        links=LinkStore(buffer),
+        sync_log=SyncLog(buffer),
+        references=ReferenceData(qbo, books),
+        clock=clock(),
+        books=books,
+        attach_statement=_statement_attacher(qbo),
+        warehouse=buffer,
+    )
+
+    def calls() -> tuple[int, int]:
+        return int(getattr(single, "requests_sent", 0)), int(getattr(stripe, "requests_sent", 0))
+
+    try:
+        yield Backfill(
+            BackfillDeps(
+                stripe=stripe,
+                sync=deps,
+                buffer=buffer,
+                runs=RunLog(warehouse(), clock()),
+                clock=clock(),
+                concurrency=s.backfill_concurrency,
+                page_size=s.backfill_page_size,
+                calls=calls,
+            )
+        )
+    finally:
+        qbo.close()

@@ -46,6 +46,17 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=count, default=0, help="seed of the faults' dice")
 
 
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_run_options(parser)
+    parser.add_argument(
+        "--mode",
+        choices=("webhooks", "backfill"),
+        default="webhooks",
+        help="webhooks: deliver the events; backfill: seed every object, deliver nothing, and "
+        "backfill the whole range from the fake Stripe's lists",
+    )
+
+
 def load(args: argparse.Namespace) -> tuple[Scenario, FaultSpec]:
     """The scenario and the fault spec, or a UsageError naming the bad line or knob."""
     try:
@@ -68,7 +79,14 @@ def run(args: argparse.Namespace) -> int:
     from local_emulator.harness.runner import run_scenario
 
     scenario, faults = load(args)
-    result = run_scenario(scenario, args.out, faults=faults, seed=args.seed, progress=output.note)
+    result = run_scenario(
+        scenario,
+        args.out,
+        faults=faults,
+        seed=args.seed,
+        progress=output.note,
+        mode=args.mode,
+    )
     show_summary(result.summary, args.out)
     return EXIT_OK if result.all_processed else EXIT_FAILED
 
@@ -77,7 +95,7 @@ COMMAND = Command(
     name="run",
     summary="deliver a scenario file through the local stack",
     description=__doc__ or "",
-    configure=add_run_options,
+    configure=configure,
     run=run,
     scope="local",
 )

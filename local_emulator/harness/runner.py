@@ -9,15 +9,17 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from local_emulator.harness.scenario import FaultSpec, Scenario
 from local_emulator.harness.stack import LocalStack
 from shared.domain.money import decimal_from_minor
 
 JsonDict = dict[str, Any]
+Mode = Literal["webhooks", "backfill"]
 STRIPE_ID_IN_NOTE = re.compile(r"Stripe invoice (in_[A-Za-z0-9_]+)")
 Progress = Callable[[str], None]
 
@@ -90,6 +92,30 @@ def invoice_check(seeded: list[JsonDict], qbo_state: JsonDict) -> JsonDict:
     }
 
 
+def backfill_everything(seeded: list[JsonDict], progress: Progress) -> JsonDict:
+    """Backfill every type over the whole range of the seeded objects (the stack is running)."""
+    from shared import bootstrap
+    from shared.services.backfill import BackfillRequest
+
+    created = [int(o.get("created") or 0) for o in seeded if o.get("object") != "event"]
+    since = datetime.fromtimestamp(min(created, default=0), UTC)
+    progress(f"seeded {len(seeded)} objects; backfilling from {since.date()} (no webhooks)")
+    with bootstrap.backfill() as use_case:
+        run = use_case.run(BackfillRequest(since=since))
+    counts = run.counts
+    progress(f"backfill {run.run_id}: {run.status}, {counts.listed} objects listed")
+    return {
+        "run_id": run.run_id,
+        "status": run.status,
+        "objects_listed": counts.listed,
+        "objects_created": counts.created,
+        "objects_skipped": counts.skipped,
+        "objects_failed": counts.failed,
+        "qbo_calls": counts.qbo_calls,
+        "stripe_calls": counts.stripe_calls,
+    }
+
+
 def run_scenario(
     scenario: Scenario,
     out_dir: Path,
@@ -98,20 +124,28 @@ def run_scenario(
     seed: int = 0,
     progress: Progress = _stderr,
     after_drain: Callable[[LocalStack], None] | None = None,
+    mode: Mode = "webhooks",
 ) -> RunResult:
     """Seed, deliver, drain; ``after_drain`` runs inside the stack before it stops (e.g. a
-    reconcile, which needs the fakes)."""
+    reconcile, which needs the fakes). ``mode="backfill"``: seed, deliver no webhook, and
+    backfill the whole range from the fake Stripe's lists instead."""
     started = time.monotonic()
     out_dir.mkdir(parents=True, exist_ok=True)
     seeded = scenario.seed_state()
+    backfill: JsonDict | None = None
     with LocalStack(out_dir / ".state", seed=seed, faults=faults) as stack:
         for obj in seeded:
             stack.fake_stripe.seed_object(obj)
-        progress(f"seeded {len(seeded)} objects; delivering {len(scenario.events)} events")
-        report = stack.deliverer().deliver(scenario.events)
-        progress(f"delivered {len(report.attempts)} requests; running tasks")
-        drained = stack.queue.drain()
-        progress(f"tasks done: {drained}")
+        if mode == "backfill":
+            attempts: list[tuple[str, int]] = []
+            backfill = backfill_everything(seeded, progress)
+            drained: Any = {}
+        else:
+            progress(f"seeded {len(seeded)} objects; delivering {len(scenario.events)} events")
+            attempts = list(stack.deliverer().deliver(scenario.events).attempts)
+            progress(f"delivered {len(attempts)} requests; running tasks")
+            drained = stack.queue.drain()
+            progress(f"tasks done: {drained}")
         if after_drain is not None:
             after_drain(stack)
         warehouse = stack.warehouse
@@ -133,7 +167,7 @@ def run_scenario(
         qbo_state = stack.fake_qbo.state_json()
         qbo_requests = stack.fake_qbo.request_counts()
         exhausted = [item.task.name for item in stack.queue.exhausted_tasks()]
-    statuses = Counter(status for _, status in report.attempts)
+    statuses = Counter(status for _, status in attempts)
     received = sum(n for s, n in statuses.items() if 200 <= s < 300)
     synced = Counter(
         str(link["stripe_object_type"]) for link in links if link["status"] == "COMPLETED"
@@ -142,9 +176,9 @@ def run_scenario(
         "events": {
             "in_file": len(scenario.events),
             "unique": len({e["id"] for e in scenario.events}),
-            "deliveries": len(report.attempts),
+            "deliveries": len(attempts),
             "received": received,
-            "rejected": len(report.attempts) - received,
+            "rejected": len(attempts) - received,
             "by_status": {str(s): n for s, n in sorted(statuses.items())},
         },
         "tasks": _to_jsonable(drained.__dict__ if hasattr(drained, "__dict__") else drained),
@@ -162,6 +196,9 @@ def run_scenario(
         "seconds": round(time.monotonic() - started, 2),
     }
     summary["all_processed"] = summary["events"]["rejected"] == 0 and not exhausted
+    if backfill is not None:
+        summary["backfill"] = backfill
+        summary["all_processed"] = backfill["status"] == "COMPLETED"
     links_out = [_to_jsonable(link) for link in links]
     (out_dir / "qbo.json").write_text(json.dumps(_to_jsonable(qbo_state), indent=2))
     (out_dir / "links.json").write_text(json.dumps(links_out, indent=2))

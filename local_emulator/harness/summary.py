@@ -22,6 +22,15 @@ def summary_table(summary: dict[str, Any]) -> Table:
         ("Objects failed (permanent)", len(objects["failed"])),
         ("QBO requests", sum(summary["qbo_requests"].values())),
     ]
+    backfill = summary.get("backfill")
+    if isinstance(backfill, dict):
+        rows.append(
+            (
+                f"Backfill {backfill['run_id']} ({backfill['status']})",
+                f"listed {backfill['objects_listed']}, created {backfill['objects_created']}, "
+                f"skipped {backfill['objects_skipped']}, failed {backfill['objects_failed']}",
+            )
+        )
     check = summary.get("check")
     if isinstance(check, dict):
         by_rule = ", ".join(f"{r} {n}" for r, n in check["by_rule"].items())

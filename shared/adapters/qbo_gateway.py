@@ -79,6 +79,7 @@ class QuickBooksGateway:
         )
         self._qb: QuickBooks | None = None
         self._lock = threading.Lock()
+        self.requests_sent = 0  # HTTP requests to the API (a batch is one), for run counts
         self._rates: dict[tuple[str, date], Decimal] = {}
 
     # --- the port -----------------------------------------------------------------------------
@@ -312,6 +313,8 @@ class QuickBooksGateway:
             self._session.access_token = token
             try:
                 with self.limiter.slot(weight):
+                    with self._lock:
+                        self.requests_sent += 1
                     return operation(qb)
             except AuthorizationException as exc:
                 if error_code(exc) == 401 and attempt == 1:

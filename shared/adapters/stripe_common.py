@@ -25,6 +25,20 @@ from shared.ports import JsonDict, SecretStore
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 
 
+class CountingRequestsClient(stripe.RequestsClient):
+    """stripe's requests-based HTTP client, counting the requests it sends (run counts)."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.sent = 0
+        self._count_lock = threading.Lock()
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        with self._count_lock:
+            self.sent += 1
+        return super().request(*args, **kwargs)
+
+
 class StripeClientFactory:
     """Builds one StripeClient on first use (key from the SecretStore) and keeps it.
 
@@ -46,6 +60,7 @@ class StripeClientFactory:
         self._timeout_seconds = timeout_seconds
         self._client: stripe.StripeClient | None = None
         self._lock = threading.Lock()
+        self.http = CountingRequestsClient(timeout_seconds)
 
     def get(self) -> stripe.StripeClient:
         with self._lock:
@@ -61,7 +76,7 @@ class StripeClientFactory:
             stripe_version=self._settings.stripe_api_version or None,
             base_addresses={"api": base, "connect": base, "files": base},
             max_network_retries=self._max_network_retries,
-            http_client=stripe.RequestsClient(timeout=self._timeout_seconds),
+            http_client=self.http,
         )
 
 
@@ -86,6 +101,11 @@ class StripeAdapter:
     @property
     def _v1(self) -> Any:
         return self._clients.get().v1
+
+    @property
+    def requests_sent(self) -> int:
+        """HTTP requests sent to Stripe so far (retries included)."""
+        return self._clients.http.sent
 
 
 def to_plain(value: Any) -> Any:

@@ -1,0 +1,17 @@
+"""Backfill: every object Stripe lists in a ``created`` range, synced by the worker's code."""
+
+from shared.services.backfill.engine import Backfill, BackfillDeps, BackfillProgress
+from shared.services.backfill.request import (
+    BACKFILL_TYPES,
+    BackfillRequest,
+    backfill_request_from_json,
+)
+
+__all__ = [
+    "BACKFILL_TYPES",
+    "Backfill",
+    "BackfillDeps",
+    "BackfillProgress",
+    "BackfillRequest",
+    "backfill_request_from_json",
+]

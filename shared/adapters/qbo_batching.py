@@ -17,17 +17,74 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from shared.adapters.qbo_batch import BatchItem, BatchResult, QboBatchWriter
 from shared.adapters.qbo_gateway import QuickBooksGateway, check_request_id
-from shared.errors import SyncError, UpstreamUnavailableError
+from shared.errors import SyncError, ThrottledError, TransientError, UpstreamUnavailableError
 from shared.ports import JsonDict
 
 LINGER_SECONDS = 0.02  # how long a batch that could go waits for more items to fill it
+RETRIES = 4
+T = TypeVar("T")
+
+
+class RetryingQboGateway:
+    """Single requests, each retried in place on a transient failure: a long backfill rides out
+    a 429 or a 5xx without failing the object. Safe because every write carries its requestid
+    (QBO answers a repeat from memory) and reads change nothing. After a 429, a window (Intuit:
+    60 seconds) passes first."""
+
+    def __init__(
+        self,
+        inner: QuickBooksGateway,
+        *,
+        retries: int = RETRIES,
+        sleep: Callable[[float], object] = time.sleep,
+    ) -> None:
+        self.inner = inner
+        self._retries = retries
+        self._sleep = sleep
+
+    def _retry(self, call: Callable[[], T]) -> T:
+        window = float(self.inner.limiter.window_seconds)
+        for attempt in range(self._retries + 1):
+            try:
+                return call()
+            except TransientError as error:
+                if attempt == self._retries:
+                    raise
+                delay = window if isinstance(error, ThrottledError) else 0.2 * 2.0**attempt
+                self._sleep(min(window, delay))
+        raise AssertionError("unreachable")
+
+    def create(self, entity: str, document: JsonDict, request_id: str) -> JsonDict:
+        return self._retry(lambda: self.inner.create(entity, document, request_id))
+
+    def read(self, entity: str, entity_id: str) -> JsonDict:
+        return self._retry(lambda: self.inner.read(entity, entity_id))
+
+    def update(self, entity: str, document: JsonDict, request_id: str) -> JsonDict:
+        return self._retry(lambda: self.inner.update(entity, document, request_id))
+
+    def query(self, statement: str) -> list[JsonDict]:
+        return self._retry(lambda: self.inner.query(statement))
+
+    def void(self, entity: str, entity_id: str, sync_token: str, request_id: str) -> JsonDict:
+        return self._retry(lambda: self.inner.void(entity, entity_id, sync_token, request_id))
+
+    def exchange_rate(self, currency: str, as_of: date) -> Decimal:
+        return self._retry(lambda: self.inner.exchange_rate(currency, as_of))
+
+    def changes_since(self, entities: list[str], since: datetime) -> dict[str, list[JsonDict]]:
+        return self._retry(lambda: self.inner.changes_since(entities, since))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
 
 
 class BatchingQboGateway:
@@ -37,6 +94,8 @@ class BatchingQboGateway:
         self, inner: QuickBooksGateway, writer: QboBatchWriter, *, linger: float = LINGER_SECONDS
     ) -> None:
         self.inner = inner
+        # reads, updates, voids and the creates only their requestid protects: one by one
+        self.unbatched = RetryingQboGateway(inner)
         self.writer = writer
         self._linger = linger
         self._waiting: deque[tuple[BatchItem, Future[BatchResult]]] = deque()
@@ -63,26 +122,26 @@ class BatchingQboGateway:
         return result
 
     def read(self, entity: str, entity_id: str) -> JsonDict:
-        return self.inner.read(entity, entity_id)
+        return self.unbatched.read(entity, entity_id)
 
     def update(self, entity: str, document: JsonDict, request_id: str) -> JsonDict:
-        return self.inner.update(entity, document, request_id)
+        return self.unbatched.update(entity, document, request_id)
 
     def query(self, statement: str) -> list[JsonDict]:
-        return self.inner.query(statement)
+        return self.unbatched.query(statement)
 
     def void(self, entity: str, entity_id: str, sync_token: str, request_id: str) -> JsonDict:
-        return self.inner.void(entity, entity_id, sync_token, request_id)
+        return self.unbatched.void(entity, entity_id, sync_token, request_id)
 
     def exchange_rate(self, currency: str, as_of: date) -> Decimal:
-        return self.inner.exchange_rate(currency, as_of)
+        return self.unbatched.exchange_rate(currency, as_of)
 
     def changes_since(self, entities: list[str], since: datetime) -> dict[str, list[JsonDict]]:
-        return self.inner.changes_since(entities, since)
+        return self.unbatched.changes_since(entities, since)
 
     def __getattr__(self, name: str) -> Any:
         # delete, attach and whatever else the concrete gateway offers: single requests
-        return getattr(self.inner, name)
+        return getattr(self.unbatched, name)
 
     # --- batching -----------------------------------------------------------------------------
 

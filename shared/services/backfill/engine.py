@@ -30,7 +30,7 @@ from shared.services.runs import Run, RunLog, new_run_id
 from shared.services.sync_object import SyncDeps
 
 WINDOW_PAGES = 2
-RETRIES = 3
+RETRIES = 5  # per object, each after the gateway's own retries of each request
 
 
 @dataclass
@@ -136,7 +136,7 @@ class Backfill:
                 "until": int(until.timestamp()),
                 "types": list(types),
             },
-            checkpoint={"type": types[0], "after": None, "clean": True},
+            checkpoint={"type": types[0], "after": None, "clean": False},
         )
         runs.record(run)
         return run, False

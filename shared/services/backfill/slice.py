@@ -159,7 +159,8 @@ class Slice:
                 return False
             uncertain = 0
             if index + 1 < len(types):
-                run.checkpoint = {"type": types[index + 1], "after": None, "clean": True}
+                # the next type's pages start right away: not clean until the slice stops
+                run.checkpoint = {"type": types[index + 1], "after": None, "clean": False}
                 self.deps.runs.record(run)
         return True
 
@@ -196,14 +197,15 @@ class Slice:
                 self._tally(future.result())
             self.deps.buffer.flush()
             self.refresh()
+            stopping = stopping or stop()
             with self._lock:
+                # clean: nothing was started past this page, nor will be by this slice
                 self.run.checkpoint = {
                     "type": object_type,
                     "after": oldest.cursor,
-                    "clean": not in_flight,
+                    "clean": stopping and not in_flight,
                 }
             self.deps.runs.record(self.run)
-            stopping = stopping or stop()
 
     # --- one object ---------------------------------------------------------------------------
 

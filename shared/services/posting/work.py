@@ -162,7 +162,9 @@ class Work:
         """The QBO entity for (Stripe id, entity key): linked, healed by lookup, or created once.
 
         ``entity_key`` names the role (``Invoice``, ``Payment:oob``, ``Customer:EUR``...);
-        ``entity`` is the QBO entity type written.
+        ``entity`` is the QBO entity type written. Every create has a lookup: in a backfill,
+        creates travel in batches, whose one requestid does not protect an item sent again in
+        another batch after a crash; the lookup does.
         """
         linked = self.done(stripe_id, entity_key)
         if linked is not None:

@@ -9,6 +9,23 @@
 #   enqueues_tasks  may create Cloud Tasks (as the invoker service account, for OIDC)
 locals {
   functions = {
+    backfill = {
+      description     = "Private HTTP: import a created range of Stripe history into QBO (batches), one slice per call, continued by a task until done."
+      public          = false
+      memory          = "2Gi"
+      cpu             = "1"
+      timeout_seconds = 540
+      # One backfill at a time: QBO's batch limit is per realm and app, so two would only
+      # share it; a continuation that meets a busy instance is retried by Cloud Tasks.
+      max_instances   = 1
+      concurrency     = 1
+      schedule        = ""
+      secrets         = ["stripe-secret-key", "qbo-client-id", "qbo-client-secret", "qbo-refresh-token"]
+      rotated_secrets = ["qbo-refresh-token"]
+      bq_data_role    = "roles/bigquery.dataEditor"
+      bq_jobs         = true
+      enqueues_tasks  = true
+    }
     catch_up = {
       description     = "Scheduled hourly: enqueue Stripe events whose delivery failed or that the archive lacks."
       public          = false

@@ -111,9 +111,11 @@ class CloudTasksQueue:
             body=json.dumps(task.payload, separators=(",", ":"), sort_keys=True).encode("utf-8"),
         )
         if self._service_account_email:
+            # A task aimed at another function (a backfill continuing itself) carries that
+            # function's URL, the audience it accepts; the worker's tasks the configured one.
+            audience = url if task.url else (self._audience or url)
             http_request.oidc_token = tasks_v2.OidcToken(
-                service_account_email=self._service_account_email,
-                audience=self._audience or url,
+                service_account_email=self._service_account_email, audience=audience
             )
         message = tasks_v2.Task(
             name=self.task_path(task.name),

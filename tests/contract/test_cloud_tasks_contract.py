@@ -88,6 +88,16 @@ def test_explicit_url_wins_and_audience_defaults_to_it(tasks_client: Any) -> Non
     assert stored.http_request.oidc_token.audience == other
 
 
+def test_a_task_for_another_function_carries_that_functions_audience(tasks_client: Any) -> None:
+    queue = make_queue(tasks_client, audience="https://sync-worker-abc-ew.a.run.app")
+    backfill = "https://backfill-abc-ew.a.run.app"
+
+    assert queue.enqueue(Task(name="backfill-run1-invoice-in_9", payload={}, url=backfill))
+
+    stored = fetch(tasks_client, f"{QUEUE_PATH}/tasks/backfill-run1-invoice-in_9")
+    assert stored.http_request.oidc_token.audience == backfill
+
+
 def test_no_service_account_means_no_token(tasks_client: Any) -> None:
     queue = make_queue(tasks_client, service_account_email="")
 

@@ -60,6 +60,17 @@ PRODUCTION_DEFAULTS = {
     "qbo_timeout_seconds": "below QBO's 120 s request timeout",
     "qbo_time_scale": "1 is real time; only local runs speed QBO's limits up",
     "secret_cache_seconds": "5 minutes: a rolled secret reaches warm instances within them",
+    "qbo_batch_requests_per_minute": "Intuit's batch limit per realm and app",
+    "qbo_batch_size": "Intuit's recommended maximum payloads per batch",
+    "qbo_batch_counting": "the stricter reading of Intuit's limits (each payload counts)",
+    "task_coalesce_seconds": "events of one object within 5 s share one task",
+    "cutover_date": "none: every document posts; var.extra_env sets SYNC_CUTOVER_DATE",
+    "customer_match_policy": "matching existing books; var.extra_env overrides",
+    "item_match_policy": "matching existing books; var.extra_env overrides",
+    "customer_stripe_id_field": "matching existing books; var.extra_env overrides",
+    "item_stripe_id_field": "matching existing books; var.extra_env overrides",
+    "backfill_concurrency": "objects one backfill instance syncs at once",
+    "backfill_page_size": "Stripe's largest list page",
     # Names of QBO accounts and items: right by default, overridden through var.extra_env.
     **{
         name: "books naming; var.extra_env overrides"

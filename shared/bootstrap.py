@@ -364,6 +364,8 @@ def catch_up() -> CatchUp:
 def backfill() -> Iterator[Backfill]:
     """A backfill use case for one run: the worker's deps, but creates in QBO batches (paced
     under Intuit's batch limits) and links and log rows appended a page at a time."""
+    from datetime import timedelta
+
     from shared.adapters.buffered_warehouse import BufferedWarehouse
     from shared.adapters.qbo_batch import QboBatchWriter
     from shared.adapters.qbo_batching import BatchingQboGateway
@@ -402,6 +404,8 @@ def backfill() -> Iterator[Backfill]:
         books=books,
         attach_statement=_statement_attacher(qbo),
         warehouse=buffer,
+        leases=leases(),
+        lease_ttl=timedelta(seconds=s.lease_ttl_seconds),
     )
 
     def calls() -> tuple[int, int]:

@@ -1,5 +1,6 @@
-"""Many syncs of one invoice at once in one instance (the tasks of one payment): one create per
-QBO document, none answered from QBO's requestid memory, and one Stripe read of the invoice."""
+"""Syncs running at once in one instance: invoices of one new customer (different families, so
+no lease keeps them apart) create the customer once, with no create answered from QBO's
+requestid memory, and read it from Stripe once."""
 
 from __future__ import annotations
 
@@ -11,33 +12,34 @@ from shared.services.sync_object import SyncRequest, SyncResult, sync_object
 from tests.functional.conftest import T0, seed_acme_invoice
 from tests.functional.test_posting import entities, invoice_payment
 
+INVOICES = [f"in_08{n:02d}" for n in range(8)]
 
-def test_concurrent_syncs_of_one_paid_invoice_create_each_document_once(
-    stack: LocalStack,
-) -> None:
-    seed_acme_invoice(stack, "in_0801", status="paid", amount_paid=10000, amount_remaining=0)
-    invoice_payment(stack, "inpay_0801", "in_0801", 10000, "pi_0801")
+
+def test_concurrent_syncs_sharing_a_customer_create_it_once(stack: LocalStack) -> None:
+    for invoice_id in INVOICES:
+        seed_acme_invoice(stack, invoice_id, status="paid", amount_paid=10000, amount_remaining=0)
+        invoice_payment(stack, f"inpay_{invoice_id}", invoice_id, 10000, f"pi_{invoice_id}")
     deps = bootstrap.sync_deps()
     stripe_before = dict(stack.fake_stripe.request_counts())
 
-    def one(index: int) -> SyncResult:
+    def one(invoice_id: str) -> SyncResult:
         request = SyncRequest(
-            "invoice", "in_0801", f"task-{index}", f"corr-{index}", fresh_after=T0 + 200.0
-        )
+            "invoice", invoice_id, f"task-{invoice_id}", f"corr-{invoice_id}",
+            fresh_after=T0 + 200.0,
+        )  # fmt: skip
         return sync_object(request, deps)
 
     with ThreadPoolExecutor(8) as pool:
-        results = list(pool.map(one, range(8)))
-    assert all(r.outcome in ("COMPLETED", "SKIPPED") for r in results)
-    assert len(entities(stack.fake_qbo, "Invoice")) == 1
-    assert len(entities(stack.fake_qbo, "Payment")) == 1
+        results = list(pool.map(one, INVOICES))
+    assert all(r.outcome == "COMPLETED" for r in results)
     assert len(entities(stack.fake_qbo, "Customer")) == 1
-    counts = stack.fake_qbo.request_counts()
-    assert counts.get("replayed", 0) == 0
-    reads = stack.fake_stripe.request_counts().get("invoice.retrieve", 0)
-    assert reads - stripe_before.get("invoice.retrieve", 0) == 1
-    # the payment is linked under its payment intent too: the charge's task needs no lookup
+    assert len(entities(stack.fake_qbo, "Invoice")) == len(INVOICES)
+    assert len(entities(stack.fake_qbo, "Payment")) == len(INVOICES)
+    assert stack.fake_qbo.request_counts().get("replayed", 0) == 0
+    reads = stack.fake_stripe.request_counts().get("customer.retrieve", 0)
+    assert reads - stripe_before.get("customer.retrieve", 0) == 1
+    # each payment is linked under its payment intent too: the charge's task needs no lookup
     links = bootstrap.warehouse().query(
-        "SELECT qbo_entity_id FROM sync_links_current WHERE stripe_object_id = 'pi_0801'"
+        "SELECT COUNT(*) AS n FROM sync_links_current WHERE stripe_object_type = 'payment_intent'"
     )
-    assert [row["qbo_entity_id"] for row in links] == [entities(stack.fake_qbo, "Payment")[0]["Id"]]
+    assert links[0]["n"] == len(INVOICES)

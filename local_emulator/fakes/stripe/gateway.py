@@ -14,6 +14,8 @@ from typing import Any
 
 from local_emulator.fakes.stripe import listing
 from local_emulator.fakes.stripe.errors import StripeApiError
+from local_emulator.fakes.stripe.expand import expand as expand_fields
+from local_emulator.fakes.stripe.expand import include
 from local_emulator.fakes.stripe.state import FakeStripe, JsonDict
 from shared.errors import (
     NotFoundError,
@@ -22,6 +24,7 @@ from shared.errors import (
     UpstreamUnavailableError,
     ValidationFailedError,
 )
+from shared.ports import StripePage
 
 
 def _translated(error: StripeApiError, what: str) -> SyncError:
@@ -42,13 +45,17 @@ class InMemoryStripeGateway:
         self.fake = fake
         self.calls = 0
 
-    def retrieve(self, object_type: str, object_id: str) -> JsonDict:
+    def retrieve(self, object_type: str, object_id: str, expand: Sequence[str] = ()) -> JsonDict:
         self.calls += 1
         with self.fake.lock:
             found = self.fake.get(object_id)
             if found is None or found.get("object") != object_type:
                 raise NotFoundError(f"Stripe retrieve {object_type} failed: 404 resource_missing")
-            return copy.deepcopy(found)
+            body = copy.deepcopy(found)
+            try:
+                return expand_fields(self.fake, body, include(self.fake, body, list(expand)))
+            except StripeApiError as error:
+                raise _translated(error, f"retrieve {object_type}") from None
 
     def list_invoice_lines(self, invoice_id: str) -> list[JsonDict]:
         self.calls += 1
@@ -63,6 +70,26 @@ class InMemoryStripeGateway:
                 return copy.deepcopy(listing.filter_objects(self.fake, object_type, params))
         except StripeApiError as error:
             raise _translated(error, f"list {object_type}") from None
+
+    def list_page(
+        self,
+        object_type: str,
+        filters: Mapping[str, Any],
+        *,
+        starting_after: str | None = None,
+        limit: int = 100,
+    ) -> StripePage:
+        self.calls += 1
+        params = {**_as_params(filters), "limit": str(limit)}
+        if starting_after:
+            params["starting_after"] = starting_after
+        try:
+            with self.fake.lock:
+                items = listing.filter_objects(self.fake, object_type, _without_paging(params))
+                page = listing.paginate(items, params, "")
+        except StripeApiError as error:
+            raise _translated(error, f"list {object_type}") from None
+        return StripePage(copy.deepcopy(page["data"]), bool(page["has_more"]))
 
     def list_events(
         self,
@@ -86,6 +113,10 @@ class InMemoryStripeGateway:
             for event in self.list_objects("event", {**filters, **extra}):
                 found.setdefault(str(event["id"]), event)
         return sorted(found.values(), key=lambda e: int(e.get("created") or 0))
+
+
+def _without_paging(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in params.items() if k not in ("limit", "starting_after")}
 
 
 def _as_params(filters: Mapping[str, Any]) -> dict[str, Any]:

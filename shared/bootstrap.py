@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     )
     from shared.services.backfill import Backfill
     from shared.services.catch_up import CatchUp
+    from shared.services.existing_books import ExistingBooks
     from shared.services.ingest_event import IngestDeps
     from shared.services.posting.work import StatementAttacher
     from shared.services.reconcile import Reconcile
@@ -299,7 +300,29 @@ def sync_deps() -> SyncDeps:
         warehouse=warehouse(),
         leases=leases(),
         lease_ttl=timedelta(seconds=s.lease_ttl_seconds),
+        existing=existing_books(),
     )
+
+
+@_singleton
+def existing_books() -> ExistingBooks:
+    """The QBO customers and items the company had, matched by the configured policy."""
+    from shared.services.existing_books import (
+        CRITERIA,
+        ITEM_CRITERIA,
+        ExistingBooks,
+        MatchPolicy,
+        policy_from_text,
+    )
+
+    s = settings()
+    policy = MatchPolicy(
+        customer=policy_from_text(s.customer_match_policy, CRITERIA),
+        item=policy_from_text(s.item_match_policy, ITEM_CRITERIA),
+        customer_field=s.customer_stripe_id_field,
+        item_field=s.item_stripe_id_field,
+    )
+    return ExistingBooks(qbo_gateway(), policy, clock(), home_currency=s.home_currency)
 
 
 def _statement_attacher(qbo: QboGateway) -> StatementAttacher:
@@ -406,6 +429,7 @@ def backfill() -> Iterator[Backfill]:
         warehouse=buffer,
         leases=leases(),
         lease_ttl=timedelta(seconds=s.lease_ttl_seconds),
+        existing=existing_books(),
     )
 
     def calls() -> tuple[int, int]:

@@ -125,10 +125,12 @@ def run_scenario(
     progress: Progress = _stderr,
     after_drain: Callable[[LocalStack], None] | None = None,
     mode: Mode = "webhooks",
+    prepare: Callable[[LocalStack], None] | None = None,
 ) -> RunResult:
     """Seed, deliver, drain; ``after_drain`` runs inside the stack before it stops (e.g. a
-    reconcile, which needs the fakes). ``mode="backfill"``: seed, deliver no webhook, and
-    backfill the whole range from the fake Stripe's lists instead."""
+    reconcile, which needs the fakes); ``prepare`` before anything is delivered (e.g. fill the
+    fake QBO with existing books). ``mode="backfill"``: seed, deliver no webhook, and backfill
+    the whole range from the fake Stripe's lists instead."""
     started = time.monotonic()
     out_dir.mkdir(parents=True, exist_ok=True)
     seeded = scenario.seed_state()
@@ -136,6 +138,8 @@ def run_scenario(
     with LocalStack(out_dir / ".state", seed=seed, faults=faults) as stack:
         for obj in seeded:
             stack.fake_stripe.seed_object(obj)
+        if prepare is not None:
+            prepare(stack)  # e.g. books that exist before the sync
         if mode == "backfill":
             attempts: list[tuple[str, int]] = []
             backfill = backfill_everything(seeded, progress)

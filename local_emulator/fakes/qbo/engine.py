@@ -17,7 +17,7 @@ from local_emulator.fakes.qbo.faults import FaultConfig, FaultInjector
 from local_emulator.fakes.qbo.oauth import TokenAuthority
 from local_emulator.fakes.qbo.query import Query, parse_query, run_query
 from local_emulator.fakes.qbo.registry import RULES, canonical
-from local_emulator.fakes.qbo.rules import EntityRule
+from local_emulator.fakes.qbo.rules import EntityRule, NameRule
 from local_emulator.fakes.qbo.seed import DEFAULT_ACCOUNTS
 from local_emulator.fakes.qbo.throttle import RealmThrottle, ThrottleLimits
 from shared.adapters.clock import SystemClock
@@ -309,7 +309,15 @@ class FakeQbo:
             name = canonical(query.entity)
             if name is None:
                 raise errors.invalid_query(f"Entity {query.entity} is not supported")
-            hits = run_query(query, self._candidates(name, query))
+            candidates = self._candidates(name, query)
+            if isinstance(RULES[name], NameRule) and not any(
+                c.field.lower() == "active" for c in query.conditions
+            ):
+                # Name lists answer with their active entries unless the query asks about
+                # Active (Intuit, intuit/QuickBooks-V3-Java-SDK#19: "you can get the deleted
+                # records by querying using active flag as false").
+                candidates = [d for d in candidates if d.get("Active") is not False]
+            hits = run_query(query, candidates)
             if query.count:
                 return {"QueryResponse": {"totalCount": len(hits)}}
             page = hits[query.start_position - 1 : query.start_position - 1 + query.max_results]

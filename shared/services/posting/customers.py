@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from shared.domain.idempotency import payload_hash, qbo_request_id_from
 from shared.domain.mapping import CurrencyTerms, qbo_customer_from_stripe_customer
+from shared.domain.money import normalize_currency
 from shared.domain.qbo_models import Ref
 from shared.domain.stripe_models import StripeCustomer
+from shared.services.existing_books import Wanted
+from shared.services.posting.matching import adopt_existing, adopted
 from shared.services.posting.work import SyncResult, Work
 from shared.services.qbo_lookup import find_all
 
@@ -30,6 +33,11 @@ def ensure_customer(
     customer = fetched or StripeCustomer.model_validate(
         work.deps.stripe.retrieve("customer", customer_id)
     )
+    currency = (terms.currency if terms else work.deps.books.home_currency).upper()
+    wanted = Wanted(customer.id, email=customer.email, name=customer.name, currency=currency)
+    existing = adopt_existing(work, customer.id, "customer", key, lambda b: b.customer(wanted))
+    if existing is not None:
+        return Ref(value=existing)
     document = qbo_customer_from_stripe_customer(customer, terms)
     qbo_id = work.ensure(
         customer.id,
@@ -43,21 +51,32 @@ def ensure_customer(
 
 
 def sync_customer(work: Work) -> SyncResult:
-    """Create the home-currency customer, or bring an existing one's name up to date."""
+    """Create the customer in the currency it bills in (or adopt one the books hold), or bring
+    the one we created up to date."""
     deps, customer_id = work.deps, work.request.object_id
     customer = StripeCustomer.model_validate(deps.stripe.retrieve("customer", customer_id))
     if customer.deleted:
         return SyncResult("SKIPPED", "Customer", reason="deleted in Stripe: kept in the books")
     work.hold("customer", customer_id)
-    existing = work.current(customer_id, "Customer")
+    # In the currency it bills in (a customer in another currency needs no home-currency twin)
+    home = normalize_currency(deps.books.home_currency)
+    terms = (
+        CurrencyTerms(normalize_currency(customer.currency), home) if customer.currency else None
+    )
+    key = customer_key(terms)
+    existing = work.current(customer_id, key)
     if existing is None or not existing.completed or not existing.qbo_entity_id:
-        ref = ensure_customer(work, customer_id, fetched=customer)
+        ref = ensure_customer(work, customer_id, terms, fetched=customer)
         return SyncResult("COMPLETED", "Customer", ref.value)
-    body = qbo_customer_from_stripe_customer(customer).to_qbo()
+    body = qbo_customer_from_stripe_customer(customer, terms).to_qbo()
+    if adopted(work, customer_id, key):
+        return SyncResult(
+            "SKIPPED", "Customer", existing.qbo_entity_id, reason="an existing customer, kept as is"
+        )
     digest = payload_hash(body)
     if digest == existing.payload_hash:
         return SyncResult("SKIPPED", "Customer", existing.qbo_entity_id, reason="unchanged")
-    work.writing(customer_id, "Customer")
+    work.writing(customer_id, key)
     current = deps.qbo.read("Customer", existing.qbo_entity_id)
     update = {
         **body,
@@ -70,5 +89,5 @@ def sync_customer(work: Work) -> SyncResult:
     # never QBO's replay of the first one; a retry of a lost answer is the same request.
     request_id = qbo_request_id_from(f"cus-upd-{current['SyncToken']}-{digest[:8]}", customer_id)
     deps.qbo.update("Customer", update, request_id)
-    work.record(customer_id, "customer", "Customer", existing.qbo_entity_id, payload_hash=digest)
+    work.record(customer_id, "customer", key, existing.qbo_entity_id, payload_hash=digest)
     return SyncResult("COMPLETED", "Customer", existing.qbo_entity_id, reason="updated")

@@ -21,7 +21,9 @@ from shared.domain.qbo_models import QboItem, Ref
 from shared.domain.stripe_models import StripeInvoice, invoice_from_api
 from shared.domain.stripe_payments import StripeInvoicePayment, StripeProduct
 from shared.ports import JsonDict
+from shared.services.existing_books import Wanted
 from shared.services.posting.customers import ensure_customer
+from shared.services.posting.matching import adopt_existing
 from shared.services.posting.voids import void_in_qbo
 from shared.services.posting.work import SyncResult, Work
 from shared.services.qbo_lookup import find_all
@@ -59,6 +61,10 @@ def ensure_product_item(work: Work, product_id: str) -> Ref:
     if linked is not None:
         return Ref(value=linked)
     product = StripeProduct.model_validate(work.deps.stripe.retrieve("product", product_id))
+    wanted = Wanted(product.id, name=product.name)
+    existing = adopt_existing(work, product.id, "product", "Item", lambda b: b.item(wanted))
+    if existing is not None:
+        return Ref(value=existing)
     name = f"{product.name.strip()[:80]} [{product.id}]"
     references = work.deps.references
     item = QboItem(

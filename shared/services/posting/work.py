@@ -14,6 +14,7 @@ from shared.domain.leases import Lease, lease_key
 from shared.domain.mapping import CurrencyTerms
 from shared.errors import ConflictError
 from shared.ports import Clock, JsonDict, LeaseStore, QboGateway, StripeGateway, Warehouse
+from shared.services.existing_books import ExistingBooks
 from shared.services.qbo_lookup import Lookup, create_or_heal
 from shared.services.records import Link, LinkStore, Outcome, SyncLog
 from shared.services.reference_data import BooksConfig, ReferenceData
@@ -69,6 +70,8 @@ class SyncDeps:
     # one writer per Stripe object family; None: no mutual exclusion (single-threaded tests)
     leases: LeaseStore | None = None
     lease_ttl: timedelta = DEFAULT_LEASE_TTL
+    # customers and items the books had before the sync; None: never matched, always created
+    existing: ExistingBooks | None = None
 
 
 @dataclass

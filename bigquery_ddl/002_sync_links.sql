@@ -6,7 +6,7 @@ CREATE TABLE IF NOT EXISTS sync_links (
   qbo_entity_type STRING NOT NULL OPTIONS (description = 'e.g. Invoice, Payment, Deposit'),
   qbo_entity_id STRING,
   doc_number STRING,
-  status STRING NOT NULL OPTIONS (description = 'PENDING | IN_PROGRESS | COMPLETED | FAILED | SKIPPED | RESOLVED (a failure a later success cleared)'),
+  status STRING NOT NULL OPTIONS (description = 'PENDING | IN_PROGRESS | COMPLETED | FAILED | SKIPPED | RESOLVED (a failure a later success cleared) | UNDONE (an undo run removed it from QBO)'),
   payload_hash STRING OPTIONS (description = 'hash of the document written to QBO'),
   attempt INT64,
   event_id STRING,

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from shared.services.retry_policy import RetryDeps
     from shared.services.settlement_poll import SettlementPoll
     from shared.services.sync_object import SyncDeps
+    from shared.services.undo import Undo
 
 T = TypeVar("T")
 _lock = threading.RLock()
@@ -369,6 +370,17 @@ def replay() -> Replay:
     from shared.services.replay import Replay
 
     return Replay(warehouse(), stripe_gateway(), task_queue(), clock())
+
+
+def undo() -> Undo:
+    """Undo over the instance's QBO client and the worker's link store (so this instance's
+    later syncs see the links it appends as UNDONE)."""
+    from shared.services.runs import RunLog
+    from shared.services.undo import Undo
+
+    return Undo(
+        warehouse(), qbo_gateway(), sync_deps().links, RunLog(warehouse(), clock()), clock()
+    )
 
 
 def catch_up() -> CatchUp:

@@ -14,7 +14,9 @@ from typing import Any, Literal
 from shared.ports import Warehouse
 
 # RESOLVED: a FAILED link that a later successful sync of the same object cleared.
-LinkStatus = Literal["PENDING", "IN_PROGRESS", "COMPLETED", "FAILED", "SKIPPED", "RESOLVED"]
+LinkStatus = Literal[
+    "PENDING", "IN_PROGRESS", "COMPLETED", "FAILED", "SKIPPED", "RESOLVED", "UNDONE"
+]
 Outcome = Literal["COMPLETED", "SKIPPED", "FAILED", "RETRY"]
 
 # Every role of one Stripe object in one read (Invoice, Payment:oob, ...): a task asks for

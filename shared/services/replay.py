@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +24,7 @@ from shared.domain.stripe_models import StripeEvent
 from shared.errors import BadRequestError, NotFoundError
 from shared.ports import Clock, JsonDict, StripeGateway, Task, TaskQueue, Warehouse
 from shared.services.ingest_event import archive_row_from_event
+from shared.services.runs import Run, RunLog, new_run_id
 
 Source = Literal["archive", "stripe"]
 Progress = Callable[[int, int], None]  # (done, total)
@@ -131,11 +132,44 @@ class Replay:
         self._stripe = stripe
         self._queue = queue
         self._clock = clock
+        self._runs = RunLog(warehouse, clock)
 
     def run(self, request: ReplayRequest, progress: Progress | None = None) -> ReplayReport:
+        """Enqueue the work; a run (not a dry one) is a row of the runs table, COMPLETED once
+        every task is enqueued (the tasks then run on their own: their task names carry the
+        run id, so the sync log and the links tell how each went)."""
         request.check()
-        run_id = request.run_id or self._clock.now().strftime("%Y%m%d%H%M") + uuid.uuid4().hex[:6]
+        run_id = request.run_id or new_run_id(self._clock)
         report = ReplayReport(run_id=run_id, source=request.source, dry_run=request.dry_run)
+        run: Run | None = None
+        stripe_before = int(getattr(self._stripe, "requests_sent", 0))
+        started = time.monotonic()
+        if not request.dry_run:
+            run = Run(run_id, "replay", self._clock.now(), params=_params(request))
+            self._runs.record(run)
+        try:
+            self._enqueue(request, report, progress)
+        except BaseException as error:
+            if run is not None:
+                run.status, run.detail = "FAILED", f"stopped by {type(error).__name__}"
+                self._runs.record(run)
+            raise
+        if run is not None:
+            run.counts.listed = len(report.items)
+            run.counts.created = report.enqueued
+            run.counts.skipped = report.already_enqueued
+            stripe_now = int(getattr(self._stripe, "requests_sent", 0))
+            run.counts.stripe_calls = stripe_now - stripe_before
+            run.duration_seconds = time.monotonic() - started
+            run.status = "COMPLETED"
+            run.detail = "enqueued; each task runs on its own (task names replay-<run>-...)"
+            self._runs.record(run)
+        return report
+
+    def _enqueue(
+        self, request: ReplayRequest, report: ReplayReport, progress: Progress | None
+    ) -> None:
+        run_id = report.run_id
         targets = self._failed(request) if request.failed else self._from_events(request, report)
         seen: set[tuple[str, str]] = set()
         for object_type, object_id, event_id in targets:
@@ -145,7 +179,7 @@ class Replay:
             name = f"replay-{run_id}-{object_type}-{object_id}"
             report.items.append(ReplayItem(object_type, object_id, event_id, name))
         if request.dry_run:
-            return report
+            return
         total = len(report.items)
         for done, item in enumerate(report.items, start=1):
             payload: JsonDict = {"object_type": item.object_type, "object_id": item.object_id}
@@ -157,7 +191,6 @@ class Replay:
                 report.already_enqueued += 1
             if progress is not None:
                 progress(done, total)
-        return report
 
     # --- selection ------------------------------------------------------------------------------
 
@@ -246,6 +279,17 @@ def _refuse_unknown(request: ReplayRequest, events: Sequence[StripeEvent]) -> No
         else "in Stripe's events API (the last 30 days; --source archive reaches older ones)"
     )
     raise BadRequestError(f"unknown event ids {where}: {shown}", code="unknown_events")
+
+
+def _params(request: ReplayRequest) -> JsonDict:
+    return {
+        "events": len(request.event_ids),
+        "since": request.since.isoformat() if request.since else None,
+        "until": request.until.isoformat() if request.until else None,
+        "object_type": request.object_type,
+        "failed": request.failed,
+        "source": request.source,
+    }
 
 
 def archive_events(

@@ -28,7 +28,7 @@ from local_emulator.harness.scenario import Scenario, parse_faults
 ROOT = Path(__file__).resolve().parents[2]
 FAULTS = "qbo_429=0.1,qbo_5xx=0.05,qbo_drop_response=0.05"
 FULL = os.environ.get("SYNC_FULL_ACCEPTANCE") == "1"
-SEEDS = range(1, 7) if FULL else range(1, 3)
+SEEDS = range(1, 7) if FULL else range(1, 2)
 
 
 def month(seed: int, customers: int = 6, invoices: int = 20) -> Scenario:

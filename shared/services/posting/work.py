@@ -181,11 +181,15 @@ class Work:
             previous = self.current(stripe_id, entity_key)
             self.writing(stripe_id, entity_key)
             body = build()
+            operation = entity_key.lower().replace(":", "-")
+            if previous is not None and previous.status == "UNDONE":
+                # posted again after an undo: a new request, never QBO's memory of the first
+                operation += f"-u{previous.qbo_entity_id}"
             qbo_id = create_or_heal(
                 self.deps.qbo,
                 entity,
                 body,
-                qbo_request_id_from(entity_key.lower().replace(":", "-"), stripe_id),
+                qbo_request_id_from(operation, stripe_id),
                 lookup,
                 heal_first=self.heal_first or previous is not None,
             )

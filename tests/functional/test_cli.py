@@ -20,7 +20,7 @@ from shared.cli.registry import discover
 from shared.config import reset_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-PRODUCTION = {"replay", "report", "statement", "query"}
+PRODUCTION = {"replay", "backfill", "undo", "report", "statement", "query"}
 LOCAL = {"demo", "run", "check", "generate", "campaign", "reconcile"}
 HEAVY = (
     "duckdb",

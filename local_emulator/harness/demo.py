@@ -9,7 +9,9 @@ from pathlib import Path
 import stripe
 
 from local_emulator.generator.settlements import create_sample_customers, seed_sample_settlements
-from local_emulator.harness.runner import invoice_check
+from local_emulator.checks.books import StripeBooks
+from local_emulator.checks.invariants import check_books
+from local_emulator.harness.runner import invoice_summary
 from local_emulator.harness.scenario import FaultSpec
 from local_emulator.harness.stack import STRIPE_KEY, LocalStack
 from shared import bootstrap
@@ -90,7 +92,8 @@ def run_demo(out_dir: Path, *, seed: int = 7) -> int:
             if o
         ]
         state = stack.fake_qbo.state_json()
-        check = invoice_check(seeded, state)
+        books = StripeBooks(seeded)
+        check = invoice_summary(books, state, check_books(books, state))
         requests = stack.fake_qbo.request_counts()
     attached = [
         a for a in state.get("Attachable", []) if str(a.get("FileName", "")).endswith(".pdf")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 import time
 from collections import Counter
@@ -14,13 +13,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from local_emulator.checks.books import StripeBooks, Violation
+from local_emulator.checks.invariants import check_books
 from local_emulator.harness.scenario import FaultSpec, Scenario
 from local_emulator.harness.stack import LocalStack
 from shared.domain.money import decimal_from_minor
 
 JsonDict = dict[str, Any]
 Mode = Literal["webhooks", "backfill"]
-STRIPE_ID_IN_NOTE = re.compile(r"Stripe invoice (in_[A-Za-z0-9_]+)")
+# Violations that mean a Stripe object is not in QBO exactly once.
+ONCE_RULES = ("duplicate", "missing", "unexpected", "unattributed")
 Progress = Callable[[str], None]
 
 
@@ -51,41 +53,24 @@ def _to_jsonable(value: Any) -> Any:
     return value
 
 
-def invoice_check(seeded: list[JsonDict], qbo_state: JsonDict) -> JsonDict:
-    """Stripe's accounting invoices against QBO's, matched by the Stripe id in PrivateNote.
-
-    Independent of the link table on purpose: it finds duplicates the links would hide.
-    """
-    stripe_invoices = {
-        o["id"]: o for o in seeded if o.get("object") == "invoice" and o.get("status") != "draft"
-    }
-    by_stripe_id: dict[str, list[JsonDict]] = {}
-    for doc in qbo_state.get("Invoice", []):
-        match = STRIPE_ID_IN_NOTE.search(str(doc.get("PrivateNote") or ""))
-        by_stripe_id.setdefault(match.group(1) if match else "?", []).append(doc)
+def invoice_summary(
+    stripe: StripeBooks, qbo_state: JsonDict, violations: list[Violation]
+) -> JsonDict:
+    """Invoices on both sides, from the checker's view: a voided invoice counts 0 on both."""
     stripe_totals: Counter[str] = Counter()
     qbo_totals: Counter[str] = Counter()
-    mismatched = []
-    for invoice_id, invoice in stripe_invoices.items():
+    for invoice in stripe.invoices():
         currency = str(invoice["currency"]).lower()
-        expected = decimal_from_minor(int(invoice["total"]), currency)
-        stripe_totals[currency] += expected  # type: ignore[assignment]
-        docs = by_stripe_id.get(invoice_id, [])
-        for doc in docs:
+        if invoice["status"] != "void":
+            stripe_totals[currency] += decimal_from_minor(int(invoice["total"]), currency)  # type: ignore[assignment]
+        for doc in qbo_found_invoices(qbo_state, str(invoice["id"])):
             qbo_totals[currency] += Decimal(str(doc.get("TotalAmt", "0")))  # type: ignore[assignment]
-        if len(docs) == 1 and Decimal(str(docs[0].get("TotalAmt", "0"))) != expected:
-            mismatched.append(invoice_id)
-    duplicates = sum(len(d) - 1 for d in by_stripe_id.values() if len(d) > 1)
-    missing = sorted(i for i in stripe_invoices if i not in by_stripe_id)
-    strays = sorted(k for k in by_stripe_id if k not in stripe_invoices)
+    rules = Counter(v.rule for v in violations)
     return {
-        "stripe_invoices": len(stripe_invoices),
+        "stripe_invoices": len(stripe.invoices()),
         "qbo_invoices": len(qbo_state.get("Invoice", [])),
-        "exactly_one_each": not duplicates and not missing and not strays,
-        "duplicates": duplicates,
-        "missing_in_qbo": missing,
-        "not_in_stripe": strays,
-        "total_mismatches": mismatched,
+        "exactly_one_each": not any(rules[r] for r in ONCE_RULES),
+        "duplicates": rules["duplicate"],
         "stripe_totals": {c: str(v) for c, v in sorted(stripe_totals.items())},
         "qbo_totals": {c: str(v) for c, v in sorted(qbo_totals.items())},
         "totals_equal": stripe_totals == qbo_totals,
@@ -113,6 +98,23 @@ def backfill_everything(seeded: list[JsonDict], progress: Progress) -> JsonDict:
         "objects_failed": counts.failed,
         "qbo_calls": counts.qbo_calls,
         "stripe_calls": counts.stripe_calls,
+    }
+
+
+def qbo_found_invoices(qbo_state: JsonDict, invoice_id: str) -> list[JsonDict]:
+    return [
+        doc
+        for doc in qbo_state.get("Invoice", [])
+        if f"Stripe invoice {invoice_id}" in str(doc.get("PrivateNote") or "")
+    ]
+
+
+def check_summary(violations: list[Violation]) -> JsonDict:
+    """What ``stripe-qbo-sync check`` says of the same books, by rule."""
+    return {
+        "violations": len(violations),
+        "by_rule": dict(sorted(Counter(v.rule for v in violations).items())),
+        "first": [f"{v.rule} {v.stripe_id}: {v.detail}" for v in violations[:20]],
     }
 
 
@@ -171,6 +173,8 @@ def run_scenario(
         qbo_state = stack.fake_qbo.state_json()
         qbo_requests = stack.fake_qbo.request_counts()
         exhausted = [item.task.name for item in stack.queue.exhausted_tasks()]
+    stripe = StripeBooks(o for o in seeded if o.get("object") != "event")
+    violations = check_books(stripe, _to_jsonable(qbo_state))
     statuses = Counter(status for _, status in attempts)
     received = sum(n for s, n in statuses.items() if 200 <= s < 300)
     synced = Counter(
@@ -194,7 +198,8 @@ def run_scenario(
             "failed": [_to_jsonable(row) for row in failures],
         },
         "qbo_requests": dict(sorted(qbo_requests.items())),
-        "invoices": invoice_check(seeded, qbo_state),
+        "invoices": invoice_summary(stripe, qbo_state, violations),
+        "check": check_summary(violations),
         "faults": {**faults.qbo, **faults.delivery, **faults.stripe},
         "seed": seed,
         "seconds": round(time.monotonic() - started, 2),

@@ -1,5 +1,6 @@
 """Payouts end to end: the runner over the payout scenarios and over generated months with
-payouts and faults, judged by ``checks.payout_invariants`` and the reconciliation rows.
+payouts and faults, judged by the one checker (``checks.invariants``, whose payout and clearing
+rules come from Stripe's figures alone) and by the reconciliation rows.
 
 Default run: every payout scenario and twenty small generated months (acceptance faults on),
 two months per run of the local stack (their ids never collide) to keep the run short.
@@ -12,10 +13,11 @@ import json
 import os
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from local_emulator.checks.payout_invariants import check_payout_invariants
+from local_emulator.checks.invariants import check_invariants
 from local_emulator.generator import generate_month
 from local_emulator.generator.payouts import add_payouts
 from local_emulator.harness.runner import run_scenario
@@ -40,7 +42,8 @@ def run_and_check(scenario: Scenario, out: Path, seed: int) -> dict[str, int]:
     assert result.all_processed, result.summary["events"]
     assert result.summary["objects"]["failed"] == []
     qbo_state = json.loads((out / "qbo.json").read_text(encoding="utf-8"))
-    violations = check_payout_invariants(scenario, qbo_state)
+    violations = check_invariants(scenario, qbo_state)
+    assert result.summary["check"]["violations"] == 0  # the run summary says the same
     assert violations == [], violations[:10]
     warehouse = DuckDbWarehouse(str(out / ".state" / "warehouse.duckdb"))
     try:
@@ -99,3 +102,24 @@ def test_generated_months_with_payouts(seeds: tuple[int, ...], tmp_path: Path) -
     kinds = Counter(str(e["type"]) for e in scenario.events)
     assert kinds["payout.paid"] >= 1
     run_and_check(scenario, tmp_path, seed=seeds[0])
+
+
+def test_a_type_the_sync_misclassifies_is_caught(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Production's classification is not the checker's: if the sync booked charges as unknown
+    movements (their net to suspense instead of their fee), the payout still reconciles on its
+    own terms, but the checker finds the payout's entries and clearing wrong."""
+    from shared.domain import mapping_payouts
+
+    real = mapping_payouts.treatment_of
+
+    def misclassified(txn: Any, payout_id: str) -> Any:
+        return "suspense" if txn.type == "charge" else real(txn, payout_id)
+
+    monkeypatch.setattr(mapping_payouts, "treatment_of", misclassified)
+    scenario = load_scenario(HERE / "payout_currencies.jsonl")
+    run_scenario(scenario, tmp_path, faults=parse_faults(""), seed=1, progress=_quiet)
+    qbo_state = json.loads((tmp_path / "qbo.json").read_text(encoding="utf-8"))
+    rules = Counter(v.rule for v in check_invariants(scenario, qbo_state))
+    assert rules["payout_fees"] >= 1 and rules["clearing"] >= 1, rules

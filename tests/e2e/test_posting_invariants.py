@@ -107,3 +107,21 @@ def test_check_command_passes_good_books_and_fails_broken_ones(
     printed = capsys.readouterr().out
     assert "missing\tinpay_" in printed and "clearing\tStripe Clearing\t" in printed
     assert cli(["check", "--events", str(path), "--out", str(tmp_path / "nowhere")]) == 2
+
+
+@pytest.mark.parametrize("name", ["invoice_voided", "payouts/payout_failed"])
+def test_the_run_summary_and_check_agree(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One checker: the run's summary carries its verdict; a voided invoice is no mismatch, and
+    the payout scenarios have no false violations."""
+    path = LIBRARY / f"{name}.jsonl"
+    out = tmp_path / "run"
+    assert cli(["run", "--events", str(path), "--out", str(out), "--faults", FAULTS]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["check"] == {"violations": 0, "by_rule": {}, "first": []}
+    invoices = summary["invoices"]
+    assert invoices["exactly_one_each"] and invoices["totals_equal"], invoices
+    assert "Books checked: violations" in capsys.readouterr().out
+    assert cli(["check", "--events", str(path), "--out", str(out)]) == 0
+    assert "0 invariant violations" in capsys.readouterr().out

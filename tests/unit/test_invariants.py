@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from local_emulator.checks.invariants import StripeBooks, Violation, check_invariants, credit_part
+from local_emulator.checks.credit_notes import credit_part
+from local_emulator.checks.invariants import StripeBooks, Violation, check_invariants
 from local_emulator.fakes.qbo.engine import FakeQbo
 from local_emulator.generator.invoices import LineSpec
 from local_emulator.generator.month import generate_month

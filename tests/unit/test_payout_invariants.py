@@ -1,85 +1,144 @@
-"""The payout checker finds what is wrong: a missing or wrong deposit, a duplicate, clearing."""
+"""The payout rules of the one checker, from Stripe's figures alone: a missing, doubled or wrong
+deposit, fee entries that take the wrong amount out of clearing, a missing reversal, Stripe's
+own figures that do not add up, and clearing per currency off by a cent."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
-from local_emulator.checks.payout_invariants import check_clearing, check_payout_invariants
+from local_emulator.checks.invariants import check_invariants
 from local_emulator.harness.scenario import Scenario
 
 T0 = 1_767_225_600
-PAYOUT_RULES = {"deposit_count", "deposit_amount", "deposit_date", "fee_entries", "fee_amount",
-                "suspense", "reversal", "clearing", "components", "unexpected"}  # fmt: skip
+CLEARING, BANK, FEES = "8", "11", "12"
 
 
-def txn(txn_id: str, txn_type: str, amount: int, fee: int, payout: str | None) -> dict[str, Any]:
+def txn(txn_id: str, txn_type: str, amount: int, fee: int, source: str, payout: str | None,
+        currency: str = "usd") -> dict[str, Any]:  # fmt: skip
     return {
         "id": txn_id, "object": "balance_transaction", "amount": amount, "fee": fee,
-        "net": amount - fee, "currency": "usd", "type": txn_type, "created": T0,
-        "source": "po_1" if txn_type == "payout" else f"ch_{txn_id}", "payout": payout,
+        "net": amount - fee, "currency": currency, "type": txn_type, "created": T0,
+        "source": source, "payout": payout,
     }  # fmt: skip
 
 
-def stripe_side(status: str = "paid") -> Scenario:
+def charge(charge_id: str, amount: int) -> dict[str, Any]:
+    return {"id": charge_id, "object": "charge", "amount": amount, "currency": "usd",
+            "status": "succeeded", "created": T0, "customer": None}  # fmt: skip
+
+
+def stripe_side(status: str = "paid", charge_type: str = "charge") -> Scenario:
+    """A 100.00 charge (fee 3.20) and a 5.00 Stripe fee paid out as 91.80; a 50.00 charge
+    (fee 1.75) not paid out yet."""
     payout = {
-        "id": "po_1", "object": "payout", "amount": 9_680, "currency": "usd",
+        "id": "po_1", "object": "payout", "amount": 9_180, "currency": "usd",
         "arrival_date": T0 + 2 * 86_400, "created": T0, "status": status,
         "balance_transaction": "txn_po",
     }  # fmt: skip
     return Scenario(
         objects=[
-            txn("txn_1", "charge", 10_000, 320, "po_1"),
-            txn("txn_po", "payout", -9_680, 0, "po_1"),
-            txn("txn_2", "charge", 5_000, 175, None),  # not paid out yet
+            charge("ch_1", 10_000),
+            charge("ch_2", 5_000),
+            txn("txn_1", charge_type, 10_000, 320, "ch_1", "po_1"),
+            txn("txn_fee", "stripe_fee", -500, 0, "", "po_1"),
+            txn("txn_po", "payout", -9_180, 0, "po_1", "po_1"),
+            txn("txn_2", charge_type, 5_000, 175, "ch_2", None),
             payout,
         ]
     )
 
 
-def books(clearing: str, deposits: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    fee = {"PrivateNote": "Stripe payout_fees po_1 (processing)", "TotalAmt": "3.20", "Line": []}
-    deposit = {"PrivateNote": "Stripe payout po_1", "TotalAmt": "96.80", "TxnDate": "2026-01-03"}
+def line(amount: str, posting: str, account: str) -> dict[str, Any]:
+    return {"Amount": amount, "JournalEntryLineDetail": {"PostingType": posting,
+                                                         "AccountRef": {"value": account}}}  # fmt: skip
+
+
+def books(clearing: str = "50.00", fees: str = "8.20") -> dict[str, Any]:
+    """What the posting model books for ``stripe_side()``: the two charges as sales receipts,
+    at the payout 3.20 + 5.00 of fees out of clearing and the 91.80 deposit."""
+    receipts = [{"Id": n, "PrivateNote": f"Stripe charge ch_{n}", "TotalAmt": a}
+                for n, a in (("1", "100.00"), ("2", "50.00"))]  # fmt: skip
+    fee = {"Id": "3", "PrivateNote": "Stripe payout_fees po_1 (processing)", "TotalAmt": fees,
+           "Line": [line(fees, "Debit", FEES), line(fees, "Credit", CLEARING)]}  # fmt: skip
+    deposit = {"Id": "4", "PrivateNote": "Stripe payout po_1", "TotalAmt": "91.80",
+               "TxnDate": "2026-01-03"}  # fmt: skip
     return {
-        "Account": [{"Name": "Stripe Clearing", "CurrentBalance": clearing}],
-        "Deposit": [deposit] if deposits is None else deposits,
+        "Account": [{"Id": CLEARING, "Name": "Stripe Clearing", "CurrentBalance": clearing}],
+        "SalesReceipt": receipts,
+        "Deposit": [deposit],
         "JournalEntry": [fee],
     }
 
 
-def payout_rules(scenario: Scenario, state: dict[str, Any]) -> list[tuple[str, str]]:
-    return [
-        (v.rule, v.stripe_id)
-        for v in check_payout_invariants(scenario, state)
-        if v.rule in PAYOUT_RULES
-    ]
+def rules(scenario: Scenario, state: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(v.rule, v.stripe_id) for v in check_invariants(scenario, state)}
 
 
 def test_books_that_agree_pass() -> None:
-    # clearing: 50.00 gross of the charge not yet paid out (its fee comes out at its payout)
-    assert payout_rules(stripe_side(), books("50.00")) == []
+    # clearing: 150.00 in, 8.20 of fees and 91.80 deposited out: 50.00 (ch_2, not paid out)
+    assert rules(stripe_side(), books()) == set()
 
 
-def test_missing_deposit_fails() -> None:
-    assert ("deposit_count", "po_1") in payout_rules(stripe_side(), books("50.00", []))
+def test_missing_doubled_or_wrong_deposit_fails() -> None:
+    state = books()
+    state["Deposit"] = []
+    assert ("missing", "po_1") in rules(stripe_side(), state)
+    state["Deposit"] = [books()["Deposit"][0]] * 2
+    assert ("duplicate", "po_1") in rules(stripe_side(), state)
+    state["Deposit"] = [{**books()["Deposit"][0], "TotalAmt": "91.00", "TxnDate": "2026-01-04"}]
+    found = rules(stripe_side(), state)
+    assert ("amount", "po_1") in found and ("deposit_date", "po_1") in found
 
 
-def test_duplicate_or_wrong_deposit_fails() -> None:
-    good = {"PrivateNote": "Stripe payout po_1", "TotalAmt": "96.80", "TxnDate": "2026-01-03"}
-    wrong = {**good, "TotalAmt": "96.00", "TxnDate": "2026-01-04"}
-    assert ("deposit_count", "po_1") in payout_rules(stripe_side(), books("50.00", [good, good]))
-    found = payout_rules(stripe_side(), books("50.00", [wrong]))
-    assert ("deposit_amount", "po_1") in found and ("deposit_date", "po_1") in found
+def test_fees_taken_wrong_fail_on_the_payout_and_on_clearing() -> None:
+    found = rules(stripe_side(), books(clearing="55.00", fees="3.20"))  # Stripe's fee forgotten
+    assert found == {("payout_fees", "po_1"), ("clearing", "Stripe Clearing")}
+
+
+def test_a_misclassified_type_is_caught_whatever_the_sync_calls_it() -> None:
+    """Stripe names a card payment ``payment`` instead of ``charge``: the checker goes by the
+    source object (a charge booked gross), not by the type, so the fee is still due."""
+    scenario = stripe_side(charge_type="payment")
+    assert rules(scenario, books()) == set()
+    wrong = books(clearing="-46.80", fees="105.00")  # its net sent to suspense as if unknown
+    assert ("payout_fees", "po_1") in rules(scenario, wrong)
 
 
 def test_clearing_off_by_a_cent_fails() -> None:
-    assert payout_rules(stripe_side(), books("50.01")) == [("clearing", "Stripe Clearing")]
+    assert rules(stripe_side(), books(clearing="50.01")) == {("clearing", "Stripe Clearing")}
 
 
-def test_payout_in_transit_keeps_its_money_in_clearing() -> None:
-    objects = stripe_side("in_transit").objects
-    state = {"Account": [{"Name": "Stripe Clearing", "CurrentBalance": "150.00"}]}
-    txns = [o for o in objects if o["object"] == "balance_transaction"]
-    payouts = {"po_1": objects[-1]}
-    assert check_clearing(txns, payouts, state) == []
-    state["Account"][0]["CurrentBalance"] = "53.20"
-    assert [v.rule for v in check_clearing(txns, payouts, state)] == ["clearing"]
+def test_a_payout_in_transit_books_nothing_yet() -> None:
+    state = books(clearing="150.00")
+    state["Deposit"], state["JournalEntry"] = [], []
+    assert rules(stripe_side("in_transit"), state) == set()
+    early = books(clearing="150.00")
+    assert ("unexpected", "po_1") in rules(stripe_side("in_transit"), early)
+
+
+def test_a_failed_payout_needs_its_reversal() -> None:
+    scenario = stripe_side("failed")
+    state = books(clearing="141.80")  # the deposit came back to clearing
+    assert ("missing", "po_1") in rules(scenario, state)
+    reversal = {"Id": "5", "PrivateNote": "Stripe payout_reversal po_1 (failed)",
+                "Line": [line("91.80", "Debit", CLEARING), line("91.80", "Credit", BANK)]}  # fmt: skip
+    state["JournalEntry"].append(reversal)
+    assert rules(scenario, state) == set()
+    reversal["Line"][0]["Amount"] = "90.00"
+    assert ("reversal", "po_1") in rules(scenario, state)
+
+
+def test_stripe_figures_that_do_not_add_up_are_reported() -> None:
+    scenario = stripe_side()
+    broken = copy.deepcopy(scenario)
+    broken.objects[-1]["amount"] = 9_000
+    assert ("components", "po_1") in rules(broken, books())
+
+
+def test_clearing_is_per_currency() -> None:
+    scenario = stripe_side()
+    scenario.objects.append(txn("txn_e", "stripe_fee", -100, 0, "", None, currency="eur"))
+    state = books()
+    state["Account"].append({"Id": "20", "Name": "Stripe Clearing EUR", "CurrentBalance": "1.00"})
+    assert rules(scenario, state) == {("clearing", "Stripe Clearing EUR")}

@@ -1,0 +1,99 @@
+"""Invoices: one QBO invoice each (voided with Stripe's void), the out-of-band payment, the
+write-off of an uncollectible one, the items of their products; totals, open balances and
+DocNumbers as Stripe has them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from local_emulator.checks.books import (
+    ZERO,
+    Expected,
+    StripeBooks,
+    Violation,
+    amount_of,
+    money,
+    ref,
+)
+from local_emulator.checks.family import Booked, Context
+from shared.domain.idempotency import doc_number_from_stripe_number
+
+
+def expected_documents(stripe: StripeBooks) -> list[Expected]:
+    out: list[Expected] = []
+    for inv in stripe.invoices():
+        cur, iid, void = str(inv["currency"]), str(inv["id"]), inv["status"] == "void"
+        total = ZERO if void else money(inv["total"], cur)
+        out.append(Expected("Invoice", "invoice", iid, cur, total, voided=void))
+        if inv["status"] in ("paid", "open", "uncollectible") and stripe.out_of_band(inv) > 0:
+            oob = money(stripe.out_of_band(inv), cur)
+            out.append(Expected("Payment", "invoice_oob", iid, cur, oob))
+        if inv["status"] == "uncollectible" and int(inv["amount_remaining"]) > 0:
+            remaining = money(inv["amount_remaining"], cur)
+            out.append(Expected("CreditMemo", "invoice_writeoff", iid, cur, remaining))
+            out.append(Expected("Payment", "credit_application", iid, cur))
+    out.extend(Expected("Item", "product", p, "") for p in sorted(products(stripe)))
+    return out
+
+
+def products(stripe: StripeBooks) -> set[str]:
+    """Products named on the lines of accounting invoices (each becomes a QBO item)."""
+    found = set()
+    for inv in stripe.invoices():
+        for line in (inv.get("lines") or {}).get("data") or []:
+            details = (line.get("pricing") or {}).get("price_details") or {}
+            price = line.get("price")
+            found.add(
+                ref(details.get("product"))
+                or ref(price.get("product") if isinstance(price, dict) else None)
+            )
+    return found - {""}
+
+
+def doc_numbers(stripe: StripeBooks) -> dict[str, str]:
+    """QBO DocNumber -> Stripe invoice id (a voided invoice may be found by it alone)."""
+    return {
+        doc_number_from_stripe_number(str(i["number"])): str(i["id"])
+        for i in stripe.invoices()
+        if i.get("number")
+    }
+
+
+def check(ctx: Context) -> list[Violation]:
+    out: list[Violation] = []
+    for inv in ctx.stripe.invoices():
+        found = ctx.qbo.found("invoice", str(inv["id"]), "Invoice")
+        if len(found) != 1:
+            continue  # missing or duplicate: the document rules said so
+        doc, cur = found[0], str(inv["currency"])
+        remaining = int(inv["amount_remaining"]) if inv["status"] == "open" else 0
+        if amount_of(doc.get("Balance")) != money(remaining, cur):
+            out.append(
+                Violation(
+                    "invoice_balance",
+                    str(inv["id"]),
+                    f"QBO Balance {amount_of(doc.get('Balance'))}, Stripe "
+                    f"{money(remaining, cur)} ({inv['status']})",
+                )
+            )
+        number = inv.get("number")
+        if number and str(doc.get("DocNumber")) != doc_number_from_stripe_number(str(number)):
+            out.append(
+                Violation(
+                    "doc_number",
+                    str(inv["id"]),
+                    f"QBO DocNumber {doc.get('DocNumber')!r} for Stripe number {number!r}",
+                )
+            )
+    return out
+
+
+def booked_at_event(stripe: StripeBooks) -> dict[str, Booked]:
+    return {}
+
+
+def clearing_movements(
+    stripe: StripeBooks, booked: Mapping[str, Booked]
+) -> list[tuple[str, Decimal]]:
+    return []  # an invoice and its out-of-band payment never touch clearing

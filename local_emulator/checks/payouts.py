@@ -1,0 +1,145 @@
+"""Payouts, from Stripe's figures alone: a posted payout (paid, failed or canceled) has exactly
+one deposit of its amount on its arrival date; its fee and suspense entries take out of
+clearing exactly what its balance transactions hold beyond what their own postings booked; a
+failed or canceled payout's reversal puts its amount back; Stripe's own figures add up (the
+payout carries the net of its balance transactions).
+
+Nothing here asks the sync how it classifies a balance transaction type. What a transaction's
+own posting already booked comes from the object families (``booked_at_event``: a charge or a
+refund gross, a dispute net); everything else in a payout is the payout's to book: net - booked.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from local_emulator.checks.books import (
+    Expected,
+    StripeBooks,
+    Violation,
+    amount_of,
+    money,
+    ref,
+)
+from local_emulator.checks.family import Booked, Context
+
+JsonDict = dict[str, Any]
+POSTED = ("paid", "failed", "canceled")
+RETURNED = ("failed", "canceled")
+ENTRY_KINDS = ("payout_fees", "payout_suspense")
+
+
+def posted(payout: JsonDict) -> bool:
+    return payout.get("status") in POSTED
+
+
+def transactions(stripe: StripeBooks) -> dict[str, list[JsonDict]]:
+    """Payout id -> its balance transactions, its own one (the payout itself) left out."""
+    found: dict[str, list[JsonDict]] = defaultdict(list)
+    for txn in stripe.of("balance_transaction"):
+        payout_id = ref(txn.get("payout"))
+        if payout_id and ref(txn.get("source")) != payout_id:
+            found[payout_id].append(txn)
+    return found
+
+
+def to_book(txn: JsonDict, booked: Mapping[str, Booked]) -> int:
+    """What a payout must still move through clearing for one of its transactions (minor)."""
+    how = booked.get(str(txn["id"])) or booked.get(ref(txn.get("source")))
+    net = int(txn["net"])
+    if how == "amount":
+        return net - int(txn["amount"])  # -fee: the gross went through clearing already
+    if how == "net":
+        return 0
+    return net
+
+
+def expected_documents(stripe: StripeBooks) -> list[Expected]:
+    out: list[Expected] = []
+    for payout in stripe.of("payout"):
+        pid, cur = str(payout["id"]), str(payout["currency"])
+        if posted(payout):
+            out.append(Expected("Deposit", "payout", pid, cur, money(payout["amount"], cur)))
+            out += [Expected("JournalEntry", kind, pid, cur, many=True) for kind in ENTRY_KINDS]
+        if payout.get("status") in RETURNED:
+            out.append(Expected("JournalEntry", "payout_reversal", pid, cur))
+    return out
+
+
+def clearing_lines(doc: JsonDict, clearing_id: str | None) -> Decimal:
+    """What a journal entry moves on the clearing account: debits +, credits -."""
+    total = Decimal(0)
+    for line in doc.get("Line") or []:
+        detail = line.get("JournalEntryLineDetail") or {}
+        if clearing_id is None or ref((detail.get("AccountRef") or {}).get("value")) != clearing_id:
+            continue
+        sign = 1 if detail.get("PostingType") == "Debit" else -1
+        total += sign * amount_of(line.get("Amount"))
+    return total
+
+
+def _check_payout(payout: JsonDict, txns: list[JsonDict], ctx: Context) -> list[Violation]:
+    qbo, options, booked = ctx.qbo, ctx.options, ctx.booked
+    pid, cur = str(payout["id"]), str(payout["currency"])
+    out: list[Violation] = []
+    carried = sum(int(t["net"]) for t in txns)
+    amount = money(payout["amount"], cur)
+    if txns and carried != int(payout["amount"]):
+        detail = f"Stripe: its balance transactions net {money(carried, cur)}, payout {amount}"
+        out.append(Violation("components", pid, detail))
+    if not posted(payout):
+        return out
+    arrival = datetime.fromtimestamp(int(payout["arrival_date"]), UTC).date().isoformat()
+    for deposit in qbo.found("payout", pid, "Deposit")[:1]:
+        if str(deposit.get("TxnDate")) != arrival:
+            out.append(
+                Violation("deposit_date", pid, f"{deposit.get('TxnDate')}, arrival {arrival}")
+            )
+    clearing_id = qbo.account_id(options.clearing_account(cur))
+    entries = [d for kind in ENTRY_KINDS for d in qbo.found(kind, pid, "JournalEntry")]
+    moved = sum((clearing_lines(d, clearing_id) for d in entries), Decimal(0))
+    due = money(sum(to_book(t, booked) for t in txns), cur)
+    if moved != due:
+        detail = f"fee and suspense entries move {moved} through clearing; Stripe's leave {due}"
+        out.append(Violation("payout_fees", pid, detail))
+    for reversal in qbo.found("payout_reversal", pid, "JournalEntry"):
+        back = clearing_lines(reversal, clearing_id)
+        if back != amount:
+            out.append(Violation("reversal", pid, f"puts {back} back, the payout was {amount}"))
+    return out
+
+
+def check(ctx: Context) -> list[Violation]:
+    by_payout = transactions(ctx.stripe)
+    return [
+        violation
+        for payout in sorted(ctx.stripe.of("payout"), key=lambda p: str(p["id"]))
+        for violation in _check_payout(payout, by_payout.get(str(payout["id"]), []), ctx)
+    ]
+
+
+def booked_at_event(stripe: StripeBooks) -> dict[str, Booked]:
+    """A failed or canceled payout's returned funds: its reversal booked them."""
+    return {str(p["id"]): "net" for p in stripe.of("payout") if p.get("status") in RETURNED}
+
+
+def clearing_movements(
+    stripe: StripeBooks, booked: Mapping[str, Booked]
+) -> list[tuple[str, Decimal]]:
+    """A posted payout: what its transactions leave (fees, unknown types), then the deposit
+    of its amount; a failed or canceled one: the reversal puts the amount back."""
+    by_payout = transactions(stripe)
+    moves: list[tuple[str, Decimal]] = []
+    for payout in stripe.of("payout"):
+        if not posted(payout):
+            continue  # pending or in transit: nothing booked yet
+        cur, txns = str(payout["currency"]), by_payout.get(str(payout["id"]), [])
+        moves.append((cur, money(sum(to_book(t, booked) for t in txns), cur)))
+        moves.append((cur, -money(payout["amount"], cur)))
+        if payout.get("status") in RETURNED:
+            moves.append((cur, money(payout["amount"], cur)))
+    return moves

@@ -1,131 +1,112 @@
-"""``make demo``: Stripe invoices flow into QBO through the real webhook, queue and worker code."""
+"""``stripe-qbo-sync demo``: the product end to end on the embedded stack, in about a minute.
+
+A scripted month (``generator.demo_story``) is seeded into the fake Stripe; the sample ledger
+settlements are billed through the settlement poll (the real ``stripe`` client against the fake);
+every event is delivered through the signed webhook, some twice and out of order, while the
+fake QBO answers 429s, 5xxs and drops responses; the queue runs every task; the daily reconcile
+runs; the one checker judges QBO's books against Stripe's. Prints both sides in one table,
+writes the reconciliation report PDF, the books and the events beside it, and says where the
+warehouse is and what to try next.
+"""
 
 from __future__ import annotations
 
-import random
-from decimal import Decimal
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import stripe
 
-from local_emulator.generator.settlements import create_sample_customers, seed_sample_settlements
-from local_emulator.checks.books import StripeBooks
+from local_emulator.checks.books import StripeBooks, Violation
 from local_emulator.checks.invariants import check_books
-from local_emulator.harness.runner import invoice_summary
-from local_emulator.harness.scenario import FaultSpec
+from local_emulator.generator.core import MONTH_START
+from local_emulator.generator.demo_story import CUSTOMERS, demo_month
+from local_emulator.generator.settlements import create_sample_customers, seed_sample_settlements
+from local_emulator.harness.demo_table import demo_table, next_steps
+from local_emulator.harness.runner import to_jsonable
+from local_emulator.harness.scenario import FaultSpec, Scenario, write_scenario
 from local_emulator.harness.stack import STRIPE_KEY, LocalStack
 from shared import bootstrap
+from shared.cli import output
+from shared.reports.data import load_report_data
+from shared.reports.pdf import render_report
 
-CUSTOMERS = ["Northwind Traders", "Blue Yonder Airlines", "Fabrikam Inc", "Tailspin Toys"]
-PRODUCTS = [("Platform fee", 4900), ("Seats", 1200), ("Support plan", 9900), ("Usage", 37)]
+__all__ = ["CUSTOMERS", "DemoOutcome", "run_demo"]
+FAULTS = FaultSpec(
+    qbo={"qbo_429": 0.05, "qbo_5xx": 0.05, "qbo_drop_response": 0.05},
+    delivery={"duplicate": 0.3, "out_of_order": 0.3},
+    stripe={},
+)
+QBO_KNOBS = ("qbo_429", "qbo_5xx", "qbo_drop_response", "qbo_timeout")
+REPORT_NAME = "reconciliation_report.pdf"
+STATUS_SQL = "SELECT status, COUNT(*) AS n FROM payout_reconciliations_current GROUP BY status"
 
 
-def _create_business(client: stripe.StripeClient, rng: random.Random) -> None:
-    """Customers and invoices through the real stripe client; one invoice stays a draft."""
-    customers = [client.v1.customers.create(params={"name": name}) for name in CUSTOMERS]
-    for index in range(10):
-        customer = rng.choice(customers)
-        invoice = client.v1.invoices.create(
-            params={
-                "customer": customer.id,
-                "collection_method": "send_invoice",
-                "days_until_due": 30,
-            },
+@dataclass
+class DemoOutcome:
+    """What the demo found; ``ok`` when both sides agree everywhere."""
+
+    stripe: StripeBooks
+    qbo_state: dict[str, Any]
+    violations: list[Violation]
+    settlements_billed: int
+    payout_statuses: dict[str, int]
+    findings: int
+    deliveries: int
+    retried: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return (
+            not self.violations and not self.findings and not self.payout_statuses.get("MISMATCH")
         )
-        for description, unit in rng.sample(PRODUCTS, k=rng.randint(1, 3)):
-            client.v1.invoice_items.create(
-                params={  # type: ignore[arg-type]  # a TypedDict the literal satisfies
-                    "customer": customer.id,
-                    "invoice": invoice.id,
-                    "currency": "usd",
-                    "unit_amount": unit,
-                    "quantity": rng.randint(1, 4),
-                    "description": description,
-                },
-            )
-        if index == 9:
-            continue  # a draft: not an accounting document, never reaches QBO
-        invoice_id = str(invoice.id)
-        client.v1.invoices.finalize_invoice(invoice_id)
-        if rng.random() < 0.5:
-            client.v1.invoices.pay(invoice_id, params={"paid_out_of_band": True})
 
 
-def _bill_settlements(stack: LocalStack, client: stripe.StripeClient) -> int:
-    """Sample ledger settlements become Stripe invoices through the scheduled poll's code."""
+def _bill_settlements(stack: LocalStack) -> int:
+    """The sample ledger settlements become Stripe invoices through the poll's own code."""
+    client = stripe.StripeClient(STRIPE_KEY, base_addresses={"api": stack.stripe_server.base_url})
     customers = create_sample_customers(client)
     seed_sample_settlements(stack.warehouse, customers, currencies={"usd"})
-    counts = bootstrap.settlement_poll().run().as_dict()
-    print(
-        f"Settlement poll: {counts['sent']} invoiced, {counts['no_fee']} without a fee, "
-        f"{counts['failed']} failed"
-    )
-    return int(counts["sent"])
-
-
-def _table(rows: list[tuple[str, str, str]]) -> str:
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    lines = [f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:>{widths[2]}}" for a, b, c in rows]
-    lines.insert(1, "-" * (sum(widths) + 4))
-    return "\n".join(lines)
+    return int(bootstrap.settlement_poll().run().as_dict()["sent"])
 
 
 def run_demo(out_dir: Path, *, seed: int = 7) -> int:
-    faults = FaultSpec(
-        qbo={"qbo_429": 0.05, "qbo_5xx": 0.05, "qbo_drop_response": 0.05},
-        delivery={"duplicate": 0.3, "out_of_order": 0.3},
-        stripe={},
+    """Run the demo into ``out_dir``; 0 when Stripe and QBO agree everywhere, else 1."""
+    month = demo_month(seed)
+    scenario = Scenario(
+        events=[x for x in month if x.get("object") == "event"],
+        objects=[x for x in month if x.get("object") != "event"],
     )
-    with LocalStack(out_dir / ".state", seed=seed, faults=faults) as stack:
-        client = stripe.StripeClient(
-            STRIPE_KEY, base_addresses={"api": stack.stripe_server.base_url}
-        )
-        _create_business(client, random.Random(seed))
-        settled = _bill_settlements(stack, client)
-        events = stack.fake_stripe.events()
-        print(f"Stripe: {len(events)} events; delivering with duplicates and reordering...")
-        report = stack.deliverer().deliver(events)
+    state = out_dir / ".state"
+    output.note(f"demo: {len(scenario.events)} Stripe events of a month, faults on, into {out_dir}")
+    with LocalStack(state, seed=seed, faults=FAULTS) as stack:
+        for obj in scenario.seed_state():
+            stack.fake_stripe.seed_object(obj)
+        known = {e["id"] for e in scenario.events}
+        settled = _bill_settlements(stack)
+        billed = [e for e in stack.fake_stripe.events() if e["id"] not in known]
+        scenario.events += billed
+        delivered = stack.deliverer().deliver(scenario.events)
         stats = stack.queue.drain()
-        seeded = [
-            o
-            for o in (stack.fake_stripe.get_object(e["data"]["object"]["id"]) for e in events)
-            if o
-        ]
-        state = stack.fake_qbo.state_json()
-        books = StripeBooks(seeded)
-        check = invoice_summary(books, state, check_books(books, state))
-        requests = stack.fake_qbo.request_counts()
-    attached = [
-        a for a in state.get("Attachable", []) if str(a.get("FileName", "")).endswith(".pdf")
-    ]
-    stripe_total = sum((Decimal(v) for v in check["stripe_totals"].values()), Decimal(0))
-    qbo_total = sum((Decimal(v) for v in check["qbo_totals"].values()), Decimal(0))
-    print(
-        f"Webhook deliveries: {len(report.attempts)} ({len(report.failed)} refused), "
-        f"duplicates and reordering included"
-    )
-    print(
-        f"Tasks: {stats.dispatched} dispatched, {stats.retried} retried after a fault, "
-        f"{stats.exhausted} exhausted"
-    )
-    by_kind = ", ".join(f"{kind} {count}" for kind, count in sorted(requests.items()))
-    print(f"QBO requests: {sum(requests.values())} ({by_kind})")
-    print()
-    print(
-        _table(
-            [
-                ("", "Stripe", "QBO"),
-                ("Invoices (finalized)", str(check["stripe_invoices"]), str(check["qbo_invoices"])),
-                ("Total (USD)", f"{stripe_total:,.2f}", f"{qbo_total:,.2f}"),
-                ("Settlements invoiced (statements attached)", str(settled), str(len(attached))),
-                ("Duplicates found", "", str(check["duplicates"])),
-            ]
-        )
-    )
-    ok = check["exactly_one_each"] and check["totals_equal"] and len(attached) == settled
-    print(
-        "\nOK: every finalized invoice is in QBO exactly once, totals equal."
-        if ok
-        else f"\nMISMATCH: {check}"
-    )
-    return 0 if ok else 1
+        for knob in QBO_KNOBS:
+            stack.fake_qbo.faults.set(knob, 0.0)  # reconcile reads QBO calmly, as at night
+        since = datetime.fromtimestamp(MONTH_START, UTC) - timedelta(days=1)
+        reconciled = bootstrap.reconcile().run(since)
+        statuses = {str(r["status"]): int(r["n"]) for r in stack.warehouse.query(STATUS_SQL)}
+        out_dir.mkdir(parents=True, exist_ok=True)
+        report = out_dir / REPORT_NAME
+        report.write_bytes(render_report(load_report_data(stack.warehouse, datetime.now(UTC))))
+        qbo_state = to_jsonable(stack.fake_qbo.state_json())
+    write_scenario(out_dir / "events.jsonl", [*scenario.objects, *scenario.events])
+    (out_dir / "qbo.json").write_text(json.dumps(qbo_state, indent=2), encoding="utf-8")
+    books = StripeBooks(o for o in scenario.seed_state() if o.get("object") != "event")
+    outcome = DemoOutcome(
+        books, qbo_state, check_books(books, qbo_state), settled, statuses,
+        len(reconciled.findings), len(delivered.attempts), stats.retried,
+    )  # fmt: skip
+    output.show(demo_table(outcome))
+    print(next_steps(out_dir, state / "warehouse.duckdb", report, outcome.ok))
+    return 0 if outcome.ok else 1

@@ -41,13 +41,13 @@ class RunResult:
         return bool(self.summary["all_processed"])
 
 
-def _to_jsonable(value: Any) -> Any:
+def to_jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, dict):
-        return {k: _to_jsonable(v) for k, v in value.items()}
+        return {k: to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_to_jsonable(v) for v in value]
+        return [to_jsonable(v) for v in value]
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
@@ -174,7 +174,7 @@ def run_scenario(
         qbo_requests = stack.fake_qbo.request_counts()
         exhausted = [item.task.name for item in stack.queue.exhausted_tasks()]
     stripe = StripeBooks(o for o in seeded if o.get("object") != "event")
-    violations = check_books(stripe, _to_jsonable(qbo_state))
+    violations = check_books(stripe, to_jsonable(qbo_state))
     statuses = Counter(status for _, status in attempts)
     received = sum(n for s, n in statuses.items() if 200 <= s < 300)
     synced = Counter(
@@ -189,13 +189,13 @@ def run_scenario(
             "rejected": len(attempts) - received,
             "by_status": {str(s): n for s, n in sorted(statuses.items())},
         },
-        "tasks": _to_jsonable(drained.__dict__ if hasattr(drained, "__dict__") else drained),
+        "tasks": to_jsonable(drained.__dict__ if hasattr(drained, "__dict__") else drained),
         "tasks_exhausted": exhausted,
         "objects": {
             "synced": dict(sorted(synced.items())),
-            "skipped": [_to_jsonable(row) for row in skipped],
-            "by_outcome": [_to_jsonable(row) for row in outcomes],
-            "failed": [_to_jsonable(row) for row in failures],
+            "skipped": [to_jsonable(row) for row in skipped],
+            "by_outcome": [to_jsonable(row) for row in outcomes],
+            "failed": [to_jsonable(row) for row in failures],
         },
         "qbo_requests": dict(sorted(qbo_requests.items())),
         "invoices": invoice_summary(stripe, qbo_state, violations),
@@ -208,8 +208,8 @@ def run_scenario(
     if backfill is not None:
         summary["backfill"] = backfill
         summary["all_processed"] = backfill["status"] == "COMPLETED"
-    links_out = [_to_jsonable(link) for link in links]
-    (out_dir / "qbo.json").write_text(json.dumps(_to_jsonable(qbo_state), indent=2))
+    links_out = [to_jsonable(link) for link in links]
+    (out_dir / "qbo.json").write_text(json.dumps(to_jsonable(qbo_state), indent=2))
     (out_dir / "links.json").write_text(json.dumps(links_out, indent=2))
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
     return RunResult(summary, qbo_state, links_out)

@@ -79,10 +79,21 @@ def test_cli_refuses_bad_input_clearly(tmp_path: Path, capsys: pytest.CaptureFix
     assert "unknown fault 'nope'" in capsys.readouterr().err
 
 
-def test_demo_prints_zero_duplicates_and_equal_totals(
+def test_demo_shows_the_product_and_says_where_things_are(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run_demo(tmp_path, seed=7) == 0
-    out = capsys.readouterr().out
-    assert "Duplicates found" in out
-    assert "OK: every finalized invoice is in QBO exactly once" in out
+    out = " ".join(capsys.readouterr().out.split())
+    for row in ("Invoices", "Card payments (full, partial)", "Paid out of band", "Refunds",
+                "Credit notes", "Disputes (lost)", "Payouts / bank deposits",
+                "Settlements billed"):  # fmt: skip
+        assert row in out, row
+    assert "Duplicates │ │ 0" in out and "Checker violations │ │ 0" in out
+    assert "OK: every Stripe object is in QBO exactly once" in out
+    assert "balanced, 0 mismatched" in out
+    report = tmp_path / "reconciliation_report.pdf"
+    assert report.read_bytes().startswith(b"%PDF")
+    assert f"Warehouse {tmp_path}/.state/warehouse.duckdb" in out
+    assert "stripe-qbo-sync query --warehouse" in out and "Try next" in out
+    # the books it leaves are the ones `check` reads: they agree there too
+    assert main(["check", "--events", str(tmp_path / "events.jsonl"), "--out", str(tmp_path)]) == 0

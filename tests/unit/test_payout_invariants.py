@@ -14,8 +14,10 @@ T0 = 1_767_225_600
 CLEARING, BANK, FEES = "8", "11", "12"
 
 
-def txn(txn_id: str, txn_type: str, amount: int, fee: int, source: str, payout: str | None,
-        currency: str = "usd") -> dict[str, Any]:  # fmt: skip
+def txn(
+    txn_id: str, txn_type: str, amount: int, fee: int, *, source: str, payout: str | None,
+    currency: str = "usd",
+) -> dict[str, Any]:  # fmt: skip
     return {
         "id": txn_id, "object": "balance_transaction", "amount": amount, "fee": fee,
         "net": amount - fee, "currency": currency, "type": txn_type, "created": T0,
@@ -40,18 +42,18 @@ def stripe_side(status: str = "paid", charge_type: str = "charge") -> Scenario:
         objects=[
             charge("ch_1", 10_000),
             charge("ch_2", 5_000),
-            txn("txn_1", charge_type, 10_000, 320, "ch_1", "po_1"),
-            txn("txn_fee", "stripe_fee", -500, 0, "", "po_1"),
-            txn("txn_po", "payout", -9_180, 0, "po_1", "po_1"),
-            txn("txn_2", charge_type, 5_000, 175, "ch_2", None),
+            txn("txn_1", charge_type, 10_000, 320, source="ch_1", payout="po_1"),
+            txn("txn_fee", "stripe_fee", -500, 0, source="", payout="po_1"),
+            txn("txn_po", "payout", -9_180, 0, source="po_1", payout="po_1"),
+            txn("txn_2", charge_type, 5_000, 175, source="ch_2", payout=None),
             payout,
         ]
     )
 
 
 def line(amount: str, posting: str, account: str) -> dict[str, Any]:
-    return {"Amount": amount, "JournalEntryLineDetail": {"PostingType": posting,
-                                                         "AccountRef": {"value": account}}}  # fmt: skip
+    detail = {"PostingType": posting, "AccountRef": {"value": account}}
+    return {"Amount": amount, "JournalEntryLineDetail": detail}
 
 
 def books(clearing: str = "50.00", fees: str = "8.20") -> dict[str, Any]:
@@ -121,8 +123,8 @@ def test_a_failed_payout_needs_its_reversal() -> None:
     scenario = stripe_side("failed")
     state = books(clearing="141.80")  # the deposit came back to clearing
     assert ("missing", "po_1") in rules(scenario, state)
-    reversal = {"Id": "5", "PrivateNote": "Stripe payout_reversal po_1 (failed)",
-                "Line": [line("91.80", "Debit", CLEARING), line("91.80", "Credit", BANK)]}  # fmt: skip
+    lines = [line("91.80", "Debit", CLEARING), line("91.80", "Credit", BANK)]
+    reversal = {"Id": "5", "PrivateNote": "Stripe payout_reversal po_1 (failed)", "Line": lines}
     state["JournalEntry"].append(reversal)
     assert rules(scenario, state) == set()
     reversal["Line"][0]["Amount"] = "90.00"
@@ -138,7 +140,9 @@ def test_stripe_figures_that_do_not_add_up_are_reported() -> None:
 
 def test_clearing_is_per_currency() -> None:
     scenario = stripe_side()
-    scenario.objects.append(txn("txn_e", "stripe_fee", -100, 0, "", None, currency="eur"))
+    scenario.objects.append(
+        txn("txn_e", "stripe_fee", -100, 0, source="", payout=None, currency="eur")
+    )
     state = books()
     state["Account"].append({"Id": "20", "Name": "Stripe Clearing EUR", "CurrentBalance": "1.00"})
     assert rules(scenario, state) == {("clearing", "Stripe Clearing EUR")}

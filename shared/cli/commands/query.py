@@ -40,6 +40,14 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def _numeric(values: Any) -> bool:
+    """A column of numbers (and NULLs): right-aligned."""
+    seen = [v for v in values if v is not None]
+    return bool(seen) and all(
+        isinstance(v, int | float | Decimal) and not isinstance(v, bool) for v in seen
+    )
+
+
 def _sql(args: argparse.Namespace) -> str:
     if args.file is not None and args.sql:
         raise UsageError("give the SQL or --file, not both")
@@ -72,7 +80,9 @@ def run(args: argparse.Namespace) -> int:
         writer.writerow(columns)
         writer.writerows(values)
     else:
-        output.show(output.table(None, columns, values) if columns else "(no rows)")
+        numeric = [_numeric(row[c] for row in rows) for c in columns]
+        heads = [f">{c}" if n else c for c, n in zip(columns, numeric, strict=True)]
+        output.show(output.table(None, heads, values) if columns else "(no rows)")
         output.note(f"{len(rows)} row{'s' if len(rows) != 1 else ''}")
     return EXIT_OK
 

@@ -12,7 +12,8 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from shared.domain.money import UnknownCurrencyError, exponent
+from shared.domain.money import UnknownCurrencyError
+from shared.domain.settlement_invoice import decimal_money_text
 
 if TYPE_CHECKING:  # rich is imported when something is drawn, not to list the commands
     from rich.console import Console
@@ -40,16 +41,13 @@ def note(message: str) -> None:
 
 
 def money(amount: Decimal | int | None, currency: str | None) -> str:
-    """``Decimal('1234.5'), 'usd'`` -> ``1,234.50 USD``: the currency's own decimals, grouped."""
+    """``Decimal('1234.5'), 'usd'`` -> ``USD 1,234.50``: the currency's own decimals, grouped."""
     if amount is None:
         return ""
-    code = (currency or "").strip()
     try:
-        places = exponent(code)
+        return decimal_money_text(Decimal(amount), str(currency or ""))
     except UnknownCurrencyError:
-        places = 2
-    value = Decimal(amount).quantize(Decimal(1).scaleb(-places))
-    return f"{value:,.{places}f} {code.upper()}".strip()
+        return f"{Decimal(amount):,} {currency or ''}".strip()
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Table:

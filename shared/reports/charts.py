@@ -85,14 +85,22 @@ def payouts_chart(
     chart.bars.strokeColor = None
     chart.groupSpacing, chart.barSpacing = 6, 1
     _style_axes(chart)
+    chart.valueAxis.labelTextFormat = _grouped
     drawing.add(chart)
+    drawing.add(String(0, height - 12, f"{currency}, by arrival date", fontSize=8,
+                       fontName="Helvetica", fillColor=MUTED))  # fmt: skip
     _legend(
         drawing,
-        width - 200,
+        width - 230,
         height - 6,
-        [(PAYOUT, f"Stripe payouts ({currency})"), (DEPOSIT, "QBO deposits")],
+        [(PAYOUT, f"Stripe payouts ({currency})"), (DEPOSIT, f"QBO deposits ({currency})")],
     )
     return drawing
+
+
+def _grouped(value: float) -> str:
+    """An axis label: whole units with thousands separators (the scale, not an amount)."""
+    return f"{value:,.0f}"
 
 
 def _thin(labels: list[str], most: int = 12) -> list[str]:

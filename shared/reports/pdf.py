@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -14,8 +15,9 @@ from reportlab.lib.units import inch
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table
 
+from shared.domain.settlement_invoice import decimal_money_text
 from shared.reports.charts import failures_chart, lag_chart, payouts_chart, success_chart
-from shared.reports.data import ReportData
+from shared.reports.data import PayoutRow, ReportData
 from shared.statements.pdf import ACCENT, BODY, HEADING, KPI, LABEL, MUTED, RULE, SHADE, SMALL
 
 PAGE_WIDTH, PAGE_HEIGHT = LETTER
@@ -77,18 +79,14 @@ def _summary(data: ReportData) -> list[Any]:
         _tile(
             "Pending syncs",
             str(data.pending),
-            "events not finished yet",
+            "objects waiting for a sync",
             WARN if data.pending else GOOD,
         ),
     ]
     row = Table([tiles], colWidths=[CONTENT / 4] * 4)
     row.setStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("VALIGN", (0, 0), (-1, -1), "TOP")])
     last = data.last_reconcile.strftime("%Y-%m-%d %H:%M UTC") if data.last_reconcile else "never"
-    verdict = (
-        "Stripe and QuickBooks agree: every payout is deposited to the cent and nothing is open."
-        if not data.findings and not data.mismatched and not data.failed_objects
-        else "Stripe and QuickBooks disagree somewhere: the findings below say where."
-    )
+    verdict = _verdict(data)
     story: list[Any] = [
         _p("Stripe to QuickBooks reconciliation", _style_title()),
         _p(
@@ -103,11 +101,48 @@ def _summary(data: ReportData) -> list[Any]:
         Spacer(1, 6),
         _p("Payouts against deposits", HEADING),
     ]
-    currencies = Counter(p.currency for p in data.payouts)
-    for currency, _ in currencies.most_common(2) or [("USD", 0)]:
-        story.append(payouts_chart(data.payouts, currency, width=CONTENT, height=170))
+    currencies = sorted({p.currency for p in data.payouts})
+    height = 170 if len(currencies) <= 2 else max(110, 340 // len(currencies))
+    for currency in currencies:  # every currency, one chart each
+        story.append(payouts_chart(data.payouts, currency, width=CONTENT, height=height))
+    if not currencies:
+        story.append(_p("No payouts in the warehouse yet.", BODY))
+    story.extend(_payout_totals(data.payouts))
     story.extend(_kinds_table(data))
     return story
+
+
+def _verdict(data: ReportData) -> str:
+    if data.findings or data.mismatched or data.failed_objects:
+        return "Stripe and QuickBooks disagree somewhere: the findings below say where."
+    if data.pending:
+        return (
+            "Stripe and QuickBooks agree on everything synced; "
+            f"{data.pending} objects are still waiting for a sync."
+        )
+    return "Stripe and QuickBooks agree: every payout is deposited to the cent and nothing is open."
+
+
+def _payout_totals(payouts: list[PayoutRow]) -> list[Any]:
+    """Per currency: payouts, what they carried, what QBO deposited, the difference."""
+    if not payouts:
+        return []
+    rows = [[_p(h, LABEL) for h in ("Currency", "Payouts", "Paid out by Stripe",
+                                    "Deposited in QBO", "Difference", "Mismatched")]]  # fmt: skip
+    for currency in sorted({p.currency for p in payouts}):
+        mine = [p for p in payouts if p.currency == currency]
+        paid = sum((p.amount for p in mine), Decimal(0))
+        deposited = sum((p.deposit_amount or Decimal(0) for p in mine), Decimal(0))
+        rows.append([
+            _p(escape(currency)), _p(str(len(mine))),
+            _p(escape(decimal_money_text(paid, currency))),
+            _p(escape(decimal_money_text(deposited, currency))),
+            _p(escape(decimal_money_text(deposited - paid, currency))),
+            _p(str(sum(1 for p in mine if p.status != "BALANCED"))),
+        ])  # fmt: skip
+    table = Table(rows, colWidths=[CONTENT * w for w in (0.12, 0.1, 0.22, 0.22, 0.2, 0.14)])
+    table.setStyle([("LINEBELOW", (0, 0), (-1, 0), 0.6, RULE)])
+    return [Spacer(1, 6), table]
 
 
 def _style_title() -> ParagraphStyle:
@@ -134,12 +169,15 @@ def _kinds_table(data: ReportData) -> list[Any]:
 
 def _charts(data: ReportData) -> list[Any]:
     return [
-        _p("Sync lag: event archived to QBO link, by day of the event", HEADING),
+        _p(
+            "Sync lag: seconds from archiving a Stripe event to its QBO link, by day of the event",
+            HEADING,
+        ),
         lag_chart(data.lag, width=CONTENT, height=170),
         _p(escape(_end_to_end(data)), SMALL),
-        _p("Sync success rate by day", HEADING),
+        _p("Sync success rate: finished attempts that succeeded, by day of the attempt", HEADING),
         success_chart(data.success, width=CONTENT, height=150),
-        _p("Failed syncs by reason", HEADING),
+        _p("Objects whose sync failed, by reason", HEADING),
         failures_chart(data.failures, width=CONTENT, height=160),
     ]
 
@@ -149,10 +187,18 @@ def _end_to_end(data: ReportData) -> str:
         return ""
     worst = max(data.lag, key=lambda d: d.p95_seconds)
     return (
-        "End to end, from Stripe's event time: p95 at most "
-        f"{worst.p95_seconds:,.0f} s ({worst.day:%b} {worst.day.day}); "
-        "replays and backfills count from the original event (view analyst_sync_lag_daily)."
+        "End to end, from Stripe's event time: the worst day's p95 is "
+        f"{duration_text(worst.p95_seconds)} ({worst.day:%b} {worst.day.day}); replays and "
+        "backfills count from the original event (view analyst_sync_lag_daily)."
     )
+
+
+def duration_text(seconds: float) -> str:
+    """``42 s``, ``3.5 min``, ``2.1 h``, ``336.8 days``: a duration a person reads at once."""
+    for unit, size in (("days", 86_400), ("h", 3_600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:,.1f} {unit}"
+    return f"{seconds:,.0f} s"
 
 
 def _findings(data: ReportData) -> list[Any]:
@@ -162,7 +208,7 @@ def _findings(data: ReportData) -> list[Any]:
     header = ["Severity", "Kind", "Stripe", "QBO", "Difference", "Detail"]
     rows: list[list[Any]] = [[_p(h, LABEL) for h in header]]
     for f in data.findings[:MAX_FINDINGS]:
-        difference = "" if f.difference is None else f"{f.difference} {f.currency or ''}"
+        difference = _difference(f.difference, f.currency)
         rows.append(
             [
                 _p(escape(f.severity), SMALL),
@@ -194,6 +240,14 @@ def _findings(data: ReportData) -> list[Any]:
             )
         )
     return story
+
+
+def _difference(amount: Decimal | None, currency: str | None) -> str:
+    if amount is None:
+        return ""
+    if not currency:
+        return f"{amount.normalize():,f}"
+    return decimal_money_text(amount, currency)
 
 
 def _footer(canvas: Canvas, doc: Any) -> None:

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from local_emulator import scenarios
-from local_emulator.checks.invariants import StripeBooks, credit_part
+from local_emulator.checks.credit_notes import credit_part
+from local_emulator.checks.invariants import StripeBooks
 from local_emulator.generator import generate_month
 from local_emulator.generator.sim import DISPUTE_FEE
 from local_emulator.harness.scenario import Scenario, load_scenario

@@ -76,10 +76,16 @@ def test_three_pages(rendered: tuple[bytes, str]) -> None:
         "Payouts against deposits",
         "Stripe payouts (USD)",
         "QBO deposits",
-        "Sync lag: event archived to QBO link, by day of the event",
+        "Sync lag: seconds from archiving a Stripe event to its QBO link, by day of the event",
         "p95 seconds",
-        "Sync success rate by day",
-        "Failed syncs by reason",
+        "Sync success rate: finished attempts that succeeded, by day of the attempt",
+        "Objects whose sync failed, by reason",
+        "objects waiting for a sync",
+        "Stripe payouts (EUR)",
+        "QBO deposits (EUR)",
+        "-EUR 812.40",  # a finding's difference, as money
+        "USD 7,777.00",  # the payout totals, as money
+        "the worst day's p95 is 2.3 days",
         "MappingGapError stripe_shape",
         "Open findings",
         "payout_without_deposit",
@@ -93,7 +99,32 @@ def test_has_the_parts(rendered: tuple[bytes, str], part: str) -> None:
 
 def test_empty_warehouse_still_renders() -> None:
     text = pdf_text(render_report(ReportData(datetime(2026, 2, 1, tzinfo=UTC))))
-    assert "No payouts yet" in text and "None: the last reconcile run found nothing" in text
+    assert "No payouts in the warehouse yet" in text
+    assert "None: the last reconcile run found nothing" in text
+
+
+def test_every_currency_has_its_chart_and_its_total() -> None:
+    data = report_data(findings=False)
+    for n, currency in enumerate(("JPY", "KWD", "GBP")):
+        data.payouts.append(
+            PayoutRow(f"po_{currency}", currency, DAY0, Decimal(1_234 + n), Decimal(1_234 + n),
+                      "BALANCED", Decimal(0))
+        )  # fmt: skip
+    text = " ".join(pdf_text(render_report(data)).split())
+    for currency in ("USD", "EUR", "JPY", "KWD", "GBP"):
+        assert f"Stripe payouts ({currency})" in text, currency
+    assert "JPY 1,234" in text and "KWD 1,235.000" in text and "GBP 1,236.00" in text
+
+
+def test_the_verdict_counts_what_is_still_pending() -> None:
+    data = report_data(findings=False)
+    data.payouts = [p for p in data.payouts if p.status == "BALANCED"]
+    data.failures = []
+    text = " ".join(pdf_text(render_report(data)).split())
+    assert "agree on everything synced; 2 objects are still waiting for a sync" in text
+    data.pending = 0
+    text = " ".join(pdf_text(render_report(data)).split())
+    assert "Stripe and QuickBooks agree: every payout is deposited to the cent" in text
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler not installed")

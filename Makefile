@@ -8,7 +8,7 @@ UV_HOME := .tools/uv-$(UV_VERSION)
 UV := $(UV_HOME)/bin/uv
 RUN := $(UV) run --locked
 
-.PHONY: demo test lint fmt bench tools
+.PHONY: demo test lint fmt bench tools contracts
 
 $(UV):
 	@echo "installing uv $(UV_VERSION) into $(UV_HOME)/ (private; the system Python is left alone)"
@@ -43,3 +43,6 @@ fmt: tools
 
 bench: tools
 	$(RUN) pytest tests/bench -p no:cacheprovider -s --override-ini addopts=
+
+contracts: tools
+	$(RUN) python -m shared.contracts.generate

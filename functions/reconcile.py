@@ -2,31 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import functions_framework
 from flask import Request, Response
+from pydantic import ValidationError
 
 from shared import bootstrap
 from shared.adapters.request_auth import authorize_private_request
-from shared.errors import BadRequestError, SyncError
+from shared.contracts.models import ReconcileRequestBody, refusal
+from shared.errors import SyncError
 from shared.http import json_response, refuse
 from shared.logging import get_logger
 
 logger = get_logger("reconcile")
 
 
-def _window(request: Request) -> tuple[datetime | None, datetime | None]:
-    """Optional ``since`` / ``until`` (ISO 8601 with offset) from the JSON body or the query."""
-    body = request.get_json(silent=True) or {}
-    values = []
-    for name in ("since", "until"):
-        raw = (body.get(name) if isinstance(body, dict) else None) or request.args.get(name)
-        parsed = datetime.fromisoformat(str(raw)) if raw else None
-        if parsed is not None and parsed.tzinfo is None:
-            raise ValueError(f"{name} needs a UTC offset")
-        values.append(parsed)
-    return values[0], values[1]
+def _window(request: Request) -> ReconcileRequestBody:
+    """``since`` / ``until`` (ISO 8601 with offset) from the JSON body or the query string."""
+    body = request.get_json(silent=True)
+    fields = {k: v for k, v in request.args.items() if k in ("since", "until")}
+    fields.update(body if isinstance(body, dict) else {})
+    try:
+        return ReconcileRequestBody.model_validate(fields)
+    except ValidationError as error:
+        raise refusal(error, "reconcile window", "bad_window") from None
 
 
 @functions_framework.http
@@ -35,11 +33,8 @@ def reconcile(request: Request) -> Response:
         return json_response(405, {"error": "method not allowed"}, {"Allow": "POST, GET"})
     try:
         authorize_private_request(request.headers.get("Authorization"), bootstrap.settings())
-        try:
-            since, until = _window(request)
-        except ValueError as bad:
-            raise BadRequestError(str(bad), code="bad_window") from None
-        report = bootstrap.reconcile().run(since, until)
+        window = _window(request)
+        report = bootstrap.reconcile().run(window.since, window.until)
     except SyncError as error:
         return refuse(logger, "reconcile", error)
     return json_response(200, report.as_dict())

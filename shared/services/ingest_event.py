@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from shared.contracts.models import SyncTaskPayload
 from shared.domain.idempotency import task_name_from_event, task_name_from_object
 from shared.domain.routing import sync_target_from_event
 from shared.domain.stripe_models import StripeEvent
@@ -28,7 +29,6 @@ from shared.errors import (
 from shared.freshness import CLOCK_SKEW_MARGIN_SECONDS
 from shared.ports import (
     Clock,
-    JsonDict,
     SecretStore,
     Task,
     TaskQueue,
@@ -163,18 +163,21 @@ def sync_task_from_event(
     if target is None:
         return None
     object_type, object_id = target
-    payload: JsonDict = {
-        "event_id": event.id,
-        "event_type": event.type,
-        "object_type": object_type,
-        "object_id": object_id,
-    }
-    if coalesce_seconds <= 0:
-        payload["fresh_after"] = event.created + CLOCK_SKEW_MARGIN_SECONDS
+    window = event.created // coalesce_seconds if coalesce_seconds > 0 else None
+    ready = (
+        event.created + CLOCK_SKEW_MARGIN_SECONDS
+        if window is None
+        else (window + 1) * coalesce_seconds + CLOCK_SKEW_MARGIN_SECONDS
+    )
+    payload = SyncTaskPayload(
+        event_id=event.id,
+        event_type=event.type,
+        object_type=object_type,
+        object_id=object_id,
+        fresh_after=ready,
+    ).body()
+    if window is None:
         return Task(name=task_name_from_event(event.id, purpose), payload=payload)
-    window = event.created // coalesce_seconds
-    ready = (window + 1) * coalesce_seconds + CLOCK_SKEW_MARGIN_SECONDS
-    payload["fresh_after"] = ready
     return Task(
         name=task_name_from_object(object_type, object_id, window),
         payload=payload,

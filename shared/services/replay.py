@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from shared.contracts.models import ReplayRequestBody, SyncTaskPayload, refusal
 from shared.domain.routing import sync_target_from_event, synced_object_types
 from shared.domain.stripe_models import StripeEvent
 from shared.errors import BadRequestError, NotFoundError
@@ -182,9 +183,9 @@ class Replay:
             return
         total = len(report.items)
         for done, item in enumerate(report.items, start=1):
-            payload: JsonDict = {"object_type": item.object_type, "object_id": item.object_id}
-            if item.event_id:
-                payload["event_id"] = item.event_id
+            payload = SyncTaskPayload(
+                object_type=item.object_type, object_id=item.object_id, event_id=item.event_id
+            ).body()
             if self._queue.enqueue(Task(name=item.task_name, payload=payload)):
                 report.enqueued += 1
             else:
@@ -311,37 +312,18 @@ def archive_events(
 
 
 def replay_request_from_json(body: JsonDict) -> ReplayRequest:
-    """The replay function's JSON body (ISO 8601 or unix seconds for since/until)."""
-
-    def moment(value: Any, name: str) -> datetime | None:
-        if value in (None, ""):
-            return None
-        try:
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                return datetime.fromtimestamp(value, UTC)
-            return _utc(datetime.fromisoformat(str(value)))
-        except (ValueError, OverflowError, OSError):
-            raise BadRequestError(f"{name} is not a time") from None
-
-    ids = body.get("event_ids") or []
-    if isinstance(ids, str):
-        ids = [part.strip() for part in ids.split(",") if part.strip()]
-    if not isinstance(ids, Sequence) or not all(isinstance(i, str) for i in ids):
-        raise BadRequestError("event_ids is a list of strings")
-    object_type = body.get("object_type")
-    if object_type is not None and not isinstance(object_type, str):
-        raise BadRequestError("object_type is a string")
-    run_id = body.get("run_id")
-    source: Source = "stripe" if body.get("source") == "stripe" else "archive"
-    if body.get("source") not in (None, "", "archive", "stripe"):
-        raise BadRequestError("source is archive or stripe")
+    """The replay function's JSON body (``ReplayRequestBody``) as the use case's request."""
+    try:
+        parsed = ReplayRequestBody.model_validate(body)
+    except ValidationError as error:
+        raise refusal(error, "replay request", "bad_replay") from None
     return ReplayRequest(
-        event_ids=tuple(ids),
-        since=moment(body.get("since"), "since"),
-        until=moment(body.get("until"), "until"),
-        object_type=object_type or None,
-        failed=bool(body.get("failed")),
-        source=source,
-        dry_run=bool(body.get("dry_run")),
-        run_id=str(run_id) if run_id else None,
+        event_ids=tuple(parsed.event_ids),
+        since=parsed.since,
+        until=parsed.until,
+        object_type=parsed.object_type or None,
+        failed=parsed.failed,
+        source=parsed.source,
+        dry_run=parsed.dry_run,
+        run_id=parsed.run_id or None,
     )

@@ -7,6 +7,9 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import ValidationError
+
+from shared.contracts.models import SyncTaskPayload, refusal
 from shared.errors import BadRequestError
 from shared.services.retry_policy import with_prior_attempts
 from shared.services.sync_object import SyncRequest
@@ -35,21 +38,19 @@ def parse_task(body: bytes, headers: Mapping[str, str]) -> tuple[SyncRequest, di
 
 
 def sync_request_from_payload(payload: dict[str, Any], headers: Mapping[str, str]) -> SyncRequest:
-    object_type, object_id = payload.get("object_type"), payload.get("object_id")
-    if not isinstance(object_type, str) or not isinstance(object_id, str) or not object_id:
-        raise BadRequestError("task needs object_type and object_id strings", code="bad_task")
-    task_name = headers.get("x-cloudtasks-taskname") or payload.get("task_name") or "direct"
+    try:
+        task = SyncTaskPayload.model_validate(payload)
+    except ValidationError as error:
+        raise refusal(error, "task", "bad_task") from None
+    task_name = headers.get("x-cloudtasks-taskname") or task.task_name or "direct"
     trace = (headers.get("x-cloud-trace-context") or "").split("/")[0]
-    fresh_after = payload.get("fresh_after")
-    if isinstance(fresh_after, bool) or not isinstance(fresh_after, int | float | None):
-        raise BadRequestError("fresh_after is unix seconds", code="bad_task")
     return SyncRequest(
-        object_type=object_type,
-        object_id=object_id,
+        object_type=task.object_type,
+        object_id=task.object_id,
         task_name=str(task_name),
         correlation_id=trace or uuid.uuid4().hex,
-        event_id=payload.get("event_id"),
-        event_type=payload.get("event_type"),
+        event_id=task.event_id,
+        event_type=task.event_type,
         attempt=attempt_from_headers(headers),
-        fresh_after=float(fresh_after) if fresh_after is not None else None,
+        fresh_after=None if task.fresh_after is None else float(task.fresh_after),
     )

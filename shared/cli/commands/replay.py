@@ -66,16 +66,25 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def request_body(args: argparse.Namespace) -> dict[str, Any]:
-    return {
+    """The replay function's body (``ReplayRequestBody``), checked here before it goes anywhere."""
+    from pydantic import ValidationError
+
+    from shared.contracts.models import ReplayRequestBody, refusal
+
+    fields = {
         "event_ids": list(args.events),
-        "since": args.since.isoformat() if args.since else None,
-        "until": args.until.isoformat() if args.until else None,
+        "since": args.since,
+        "until": args.until,
         "object_type": args.object_type,
         "failed": args.failed,
         "source": args.source,
         "dry_run": args.dry_run,
         "run_id": args.run_id,
     }
+    try:
+        return ReplayRequestBody.model_validate(fields).model_dump(mode="json")
+    except ValidationError as error:
+        raise refusal(error, "replay", "bad_replay") from None
 
 
 def _over_http(url: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,6 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import stripe
@@ -15,8 +14,8 @@ from local_emulator.fakes.stripe import FakeStripe, FakeStripeServer
 from shared.adapters.clock import ManualClock
 from shared.adapters.local_secrets import InMemorySecretStore
 from shared.config import Settings
+from tests.reference import require_reference
 
-REFERENCE_FIXTURES = Path("/work/shared/reference/stripe/fixtures")
 START = datetime(2026, 3, 1, tzinfo=UTC)
 
 
@@ -46,12 +45,12 @@ def secrets_for(fake: FakeStripe, api_key: str | None = None) -> InMemorySecretS
 
 
 def reference_fixtures() -> dict[str, dict[str, Any]]:
-    """Stripe's own API fixtures (MIT), by file stem; skipped if the reference is absent."""
-    if not REFERENCE_FIXTURES.is_dir():
-        return {}
+    """Stripe's own API fixtures (MIT), by file stem, from ``../shared/reference`` beside the
+    repository; the test skips, saying why, when that is absent."""
+    fixtures = require_reference("stripe", "fixtures")
     return {
         path.stem: json.loads(path.read_text(encoding="utf-8"))
-        for path in sorted(REFERENCE_FIXTURES.glob("*.json"))
+        for path in sorted(fixtures.glob("*.json"))
     }
 
 

@@ -74,7 +74,11 @@ def discover_functions(root: Path = REPO_ROOT) -> list[str]:
 
 
 def uv_command() -> list[str]:
-    """How to run uv here: the ``uv`` module of this interpreter, else ``uv`` on PATH."""
+    """How to run uv here: the one ``make`` installs under ``.tools/``, the ``uv`` module of this
+    interpreter, ``uv`` on PATH, or the ``uv`` module of ``python3``."""
+    private = sorted((REPO_ROOT / ".tools").glob("uv-*/bin/uv"))
+    if private:
+        return [str(private[-1])]
     if importlib.util.find_spec("uv") is not None:
         return [sys.executable, "-m", "uv"]
     found = shutil.which("uv")
@@ -87,7 +91,7 @@ def uv_command() -> list[str]:
         )
         if probe.returncode == 0:
             return [python3, "-m", "uv"]
-    raise SystemExit("uv is not installed: run `python3 -m pip install uv` (see the Makefile)")
+    raise SystemExit("uv is not installed: run `make tools` (it installs uv under .tools/)")
 
 
 def export_requirements(root: Path = REPO_ROOT) -> str:

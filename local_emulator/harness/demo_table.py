@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -117,9 +116,7 @@ def next_steps(out_dir: Path, warehouse: Path, report: Path, ok: bool) -> str:
         f"Books      {out}/qbo.json (QBO's state), {out}/events.jsonl (Stripe's events)",
         f"Logs       {_here(warehouse.parent / 'functions.log')}",
         "",
-        "Try next"
-        + ("" if os.environ.get("VIRTUAL_ENV") else " (after `. .venv/bin/activate`)")
-        + ":",
+        "Try next (in a shell where `. .venv/bin/activate` ran):",
         f'  stripe-qbo-sync query --warehouse {wh} "{PAYOUTS_QUERY}"',
         f"  stripe-qbo-sync check --events {out}/events.jsonl --out {out}",
         f"  stripe-qbo-sync statement --settlement set_2026_01_acme --warehouse {wh} "

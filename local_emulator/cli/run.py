@@ -22,7 +22,8 @@ from shared.cli.command import EXIT_FAILED, EXIT_OK, Command, UsageError
 
 FAULTS_HELP = (
     "comma-separated name=probability (0..1); fake QBO: qbo_429, qbo_5xx, qbo_drop_response, "
-    "qbo_timeout; delivery: duplicate, out_of_order; fake Stripe: stripe_429, stripe_5xx. "
+    "qbo_timeout; delivery: duplicate, out_of_order; fake Stripe: stripe_429, stripe_5xx; and "
+    "the switch qbo_requestid=on|off (off: the fake QBO ignores requestid). "
     "E.g. qbo_429=0.1,qbo_5xx=0.05,duplicate=0.2"
 )
 

@@ -3,18 +3,15 @@ memo for the part credited to the customer's balance (the refunded part is the r
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 from local_emulator.checks.books import (
     ZERO,
     Expected,
     StripeBooks,
-    Violation,
     money,
 )
-from local_emulator.checks.family import Booked, Context
+from local_emulator.checks.family import no_bookings, no_movements, no_rules
 
 
 def credit_part(note: dict[str, Any]) -> int:
@@ -38,15 +35,11 @@ def expected_documents(stripe: StripeBooks) -> list[Expected]:
     return out
 
 
-def check(ctx: Context) -> list[Violation]:
-    return []
+check = no_rules
 
 
-def booked_at_event(stripe: StripeBooks) -> dict[str, Booked]:
-    return {}
+booked_at_event = no_bookings
 
 
-def clearing_movements(
-    stripe: StripeBooks, booked: Mapping[str, Booked]
-) -> list[tuple[str, Decimal]]:
-    return []  # a credit memo moves receivables; the refunded part is the refund's
+# A credit memo moves receivables; the refunded part is the refund's.
+clearing_movements = no_movements

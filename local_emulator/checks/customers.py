@@ -5,11 +5,9 @@ customer's credit balance."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
 from decimal import Decimal
 
 from local_emulator.checks.books import (
-    Expected,
     QboIndex,
     StripeBooks,
     Violation,
@@ -17,11 +15,10 @@ from local_emulator.checks.books import (
     money,
     ref,
 )
-from local_emulator.checks.family import Booked, Context
+from local_emulator.checks.family import Context, no_bookings, no_documents, no_movements
 
-
-def expected_documents(stripe: StripeBooks) -> list[Expected]:
-    return []  # customers are checked per currency below, not one document per object
+# Customers are checked per currency below, not one document per object.
+expected_documents = no_documents
 
 
 def _customers(stripe: StripeBooks, qbo: QboIndex) -> list[Violation]:
@@ -87,11 +84,7 @@ def check(ctx: Context) -> list[Violation]:
     return [*_customers(ctx.stripe, ctx.qbo), *_receivables(ctx.stripe, ctx.qbo)]
 
 
-def booked_at_event(stripe: StripeBooks) -> dict[str, Booked]:
-    return {}
+booked_at_event = no_bookings
 
 
-def clearing_movements(
-    stripe: StripeBooks, booked: Mapping[str, Booked]
-) -> list[tuple[str, Decimal]]:
-    return []
+clearing_movements = no_movements

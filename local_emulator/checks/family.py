@@ -47,3 +47,20 @@ class Family(Protocol):
     ) -> list[tuple[str, Decimal]]:
         """(currency, amount) the family's postings move through clearing; + is a debit."""
         ...
+
+
+# What a family without that part says (``check = no_rules`` in its module).
+def no_documents(stripe: StripeBooks) -> list[Expected]:
+    return []
+
+
+def no_rules(ctx: Context) -> list[Violation]:
+    return []
+
+
+def no_bookings(stripe: StripeBooks) -> dict[str, Booked]:
+    return {}
+
+
+def no_movements(stripe: StripeBooks, booked: Mapping[str, Booked]) -> list[tuple[str, Decimal]]:
+    return []

@@ -4,9 +4,6 @@ DocNumbers as Stripe has them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from decimal import Decimal
-
 from local_emulator.checks.books import (
     ZERO,
     Expected,
@@ -16,7 +13,7 @@ from local_emulator.checks.books import (
     money,
     ref,
 )
-from local_emulator.checks.family import Booked, Context
+from local_emulator.checks.family import Context, no_bookings, no_movements
 from shared.domain.idempotency import doc_number_from_stripe_number
 
 
@@ -89,11 +86,8 @@ def check(ctx: Context) -> list[Violation]:
     return out
 
 
-def booked_at_event(stripe: StripeBooks) -> dict[str, Booked]:
-    return {}
+booked_at_event = no_bookings
 
 
-def clearing_movements(
-    stripe: StripeBooks, booked: Mapping[str, Booked]
-) -> list[tuple[str, Decimal]]:
-    return []  # an invoice and its out-of-band payment never touch clearing
+# An invoice and its out-of-band payment never touch clearing.
+clearing_movements = no_movements

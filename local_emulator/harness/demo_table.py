@@ -81,7 +81,7 @@ def demo_table(o: DemoOutcome) -> Table:
          f"{len(attached)} statement PDFs attached"),
         ("Duplicates", "", str(rules["duplicate"])),
         ("Checker violations", "", str(len(o.violations))),
-        ("Reconcile findings", "", str(o.findings)),
+        ("Reconcile findings", "", str(sum(o.findings.values()))),
     ]  # fmt: skip
     return output.table(
         f"{o.deliveries} webhook deliveries (some twice, some late), "
@@ -99,15 +99,19 @@ def _here(path: Path) -> str:
         return str(path)
 
 
-def next_steps(out_dir: Path, warehouse: Path, report: Path, ok: bool) -> str:
+def next_steps(out_dir: Path, warehouse: Path, report: Path, o: DemoOutcome) -> str:
     out, wh = _here(out_dir), _here(warehouse)
     verdict = (
         "OK: every Stripe object is in QBO exactly once, every payout is deposited to the cent, "
         "and the books agree."
-        if ok
-        else "MISMATCH: the books disagree; the checker's and reconcile's findings are above "
-        "and in the report."
+        if o.ok
+        else "MISMATCH: the books disagree; the checker's violations are in "
+        f"`stripe-qbo-sync check --events {out}/events.jsonl --out {out}`."
     )
+    if o.findings:
+        kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(o.findings.items()))
+        total = sum(o.findings.values())
+        verdict += f"\nReconcile reports {total} open findings ({kinds}): see the report."
     lines = [
         verdict,
         "",

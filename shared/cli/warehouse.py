@@ -33,8 +33,9 @@ def describe(path: Path | None) -> str:
     return str(path if path is not None else settings.resolved_duckdb_path)
 
 
-def open_warehouse(path: Path | None) -> Warehouse:
-    """The warehouse to read; a DuckDB file must exist (UsageError otherwise)."""
+def open_warehouse(path: Path | None, *, option: bool = True) -> Warehouse:
+    """The warehouse to read; a DuckDB file must exist (UsageError otherwise). ``option``: the
+    command has ``--warehouse`` (the error says so)."""
     from shared import bootstrap
     from shared.config import get_settings
 
@@ -43,9 +44,14 @@ def open_warehouse(path: Path | None) -> Warehouse:
         return bootstrap.warehouse()
     file = path if path is not None else Path(settings.resolved_duckdb_path)
     if str(file) != ":memory:" and not file.is_file():
+        where = (
+            "name one with --warehouse"
+            if option
+            else "point SYNC_DUCKDB_PATH (or SYNC_STATE_DIR) at one, or use the production "
+            "settings (SYNC_WAREHOUSE=bigquery)"
+        )
         raise UsageError(
-            f"no warehouse at {file}: run `stripe-qbo-sync demo` (or `run`) to make one, "
-            "or name one with --warehouse"
+            f"no warehouse at {file}: {where}; `stripe-qbo-sync demo` and `run` make local ones"
         )
     if path is None:
         return bootstrap.warehouse()

@@ -135,7 +135,7 @@ def _in_process(body: dict[str, Any]) -> dict[str, Any]:
     request.check()
     local = is_local_queue()
     if local:
-        open_warehouse(None)  # refuses a local warehouse that does not exist
+        open_warehouse(None, option=False)  # refuses a local warehouse that does not exist
         if not request.dry_run:
             ensure_services()
     use_case = Replay(

@@ -32,6 +32,7 @@ FUNCTIONS: tuple[HttpFunction, ...] = (
     HttpFunction("replay", "Enqueue replays from the event archive or Stripe's events API",
                  ReplayRequestBody),
     HttpFunction("catch_up", "Enqueue events whose delivery failed or that the archive lacks"),
+    HttpFunction("backfill", "Backfill a range of Stripe history into QBO, one slice per call"),
 )  # fmt: skip
 
 # Contract models that are no function's body: name -> model.

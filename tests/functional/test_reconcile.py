@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -58,9 +59,9 @@ def test_person_editing_a_synced_invoice_is_a_finding(
     seed_invoice(stack, "in_0102")
     sync(client, "invoice", "in_0102")
     (doc,) = entities(stack.fake_qbo, "Invoice")
-    edited = {**doc, "Line": [dict(doc["Line"][0], Amount="90.00")]}
+    edited = {**doc, "Line": [dict(doc["Line"][0], Amount=Decimal("90.00"))]}
     edited["Line"][0]["SalesItemLineDetail"] = {
-        **doc["Line"][0]["SalesItemLineDetail"], "UnitPrice": "90", "Qty": 1
+        **doc["Line"][0]["SalesItemLineDetail"], "UnitPrice": 90, "Qty": 1
     }  # fmt: skip
     stack.fake_qbo.update("Invoice", edited)  # someone in the QBO UI
     with caplog.at_level(logging.WARNING, logger="sync"):

@@ -183,15 +183,15 @@ def test_line_amount_must_match_qty_times_unit_price(
     assert fault_code(excinfo) == "6070"
 
 
-def test_amounts_accept_numeric_strings_but_not_floats(
-    fake: FakeQbo, customer: str, item: str
-) -> None:
+def test_amounts_are_json_numbers_not_strings(fake: FakeQbo, customer: str, item: str) -> None:
     body = invoice_body(customer, item, "1.00")
-    body["Line"][0]["Amount"] = "7.25"
+    body["Line"][0]["Amount"] = Decimal("7.25")
     assert fake.create("Invoice", body)["Invoice"]["TotalAmt"] == Decimal("7.25")
-    body["Line"][0]["Amount"] = "seven"
-    with pytest.raises(QboFault):
-        fake.create("Invoice", body)
+    for text in ("7.25", "seven"):
+        body["Line"][0]["Amount"] = text
+        with pytest.raises(QboFault) as excinfo:
+            fake.create("Invoice", body)
+        assert fault_code(excinfo) == "2010"
 
 
 def test_ledger_invoice_payment_and_void(fake: FakeQbo, customer: str, item: str) -> None:

@@ -141,7 +141,7 @@ def test_update_void_delete_and_query_routes(api: Api) -> None:
     item = loads(
         api.call("POST", "item", {"Name": "I", "IncomeAccountRef": {"value": income}}).get_data()
     )["Item"]
-    line = {"Amount": "5.00", "DetailType": "SalesItemLineDetail",
+    line = {"Amount": Decimal("5.00"), "DetailType": "SalesItemLineDetail",
             "SalesItemLineDetail": {"ItemRef": {"value": item["Id"]}}}  # fmt: skip
     body = {"CustomerRef": {"value": customer["Id"]}, "DocNumber": "D1", "Line": [line]}
     invoice = loads(api.call("POST", "invoice", body).get_data())["Invoice"]

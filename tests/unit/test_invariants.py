@@ -80,10 +80,10 @@ class ReferencePoster:
             self.customers[key] = str(self.create("Customer", body)["Id"])
         return {"value": self.customers[key]}
 
-    def money(self, minor: Any, currency: str) -> str:
-        return str(decimal_from_minor(int(minor), currency))
+    def money(self, minor: Any, currency: str) -> Decimal:
+        return decimal_from_minor(int(minor), currency)
 
-    def sales_line(self, amount: str, item: str) -> JsonDict:
+    def sales_line(self, amount: Decimal, item: str) -> JsonDict:
         detail = {"ItemRef": {"value": item}}
         return {
             "Amount": amount,
@@ -104,9 +104,9 @@ class ReferencePoster:
         customer: str,
         currency: str,
         note: str,
-        links: list[tuple[str, str, str]],
+        links: list[tuple[str, str, Decimal]],
         *,
-        total: str = "0",
+        total: Decimal = Decimal(0),
         deposit_to: str | None = None,
     ) -> JsonDict:
         """A Payment linking (TxnType, TxnId, amount) documents; TotalAmt 0 applies a credit."""

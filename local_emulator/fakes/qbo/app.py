@@ -18,7 +18,7 @@ from local_emulator.fakes.qbo.cdc import changes_since
 from local_emulator.fakes.qbo.engine import FakeQbo
 from local_emulator.fakes.qbo.errors import QboFault
 from local_emulator.fakes.qbo.oauth import OAuthError
-from shared.adapters.qbo_json import dumps, loads
+from local_emulator.fakes.qbo.wire import parse, render
 
 DISCOVERY_PATH = "/.well-known/openid_configuration"
 TOKEN_PATH = "/oauth2/v1/tokens/bearer"
@@ -27,7 +27,7 @@ API = re.compile(r"^/v3/company/(?P<realm>[^/]+)/(?P<rest>.+?)/?$")
 
 
 def _json(status: int, body: Any) -> Response:
-    text = body if isinstance(body, str) else dumps(body)
+    text = body if isinstance(body, str) else render(body)
     return Response(text, status=status, content_type="application/json;charset=UTF-8")
 
 
@@ -107,7 +107,7 @@ class FakeQboApp:
     def revoke(self, request: Request) -> Response:
         try:
             self._client(request)
-            body = loads(request.get_data() or b"{}")
+            body = parse(request.get_data() or b"{}")
         except OAuthError as exc:
             return _json(exc.status, {"error": exc.error})
         except ValueError:
@@ -170,7 +170,7 @@ class FakeQboApp:
                 f"minorversion {minor} is not supported; the minimum is {fake.min_minor_version}",
                 element="minorversion",
             )  # fmt: skip
-            return fault.status, dumps({"Fault": fault.fault(), "time": fake.time()})
+            return fault.status, render({"Fault": fault.fault(), "time": fake.time()})
         request_id = params.get("requestid")
         parts = rest.split("/")
         entity = parts[0]
@@ -191,7 +191,7 @@ class FakeQboApp:
             return fake.respond(request_id, lambda: fake.read(entity, parts[1]))
         if len(parts) != 1 or request.method != "POST":
             fault = errors.unsupported(f"{request.method} {rest} is not supported")
-            return fault.status, dumps({"Fault": fault.fault(), "time": fake.time()})
+            return fault.status, render({"Fault": fault.fault(), "time": fake.time()})
 
         def perform() -> dict[str, Any]:
             body = _body(request)
@@ -229,7 +229,7 @@ def _batch_items(request: Request) -> int:
 
 def _body(request: Request) -> dict[str, Any]:
     try:
-        body = loads(request.get_data() or b"{}")
+        body = parse(request.get_data() or b"{}")
     except ValueError:
         raise errors.QboFault(
             "2000", "Request has invalid JSON", "could not parse the body"
@@ -248,7 +248,7 @@ def _upload(fake: FakeQbo, request: Request) -> dict[str, Any]:
     if meta_key is None or (content_key is None and upload is None):
         raise errors.required_missing("file_metadata_01/file_content_01")
     try:
-        metadata = loads(form[meta_key])
+        metadata = parse(form[meta_key])
         if upload is not None:
             content, content_type = upload.read(), upload.mimetype
         else:

@@ -18,10 +18,11 @@ from local_emulator.fakes.qbo.oauth import TokenAuthority
 from local_emulator.fakes.qbo.query import Query, parse_query, run_query
 from local_emulator.fakes.qbo.registry import RULES, canonical
 from local_emulator.fakes.qbo.rules import EntityRule, NameRule
+from local_emulator.fakes.qbo.schema import check_request
 from local_emulator.fakes.qbo.seed import DEFAULT_ACCOUNTS
 from local_emulator.fakes.qbo.throttle import RealmThrottle, ThrottleLimits
+from local_emulator.fakes.qbo.wire import render
 from shared.adapters.clock import SystemClock
-from shared.adapters.qbo_json import dumps
 from shared.ports import Clock
 
 DEFAULT_REALM = "9130350000000001"
@@ -123,20 +124,27 @@ class FakeQbo:
             if request_id is not None:
                 if len(request_id) > REQUEST_ID_MAX:
                     fault = errors.string_length("requestid", REQUEST_ID_MAX, len(request_id))
-                    return fault.status, dumps({"Fault": fault.fault(), "time": self.time()})
+                    return fault.status, render({"Fault": fault.fault(), "time": self.time()})
                 if request_id in self._replays:
                     self._counts["requestid_repeats"] += 1
                     if replay:
                         self._counts["replayed"] += 1
                         return self._replays[request_id]
             try:
-                result: tuple[int, str] = (200, dumps({**action(), "time": self.time()}))
+                result: tuple[int, str] = (200, render({**action(), "time": self.time()}))
             except QboFault as fault:
-                self._counts["validation_faults"] += 1
-                result = (fault.status, dumps({"Fault": fault.fault(), "time": self.time()}))
+                self._count_refusal(fault)
+                result = (fault.status, render({"Fault": fault.fault(), "time": self.time()}))
             if request_id is not None and request_id not in self._replays:
                 self._replays[request_id] = result
             return result
+
+    def _count_refusal(self, fault: QboFault) -> None:
+        """Every Fault answered, and those of the request-schema check by rule as well."""
+        self._counts["validation_faults"] += 1
+        if fault.rule:
+            self._counts["schema_refused"] += 1
+            self._counts[f"schema_refused.{fault.rule}"] += 1
 
     # --- entity operations (raise QboFault) -------------------------------------------------
 
@@ -190,7 +198,7 @@ class FakeQbo:
         with self._lock:
             name, rule = self._rule(entity)
             self._counts["create"] += 1
-            doc = copy.deepcopy(body)
+            doc = check_request(name, copy.deepcopy(body), create=True)
             for read_only in ("Id", "SyncToken", "MetaData"):
                 doc.pop(read_only, None)
             doc = self._store(name, rule, rule.prepare(doc, self.books, None), None)
@@ -209,8 +217,8 @@ class FakeQbo:
         with self._lock:
             name, rule = self._rule(entity)
             self._counts["update"] += 1
-            old = self._existing(name, rule, body)
-            incoming = copy.deepcopy(body)
+            incoming = check_request(name, copy.deepcopy(body), create=False)
+            old = self._existing(name, rule, incoming)
             sparse = str(incoming.pop("sparse", False)).lower() == "true"
             new = {**copy.deepcopy(old), **incoming} if sparse else incoming
             if not sparse and name in ("Invoice",):
@@ -225,6 +233,7 @@ class FakeQbo:
             self._counts["void"] += 1
             if rule.void_form is None or rule.void_form != form:
                 raise errors.operation_unsupported("void")
+            body = check_request(name, body, create=False)
             if form == "include" and str(body.get("sparse", "")).lower() != "true":
                 # A full update would need every writable field; the void form is sparse.
                 raise errors.required_missing("sparse")
@@ -237,7 +246,7 @@ class FakeQbo:
         with self._lock:
             name, rule = self._rule(entity)
             self._counts["delete"] += 1
-            old = self._existing(name, rule, body)
+            old = self._existing(name, rule, check_request(name, body, create=False))
             rule.check_delete(old, self.books)
             rule.unapply(old, self.books)
             self.books.remove(name, str(old["Id"]))
@@ -248,7 +257,7 @@ class FakeQbo:
         with self._lock:
             name, rule = self._rule("Attachable")
             self._counts["upload"] += 1
-            doc = copy.deepcopy(metadata)
+            doc = check_request(name, copy.deepcopy(metadata), create=True)
             doc.setdefault("ContentType", content_type)
             if len(content) > MAX_UPLOAD_BYTES:
                 raise errors.business_rule(f"file is larger than {MAX_UPLOAD_BYTES} bytes")
@@ -394,6 +403,7 @@ class FakeQbo:
                 raise errors.unsupported(f"batch operation {operation!r} is not supported")
             return {"bId": bid, **actions[operation](entity, doc)}
         except QboFault as fault:
+            self._count_refusal(fault)
             return {"bId": bid, "Fault": fault.fault()}
 
 

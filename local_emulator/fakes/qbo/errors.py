@@ -17,6 +17,7 @@ class QboFault(Exception):  # noqa: N818 - QBO calls it a Fault
         element: str = "",
         status: int = 400,
         fault_type: str = "ValidationFault",
+        rule: str = "",
     ) -> None:
         super().__init__(f"{code} {message}")
         self.code = code
@@ -25,6 +26,7 @@ class QboFault(Exception):  # noqa: N818 - QBO calls it a Fault
         self.element = element
         self.status = status
         self.fault_type = fault_type
+        self.rule = rule  # the request-schema rule that refused (counted), "" for others
 
     def fault(self) -> dict[str, Any]:
         error = {"Message": self.message, "Detail": self.detail, "code": self.code}

@@ -11,6 +11,13 @@ from typing import Any
 
 from shared.domain.idempotency import doc_number_from_stripe_number
 from shared.domain.money import decimal_from_minor
+from shared.domain.names import (
+    COMPANY_NAME_MAX,
+    DISPLAY_NAME_MAX,
+    clean_name,
+    limited_name,
+    name_with_id,
+)
 from shared.domain.qbo_models import (
     CUSTOMER_MEMO_MAX,
     DiscountLineDetail,
@@ -26,7 +33,6 @@ from shared.domain.qbo_models import (
 from shared.domain.stripe_models import StripeCustomer, StripeInvoice, StripeInvoiceLine
 from shared.errors import MappingGapError
 
-DISPLAY_NAME_MAX = 100
 UNIT_PRICE_PLACES = Decimal("0.0000001")
 
 
@@ -102,12 +108,13 @@ class SalesRefs:
 
 
 def display_name_from_stripe_customer(customer: StripeCustomer, currency_suffix: str = "") -> str:
-    """Unique by construction: QBO refuses a name used by any customer, vendor or employee."""
-    base = (customer.name or customer.email or customer.description or "").strip()
+    """Unique by construction (QBO refuses a name used by any customer, vendor or employee): the
+    Stripe id is always in it; what QBO refuses in a name is cleaned out (names.py)."""
+    base = customer.name or customer.email or customer.description or ""
     suffix = f" [{customer.id}]" + (f" {currency_suffix}" if currency_suffix else "")
-    if not base:
+    if not clean_name(base):
         return customer.id + (f" {currency_suffix}" if currency_suffix else "")
-    return base[: DISPLAY_NAME_MAX - len(suffix)].rstrip() + suffix
+    return name_with_id(base, suffix, DISPLAY_NAME_MAX)
 
 
 def qbo_customer_from_stripe_customer(
@@ -118,7 +125,7 @@ def qbo_customer_from_stripe_customer(
     suffix = terms.currency.upper() if terms is not None and foreign else ""
     return QboCustomer(
         DisplayName=display_name_from_stripe_customer(customer, suffix),
-        CompanyName=(customer.name or None),
+        CompanyName=limited_name(customer.name or "", COMPANY_NAME_MAX) or None,
         Notes=marker("customer", customer.id),
         CurrencyRef=Ref(value=suffix) if suffix else None,
     )

@@ -14,7 +14,7 @@ from shared.domain.mapping import CurrencyTerms, SalesRefs
 from shared.domain.money import normalize_currency
 from shared.domain.qbo_models import QboAccount, QboItem, Ref
 from shared.ports import QboGateway
-from shared.services.qbo_lookup import create_or_heal, find_all
+from shared.services.qbo_lookup import create_or_heal, entity_id, find_all, quote
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,10 @@ ACCOUNT_KINDS = {
     "bank": ("Bank", "Checking"),
     "suspense": ("Other Current Liability", "OtherCurrentLiabilities"),
 }
+# Roles QBO keeps a system account for, found by AccountType/AccountSubType whatever it is named:
+# newer companies call Undeposited Funds "Payments to deposit". It holds payments of every
+# currency (at their home value), so one account serves them all.
+SYSTEM_ROLES = frozenset({"undeposited"})
 
 
 class ReferenceData:
@@ -86,8 +90,19 @@ class ReferenceData:
             return ref
 
     def account(self, role: str, currency: str | None = None) -> Ref:
-        """The account for a role; bank-like ones (clearing, bank) exist once per currency."""
-        name = {
+        """The account for a role; bank-like ones (clearing, bank) exist once per currency; a
+        system role's account is found by its type (created, by its configured name, only if the
+        company has none)."""
+        if role in SYSTEM_ROLES:
+            return self._system_account(role)
+        name, currency_ref = self._name_of(role), None
+        if currency is not None and normalize_currency(currency) != self.books.home_currency:
+            name = f"{name} {currency.upper()}"
+            currency_ref = Ref(value=currency.upper())
+        return self._ensure("Account", name, lambda: self._build(role, name, currency_ref))
+
+    def _name_of(self, role: str) -> str:
+        return {
             "income": self.books.income_account_name,
             "discounts": self.books.discounts_account_name,
             "tax": self.books.tax_account_name,
@@ -99,18 +114,38 @@ class ReferenceData:
             "bank": self.books.bank_account_name,
             "suspense": self.books.suspense_account_name,
         }[role]
-        currency_ref = None
-        if currency is not None and normalize_currency(currency) != self.books.home_currency:
-            name = f"{name} {currency.upper()}"
-            currency_ref = Ref(value=currency.upper())
+
+    @staticmethod
+    def _build(role: str, name: str, currency_ref: Ref | None) -> dict[str, object]:
         kind, subtype = ACCOUNT_KINDS[role]
-        return self._ensure(
-            "Account",
-            name,
-            lambda: QboAccount(
-                Name=name, AccountType=kind, AccountSubType=subtype, CurrencyRef=currency_ref
-            ).to_qbo(),
-        )
+        return QboAccount(
+            Name=name, AccountType=kind, AccountSubType=subtype, CurrencyRef=currency_ref
+        ).to_qbo()
+
+    def _system_account(self, role: str) -> Ref:
+        kind, subtype = ACCOUNT_KINDS[role]
+        key = ("Account", f"system:{role}")
+        with self._lock:
+            cached = self._refs.get(key)
+            if cached is not None:
+                return cached
+            rows = self._qbo.query(
+                f"select * from Account where AccountType = {quote(kind)}"  # noqa: S608
+            )
+            found = next(
+                (
+                    row
+                    for row in rows
+                    if row.get("AccountSubType") == subtype and row.get("Active") is not False
+                ),
+                None,
+            )
+            if found is None:
+                name = self._name_of(role)
+                return self._ensure("Account", name, lambda: self._build(role, name, None))
+            ref = Ref(value=entity_id(found), name=str(found.get("Name") or ""))
+            self._refs[key] = ref
+            return ref
 
     def item(self, name: str, income_role: str = "income") -> Ref:
         return self._ensure(

@@ -79,6 +79,13 @@ def number(value: Any, field: str) -> Decimal:
     return result
 
 
+def id_order(entity_id: object) -> tuple[int, int, str]:
+    """Sort key of an entity Id: numbers by value, then the few text Ids QBO uses (TaxCode
+    "TAX" and "NON" in a US company)."""
+    text = str(entity_id)
+    return (0, int(text), "") if text.isdigit() else (1, 0, text)
+
+
 def ref_value(doc: JsonDict, field: str) -> str | None:
     ref = doc.get(field)
     if isinstance(ref, dict) and ref.get("value") not in (None, ""):
@@ -126,6 +133,11 @@ class Books:
         self._next_id[entity] = value + 1
         return str(value)
 
+    def claim_id(self, entity: str, entity_id: str) -> None:
+        """A document stored with an Id of its own: new Ids continue after a numeric one."""
+        if entity_id.isdigit():
+            self._next_id[entity] = max(self._next_id[entity], int(entity_id) + 1)
+
     def get(self, entity: str, entity_id: str) -> JsonDict | None:
         return self.entities[entity].get(entity_id)
 
@@ -162,7 +174,7 @@ class Books:
     def lookup(self, entity: str, field: str, value: str) -> list[JsonDict]:
         """Documents whose ``field`` equals ``value`` (case-insensitively); field in INDEXED."""
         ids = self._index.get((entity, field, value.lower()), set())
-        return [self.entities[entity][i] for i in sorted(ids, key=int)]
+        return [self.entities[entity][i] for i in sorted(ids, key=id_order)]
 
     def now_iso(self) -> str:
         return self.clock.now().isoformat(timespec="seconds")

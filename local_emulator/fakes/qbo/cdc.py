@@ -7,7 +7,7 @@ import copy
 from datetime import datetime
 
 from local_emulator.fakes.qbo import errors
-from local_emulator.fakes.qbo.books import JsonDict
+from local_emulator.fakes.qbo.books import JsonDict, id_order
 from local_emulator.fakes.qbo.engine import FakeQbo
 from local_emulator.fakes.qbo.registry import canonical
 
@@ -42,7 +42,7 @@ def changes_since(fake: FakeQbo, entities: str | None, changed_since: str | None
                 for doc in fake.books.all(name)
                 if _when(str(doc["MetaData"]["LastUpdatedTime"]), "LastUpdatedTime") >= since
             ]
-            changed.sort(key=lambda d: int(d["Id"]))
+            changed.sort(key=lambda d: id_order(d["Id"]))
             page = changed[:MAX_ENTITIES]
             responses.append(
                 {name: page, "startPosition": 1, "maxResults": len(page), "totalCount": len(page)}

@@ -91,6 +91,10 @@ class RateTable:
         """Pin a rate (for one date, or for every date when ``as_of`` is None)."""
         self._overrides[(code(currency), as_of)] = rate
 
+    def known(self) -> frozenset[str]:
+        """The currencies the company has a rate for: the seeded ones and any pinned."""
+        return frozenset(USD_RATES) | {code for code, _ in self._overrides} | {self.home}
+
     def rate(self, currency: str, as_of: str) -> Decimal:
         currency = code(currency)
         if currency == self.home:

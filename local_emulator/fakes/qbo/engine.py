@@ -11,7 +11,10 @@ from decimal import Decimal
 from typing import Any
 
 from local_emulator.fakes.qbo import currency, errors
-from local_emulator.fakes.qbo.books import INDEXED, Books, JsonDict
+from local_emulator.fakes.qbo.books import INDEXED, Books, JsonDict, id_order
+from local_emulator.fakes.qbo.company.profile import CompanyProfile, company_profile
+from local_emulator.fakes.qbo.company.reference import exchange_rates
+from local_emulator.fakes.qbo.company.seed import seed_company
 from local_emulator.fakes.qbo.errors import QboFault
 from local_emulator.fakes.qbo.faults import FaultConfig, FaultInjector
 from local_emulator.fakes.qbo.oauth import TokenAuthority
@@ -19,7 +22,6 @@ from local_emulator.fakes.qbo.query import Query, parse_query, run_query
 from local_emulator.fakes.qbo.registry import RULES, canonical
 from local_emulator.fakes.qbo.rules import EntityRule, NameRule
 from local_emulator.fakes.qbo.schema import check_request
-from local_emulator.fakes.qbo.seed import DEFAULT_ACCOUNTS
 from local_emulator.fakes.qbo.throttle import RealmThrottle, ThrottleLimits
 from local_emulator.fakes.qbo.wire import render
 from shared.adapters.clock import SystemClock
@@ -47,12 +49,19 @@ class FakeQbo:
         limits: ThrottleLimits | None = None,
         refresh_grace_seconds: float = 120.0,
         min_minor_version: int = 75,
-        home_currency: str = "USD",
-        multicurrency: bool = True,
+        home_currency: str | None = None,
+        multicurrency: bool | None = None,
+        profile: CompanyProfile | str = "us",
     ) -> None:
+        """``profile`` is the company's reference data (company/profile.py); ``home_currency``
+        and ``multicurrency``, when given, override the profile's."""
         self.realm_id = realm_id
         self.clock: Clock = clock or SystemClock()
-        self.books = Books(self.clock, home_currency, multicurrency=multicurrency)
+        company = company_profile(profile) if isinstance(profile, str) else profile
+        self.profile = company.with_currency(home_currency, multicurrency)
+        self.books = Books(
+            self.clock, self.profile.home_currency, multicurrency=self.profile.multicurrency
+        )
         self.books.create_hook = self._create_quietly
         self.tokens = TokenAuthority(self.clock, grace_seconds=refresh_grace_seconds)
         self.throttle = RealmThrottle(self.clock, limits, time_scale)
@@ -61,10 +70,7 @@ class FakeQbo:
         self._lock = threading.RLock()
         self._replays: dict[str, tuple[int, str]] = {}
         self._counts: Counter[str] = Counter()
-        for name, account_type, subtype in DEFAULT_ACCOUNTS:
-            self.create(
-                "Account", {"Name": name, "AccountType": account_type, "AccountSubType": subtype}
-            )
+        seed_company(self, self.profile)
         self._counts.clear()
 
     # --- credentials --------------------------------------------------------------------------
@@ -168,8 +174,10 @@ class FakeQbo:
         rule.check_change(old, self.books)
         return old
 
-    def _store(self, name: str, rule: EntityRule, doc: JsonDict, old: JsonDict | None) -> JsonDict:
-        doc["Id"] = old["Id"] if old else self.books.new_id(name)
+    def _store(
+        self, name: str, rule: EntityRule, doc: JsonDict, old: JsonDict | None, given_id: str = ""
+    ) -> JsonDict:
+        doc["Id"] = old["Id"] if old else (given_id or self.books.new_id(name))
         doc["SyncToken"] = str(int(old["SyncToken"]) + 1) if old else "0"
         now = self.books.now_iso()
         created = old["MetaData"]["CreateTime"] if old else now
@@ -194,10 +202,24 @@ class FakeQbo:
         name, rule = self._rule(entity)
         return self._store(name, rule, rule.prepare(copy.deepcopy(body), self.books, None), None)
 
+    def seed(self, entity: str, body: JsonDict) -> JsonDict:
+        """Store a document as QBO itself keeps it (company reference data from a profile): no
+        request, no request check; an ``Id`` in ``body`` is kept (a US company's TaxCode TAX)."""
+        with self._lock:
+            name, rule = self._rule(entity)
+            doc = copy.deepcopy(body)
+            given = str(doc.pop("Id", "") or "")
+            if given:
+                self.books.claim_id(name, given)
+            doc = rule.prepare(doc, self.books, None)
+            return copy.deepcopy(self._store(name, rule, doc, None, given))
+
     def create(self, entity: str, body: JsonDict) -> JsonDict:
         with self._lock:
             name, rule = self._rule(entity)
             self._counts["create"] += 1
+            if not rule.creatable:
+                raise errors.unsupported(f"Operation Create is not supported for {name}")
             doc = check_request(name, copy.deepcopy(body), create=True)
             for read_only in ("Id", "SyncToken", "MetaData"):
                 doc.pop(read_only, None)
@@ -208,6 +230,8 @@ class FakeQbo:
         with self._lock:
             name, _ = self._rule(entity)
             self._counts["read"] += 1
+            if name == "CompanyInfo" and entity_id == self.realm_id:
+                entity_id = "1"  # GET companyinfo/<realmId> (Intuit API reference, CompanyInfo)
             doc = self.books.get(name, entity_id)
             if doc is None:
                 raise errors.not_found(name, entity_id)
@@ -217,6 +241,8 @@ class FakeQbo:
         with self._lock:
             name, rule = self._rule(entity)
             self._counts["update"] += 1
+            if not rule.updatable:
+                raise errors.unsupported(f"Operation Update is not supported for {name}")
             incoming = check_request(name, copy.deepcopy(body), create=False)
             old = self._existing(name, rule, incoming)
             sparse = str(incoming.pop("sparse", False)).lower() == "true"
@@ -303,13 +329,8 @@ class FakeQbo:
             self.books.rates.set(source, rate, as_of)
 
     def preferences(self) -> JsonDict:
-        with self._lock:
-            self._counts["read"] += 1
-            prefs = {
-                "MultiCurrencyEnabled": self.books.multicurrency,
-                "HomeCurrency": {"value": self.books.home},
-            }
-            return {"Preferences": {"CurrencyPrefs": prefs, "Id": "1", "SyncToken": "0"}}
+        """``GET preferences``: the company's Preferences, in full."""
+        return self.read("Preferences", "1")
 
     def query(self, text: str) -> JsonDict:
         with self._lock:
@@ -318,7 +339,10 @@ class FakeQbo:
             name = canonical(query.entity)
             if name is None:
                 raise errors.invalid_query(f"Entity {query.entity} is not supported")
-            candidates = self._candidates(name, query)
+            if name == "ExchangeRate":
+                candidates = exchange_rates(self.books, query, self.books.now_iso())
+            else:
+                candidates = self._candidates(name, query)
             if isinstance(RULES[name], NameRule) and not any(
                 c.field.lower() == "active" for c in query.conditions
             ):
@@ -407,5 +431,5 @@ class FakeQbo:
             return {"bId": bid, "Fault": fault.fault()}
 
 
-def _by_id(doc: JsonDict) -> int:
-    return int(doc["Id"])
+def _by_id(doc: JsonDict) -> tuple[int, int, str]:
+    return id_order(doc["Id"])

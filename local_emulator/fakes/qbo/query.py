@@ -1,4 +1,5 @@
-"""The QBO query language subset: select */count(*)/fields, where with and, orderby, paging."""
+"""The QBO query language: SELECT */count(*)/fields FROM entity, WHERE conditions joined by AND
+(=, <, >, <=, >=, IN, LIKE), ORDERBY (or ORDER BY) ASC/DESC, STARTPOSITION and MAXRESULTS."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from local_emulator.fakes.qbo.books import id_order
 from local_emulator.fakes.qbo.errors import QboFault, invalid_query
 
 MAX_RESULTS_LIMIT = 1000
@@ -103,6 +105,12 @@ class _Parser:
         count, fields = False, None
         if self.peek() == ("punct", "*"):
             self.take()
+            # "SELECT *, Sku FROM Item": every field and then some (python-quickbooks'
+            # Item.all() sends it, quickbooks/mixins.py ListMixin.all); the extras add nothing.
+            while self.peek() == ("punct", ","):
+                self.take()
+                if self.take()[0] != "word":
+                    raise invalid_query("expected a field name after ','")
         elif self.keyword("count"):
             for expected in ("(", "*", ")"):
                 if self.take() != ("punct", expected):
@@ -224,7 +232,7 @@ def matches(doc: dict[str, Any], condition: Condition) -> bool:
 def run_query(query: Query, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Filter and order (default by Id); paging is left to the caller."""
     hits = [d for d in docs if all(matches(d, c) for c in query.conditions)]
-    hits.sort(key=lambda d: int(d.get("Id", "0")))
+    hits.sort(key=lambda d: id_order(d.get("Id", "0")))
     for name, desc in reversed(query.order_by):
         hits.sort(key=functools.partial(_doc_sort_key, name), reverse=desc)
     return hits

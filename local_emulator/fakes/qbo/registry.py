@@ -45,10 +45,13 @@ RULES: dict[str, EntityRule] = {
 }
 
 
-def _register_attachable() -> None:
+def _register_late() -> None:
     from local_emulator.fakes.qbo.attachments import AttachableRule
+    from local_emulator.fakes.qbo.company.reference import REFERENCE_RULES
 
     register(AttachableRule())
+    for rule in REFERENCE_RULES:
+        register(rule)
 
 
 def register(rule: EntityRule) -> None:
@@ -62,4 +65,4 @@ def canonical(name: str) -> str | None:
     return next((entity for entity in RULES if entity.lower() == lowered), None)
 
 
-_register_attachable()
+_register_late()

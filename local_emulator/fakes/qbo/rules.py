@@ -51,6 +51,8 @@ class EntityRule:
     # How QBO voids this entity: "operation" (``?operation=void``: Invoice), "include"
     # (``?operation=update&include=void`` with a sparse body: Payment, SalesReceipt), or None.
     void_form: ClassVar[str | None] = None
+    creatable: ClassVar[bool] = True  # False: the API only reads it (TaxCode, CompanyInfo, ...)
+    updatable: ClassVar[bool] = True
 
     def prepare(self, doc: JsonDict, books: Books, old: JsonDict | None) -> JsonDict:
         return doc

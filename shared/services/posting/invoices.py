@@ -17,6 +17,7 @@ from shared.domain.mapping_money import (
     qbo_payment_from_invoice_payment,
     qbo_write_off_from_invoice,
 )
+from shared.domain.names import ITEM_NAME_MAX, name_with_id
 from shared.domain.qbo_models import QboItem, Ref
 from shared.domain.stripe_models import StripeInvoice, invoice_from_api
 from shared.domain.stripe_payments import StripeInvoicePayment, StripeProduct
@@ -65,7 +66,7 @@ def ensure_product_item(work: Work, product_id: str) -> Ref:
     existing = adopt_existing(work, product.id, "product", "Item", lambda b: b.item(wanted))
     if existing is not None:
         return Ref(value=existing)
-    name = f"{product.name.strip()[:80]} [{product.id}]"
+    name = name_with_id(product.name, f" [{product.id}]", ITEM_NAME_MAX)
     references = work.deps.references
     item = QboItem(
         Name=name,

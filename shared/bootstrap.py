@@ -231,6 +231,7 @@ def qbo_gateway() -> QboGateway:
         s.qbo_requests_per_minute,
         s.qbo_max_concurrent,
         window_seconds=60.0 / s.qbo_time_scale,
+        requests_per_second=s.qbo_requests_per_second,
         clock=clock(),
     )
     return QuickBooksGateway(s, secrets(), clock=clock(), limiter=limiter)

@@ -79,6 +79,7 @@ class Settings(BaseSettings):
     qbo_realm_id: str = "9130350000000001"
     qbo_minor_version: int = 75
     qbo_requests_per_minute: int = 500
+    qbo_requests_per_second: int = 10
     qbo_max_concurrent: int = 10
     qbo_timeout_seconds: float = 60.0
     # Local runs speed QBO's per-minute limits up on both sides (fake and our limiter); 1 in prod.

@@ -101,7 +101,9 @@ def write_scenario(path: Path, lines: list[JsonDict]) -> None:
             out.write(json.dumps(line, separators=(",", ":")) + "\n")
 
 
-QBO_KNOBS = frozenset({"qbo_429", "qbo_5xx", "qbo_drop_response", "qbo_timeout"})
+QBO_KNOBS = frozenset(
+    {"qbo_429", "qbo_5xx", "qbo_drop_response", "qbo_timeout", "qbo_throttle_403"}
+)
 QBO_SWITCHES = frozenset({"qbo_requestid"})  # on | off, not a probability
 DELIVERY_KNOBS = frozenset({"duplicate", "out_of_order"})
 STRIPE_KNOBS = frozenset({"stripe_429", "stripe_5xx"})

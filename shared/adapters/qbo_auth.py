@@ -14,7 +14,12 @@ from intuitlib.client import AuthClient
 from intuitlib.exceptions import AuthClientError
 from requests.adapters import HTTPAdapter
 
-from shared.adapters.qbo_errors import RECONNECT_HINT, translate_auth, translate_transport
+from shared.adapters.qbo_errors import (
+    RECONNECT_HINT,
+    throttle_answer,
+    translate_auth,
+    translate_transport,
+)
 from shared.errors import (
     AuthenticationError,
     NotFoundError,
@@ -49,7 +54,15 @@ class BearerSession(requests.Session):
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.timeout_seconds
-        return super().request(method, url, *args, **kwargs)
+        response = super().request(method, url, *args, **kwargs)
+        # A throttle is known by its HTTP status, before python-quickbooks reads the body
+        # (an XML one would reach us as "Error reading json response", code 10000).
+        throttled = throttle_answer(
+            response.status_code, response.content, response.headers.get("Retry-After")
+        )
+        if throttled is not None:
+            raise throttled
+        return response
 
 
 class _TimedAuthClient(AuthClient):  # type: ignore[misc]

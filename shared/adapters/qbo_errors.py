@@ -27,6 +27,37 @@ RECONNECT_HINT = (
 )
 
 
+class ThrottleAnswer(Exception):  # noqa: N818 - an answer, raised inside the adapter only
+    """QBO throttled the request, in whichever form: HTTP 429 (its body is XML, which
+    python-quickbooks cannot read), or the older HTTP 403 whose Fault says ThrottleExceeded
+    (quickbooks-ruby spec/fixtures too_many_requests_error.xml, throttle_exceeded_error.xml)."""
+
+    def __init__(self, status: int, retry_after_seconds: float) -> None:
+        super().__init__(f"QBO throttled the request (HTTP {status})")
+        self.status = status
+        self.retry_after_seconds = retry_after_seconds
+
+
+def throttle_answer(status: int, body: bytes, retry_after: str | None) -> ThrottleAnswer | None:
+    """The throttle in an HTTP answer, or None. A 403 is a throttle only when it says so: any
+    other 403 is an authorization failure."""
+    if status == 429 or (status == 403 and b"ThrottleExceeded" in body):
+        try:
+            wait = float(retry_after) if retry_after else THROTTLE_RETRY_AFTER_SECONDS
+        except ValueError:
+            wait = THROTTLE_RETRY_AFTER_SECONDS
+        return ThrottleAnswer(status, max(wait, 1.0))
+    return None
+
+
+def translate_throttle(exc: ThrottleAnswer, what: str) -> SyncError:
+    return ThrottledError(
+        f"QBO {what} failed: 3001 ThrottleExceeded (HTTP {exc.status})",
+        code="3001",
+        retry_after_seconds=exc.retry_after_seconds,
+    )
+
+
 def error_code(exc: QuickbooksException) -> int:
     try:
         return int(exc.error_code)

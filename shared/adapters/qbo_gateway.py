@@ -16,7 +16,13 @@ from quickbooks.exceptions import AuthorizationException, QuickbooksException
 
 from shared.adapters.clock import SystemClock
 from shared.adapters.qbo_auth import BearerSession, QboTokens
-from shared.adapters.qbo_errors import error_code, translate_quickbooks, translate_transport
+from shared.adapters.qbo_errors import (
+    ThrottleAnswer,
+    error_code,
+    translate_quickbooks,
+    translate_throttle,
+    translate_transport,
+)
 from shared.adapters.qbo_json import dumps
 from shared.adapters.rate_limiter import RateLimiter
 from shared.config import Settings
@@ -63,7 +69,10 @@ class QuickBooksGateway:
         self._settings = settings
         self._clock: Clock = clock or SystemClock()
         self.limiter = limiter or RateLimiter(
-            settings.qbo_requests_per_minute, settings.qbo_max_concurrent, clock=self._clock
+            settings.qbo_requests_per_minute,
+            settings.qbo_max_concurrent,
+            requests_per_second=settings.qbo_requests_per_second,
+            clock=self._clock,
         )
         self.tokens = QboTokens(
             secrets,
@@ -330,6 +339,8 @@ class QuickBooksGateway:
                 error = translate_quickbooks(exc, what)
             except QuickbooksException as exc:
                 error = translate_quickbooks(exc, what)
+            except ThrottleAnswer as exc:
+                error = translate_throttle(exc, what)
             except requests.RequestException as exc:
                 error = translate_transport(exc, what)
             log_event(

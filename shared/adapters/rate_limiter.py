@@ -1,4 +1,4 @@
-"""Client-side pacing: a sliding-window request budget plus a concurrency cap, clock injectable."""
+"""Client-side pacing: sliding-window request budgets plus a concurrency cap, clock injectable."""
 
 from __future__ import annotations
 
@@ -7,20 +7,34 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from shared.adapters.clock import SystemClock
 from shared.ports import Clock
 
 
-class RateLimiter:
-    """At most ``requests_per_window`` requests in any ``window_seconds`` and ``max_concurrent``
-    at once.
+@dataclass
+class _Window:
+    limit: int
+    seconds: float
+    weighted: bool  # a request takes its weight in places (False: one place per request)
+    finished: deque[float] = field(default_factory=deque)
 
-    A request occupies the window from the moment it is admitted until ``window_seconds`` after
+    def places(self, weight: int) -> int:
+        return weight if self.weighted else 1
+
+
+class RateLimiter:
+    """At most ``requests_per_window`` requests in any ``window_seconds``, at most
+    ``requests_per_second`` in any sixtieth of that window (a second, unless the window is sped
+    up for local runs), and ``max_concurrent`` at once. QBO allows 500 a minute, 10 a second and
+    10 at once per realm (Intuit, "Limits and throttles").
+
+    A request occupies a window from the moment it is admitted until the window's length after
     it *finishes*: the server stamps it somewhere in between, so this count is never below the
-    server's and pacing by it cannot trip the server's own sliding window. A request may weigh
-    more than one (a QBO batch whose payloads each count): it takes that many places in the
-    window and one of the concurrent ones.
+    server's and pacing by it cannot trip the server's own sliding windows. A request may weigh
+    more than one (a QBO batch whose payloads each count): it takes that many places in the long
+    window, one in the per-second window, and one of the concurrent ones.
     """
 
     def __init__(
@@ -29,17 +43,25 @@ class RateLimiter:
         max_concurrent: int,
         *,
         window_seconds: float = 60.0,
+        requests_per_second: int | None = None,
         clock: Clock | None = None,
         sleep: Callable[[float], object] = time.sleep,
     ) -> None:
         if requests_per_window < 1 or max_concurrent < 1 or window_seconds <= 0:
             raise ValueError("limits must be positive")
+        if requests_per_second is not None and requests_per_second < 1:
+            raise ValueError("limits must be positive")
         self.requests_per_window = requests_per_window
+        self.requests_per_second = requests_per_second
         self.max_concurrent = max_concurrent
         self.window_seconds = window_seconds
+        self._windows = [_Window(requests_per_window, window_seconds, weighted=True)]
+        if requests_per_second is not None:
+            self._windows.append(
+                _Window(requests_per_second, window_seconds / 60.0, weighted=False)
+            )
         self._clock: Clock = clock or SystemClock()
         self._sleep = sleep
-        self._finished: deque[float] = deque()
         self._in_flight = 0
         self._in_flight_weight = 0
         self._lock = threading.Condition()
@@ -48,10 +70,22 @@ class RateLimiter:
     def _now(self) -> float:
         return self._clock.now().timestamp()
 
-    def _prune(self, now: float) -> None:
-        cutoff = now - self.window_seconds
-        while self._finished and self._finished[0] <= cutoff:
-            self._finished.popleft()
+    def _delay(self, now: float, weight: int) -> float | None:
+        """0 when a request may start now; else seconds until the windows free its places
+        (None: only requests finishing can free them)."""
+        longest = 0.0
+        for window in self._windows:
+            finished = window.finished
+            while finished and finished[0] <= now - window.seconds:
+                finished.popleft()
+            busy = self._in_flight_weight if window.weighted else self._in_flight
+            excess = len(finished) + busy + window.places(weight) - window.limit
+            if excess <= 0:
+                continue
+            if len(finished) < excess:
+                return None
+            longest = max(longest, finished[excess - 1] + window.seconds - now)
+        return longest
 
     def acquire(self, weight: int = 1) -> None:
         """Block until a request (of ``weight`` places in the window) may start."""
@@ -59,26 +93,16 @@ class RateLimiter:
             raise ValueError(f"weight must be 1..{self.requests_per_window}")
         while True:
             with self._lock:
-                now = self._now()
-                self._prune(now)
                 if self._in_flight >= self.max_concurrent:
                     self.waits += 1
                     self._lock.wait(timeout=0.05)
                     continue
-                used = len(self._finished) + self._in_flight_weight
-                if used + weight <= self.requests_per_window:
+                delay = self._delay(self._now(), weight)
+                if delay == 0:
                     self._in_flight += 1
                     self._in_flight_weight += weight
                     return
                 self.waits += 1
-                # Only finished requests age out; wait for the ones that must leave, or for one
-                # to finish.
-                excess = used + weight - self.requests_per_window
-                delay = (
-                    self._finished[excess - 1] + self.window_seconds - now
-                    if len(self._finished) >= excess
-                    else None
-                )
             if delay is None:
                 with self._lock:
                     self._lock.wait(timeout=0.05)
@@ -89,7 +113,9 @@ class RateLimiter:
         with self._lock:
             self._in_flight -= 1
             self._in_flight_weight -= weight
-            self._finished.extend([self._now()] * weight)
+            now = self._now()
+            for window in self._windows:
+                window.finished.extend([now] * window.places(weight))
             self._lock.notify_all()
 
     @contextmanager

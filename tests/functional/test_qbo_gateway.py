@@ -145,6 +145,24 @@ def test_forced_429_is_throttled(env: QboEnv) -> None:
     assert excinfo.value.code == "3001"
 
 
+@pytest.mark.parametrize("older_form", [False, True])
+def test_every_throttle_form_is_throttling(env: QboEnv, older_form: bool) -> None:
+    """429 with its XML body, or the older 403 ThrottleExceeded: transient throttling, never an
+    authorization or validation failure."""
+    env.fake.faults.set("qbo_throttle_403", 1.0 if older_form else 0.0)
+    env.fake.faults.force("qbo_429", times=2)
+    for operation in (
+        lambda: env.gateway.create("Customer", {"DisplayName": "T"}, "cus-thr"),
+        lambda: env.gateway.query("select * from Customer"),
+    ):
+        with pytest.raises(ThrottledError) as excinfo:
+            operation()
+        assert excinfo.value.code == "3001" and excinfo.value.retry_after_seconds == 60
+    counts = env.fake.request_counts()
+    assert counts["throttled_403" if older_form else "throttled_429"] == 2
+    assert env.gateway.create("Customer", {"DisplayName": "T"}, "cus-thr")["DisplayName"] == "T"
+
+
 def test_forced_5xx_is_unavailable(env: QboEnv) -> None:
     env.fake.faults.force("qbo_5xx", times=3)
     for index in range(3):
@@ -254,13 +272,13 @@ def hammer(env: QboEnv, threads: int, per_thread: int) -> int:
 
 @pytest.mark.parametrize(("paced", "time_scale"), [(True, 30.0), (False, 10.0)])
 def test_limiter_keeps_the_fake_from_throttling(paced: bool, time_scale: float) -> None:
-    # Real limits (500/min, 10 concurrent) on a sped-up clock: at 30x a "minute" lasts 2 s, so
+    # Real limits (500/min, 10/s, 10 concurrent) on a sped-up clock: at 30x a "minute" lasts 2 s, so
     # 800 requests from 20 threads need two windows. The unpaced control runs at 10x (a 6 s
     # window) so that even a slow machine overruns it.
     fake = FakeQbo(clock=SystemClock(), time_scale=time_scale)
     window = 60.0 / time_scale
     limiter = (
-        RateLimiter(500, 10, window_seconds=window)
+        RateLimiter(500, 10, window_seconds=window, requests_per_second=10)
         if paced
         else RateLimiter(1_000_000, 20, window_seconds=window)
     )

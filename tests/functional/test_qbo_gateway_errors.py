@@ -9,7 +9,13 @@ import requests
 from intuitlib.exceptions import AuthClientError
 from quickbooks import exceptions as qbx
 
-from shared.adapters.qbo_errors import translate_auth, translate_quickbooks, translate_transport
+from shared.adapters.qbo_errors import (
+    throttle_answer,
+    translate_auth,
+    translate_quickbooks,
+    translate_throttle,
+    translate_transport,
+)
 from shared.errors import (
     AuthenticationError,
     DuplicateNameError,
@@ -111,3 +117,28 @@ def test_token_endpoint_errors() -> None:
     assert "reconnect" in error.message
     down = AuthClientError(_Response(503, b"unavailable"))
     assert isinstance(translate_auth(down, "token refresh"), UpstreamUnavailableError)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "retry_after", "wait"),
+    [
+        (429, b"<IntuitResponse>...ThrottleExceeded...</IntuitResponse>", None, 60.0),
+        (429, b"", "7", 7.0),  # any 429, whatever its body, honours Retry-After
+        (403, b'<Fault type="SERVICE"><Error code="3001"><Message>message=ThrottleExceeded; '
+              b"errorCode=003001; statusCode=403</Message></Error></Fault>", "x", 60.0),
+    ],
+)  # fmt: skip
+def test_throttle_answers_in_every_form(
+    status: int, body: bytes, retry_after: str | None, wait: float
+) -> None:
+    answer = throttle_answer(status, body, retry_after)
+    assert answer is not None
+    error = translate_throttle(answer, "create Invoice")
+    assert isinstance(error, ThrottledError) and error.retry_after_seconds == wait
+    assert error.code == "3001"
+
+
+def test_a_403_without_throttle_is_not_a_throttle() -> None:
+    body = b'{"Fault":{"Error":[{"code":"3100"}],"type":"AuthorizationFault"}}'
+    assert throttle_answer(403, body, None) is None
+    assert throttle_answer(200, b"ThrottleExceeded", None) is None

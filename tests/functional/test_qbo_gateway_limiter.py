@@ -26,6 +26,30 @@ def test_window_counts_from_completion() -> None:
     assert limiter.waits >= 1
 
 
+def test_ten_a_second_paces_a_burst() -> None:
+    clock = ManualClock()
+    start = clock.now()
+    limiter = RateLimiter(500, 10, requests_per_second=10, clock=clock, sleep=clock.advance)
+    for _ in range(25):
+        with limiter.slot():
+            pass
+    # 10 in the first second, 10 in the next, the last 5 after two seconds
+    assert (clock.now() - start).total_seconds() >= 2
+    assert limiter.waits >= 2
+
+
+def test_the_second_window_scales_with_the_minute_window() -> None:
+    clock = ManualClock()
+    start = clock.now()
+    limiter = RateLimiter(
+        500, 10, window_seconds=1.0, requests_per_second=10, clock=clock, sleep=clock.advance
+    )
+    for _ in range(21):
+        with limiter.slot():
+            pass
+    assert 2 / 60 <= (clock.now() - start).total_seconds() < 0.1
+
+
 def test_in_flight_requests_count_against_the_window() -> None:
     clock = ManualClock()
     limiter = RateLimiter(2, 10, clock=clock, sleep=clock.advance)
@@ -95,3 +119,5 @@ def test_limits_must_be_positive() -> None:
         RateLimiter(0, 1)
     with pytest.raises(ValueError):
         RateLimiter(1, 1, window_seconds=0)
+    with pytest.raises(ValueError):
+        RateLimiter(1, 1, requests_per_second=0)

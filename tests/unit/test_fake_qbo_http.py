@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from decimal import Decimal
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from werkzeug.test import Client, TestResponse
@@ -160,26 +161,60 @@ def test_update_void_delete_and_query_routes(api: Api) -> None:
     assert fault(api.call("GET", f"invoice/{invoice['Id']}"))["code"] == "610"
 
 
+def xml_fault(response: TestResponse) -> tuple[str, dict[str, str]]:
+    """(Fault type, {code, Message, Detail}) of an XML IntuitResponse."""
+    root = ElementTree.fromstring(response.get_data())  # noqa: S314 - the fake's own answer
+    ns = {"i": "http://schema.intuit.com/finance/v3"}
+    node = root.find("i:Fault", ns)
+    assert node is not None
+    error = node.find("i:Error", ns)
+    assert error is not None
+    texts = {child.tag.split("}")[1]: child.text or "" for child in error}
+    return node.get("type", ""), {"code": error.get("code", ""), **texts}
+
+
 def test_throttle_answers_429_with_the_real_fault(api: Api) -> None:
-    statuses = [api.call("GET", "account/1").status_code for _ in range(501)]
+    statuses = []
+    for _ in range(501):  # 10 a second: the per-minute limit is the one reached
+        statuses.append(api.call("GET", "account/1").status_code)
+        api.clock.advance(0.1)
     assert statuses[:500] == [200] * 500
     assert statuses[500] == 429
     response = api.call("GET", "account/1")
-    assert fault(response) == {
-        "Message": "message=ThrottleExceeded; errorCode=003001; statusCode=429",
-        "Detail": "The request limit was reached.  Try again later",
-        "code": "3001",
-        "element": "",
-    }
-    assert loads(response.get_data())["Fault"]["type"] == "SERVICE"
+    assert response.status_code == 429 and response.mimetype == "application/xml"
+    assert xml_fault(response) == (
+        "SERVICE",
+        {
+            "code": "3001",
+            "Message": "message=ThrottleExceeded; errorCode=003001; statusCode=429",
+            "Detail": "The request limit was reached.  Try again later",
+        },
+    )
     api.clock.advance(60)
     assert api.call("GET", "account/1").status_code == 200
     assert api.fake.request_counts()["throttled"] == 2
 
 
+def test_eleventh_request_in_a_second_is_throttled(api: Api) -> None:
+    assert [api.call("GET", "account/1").status_code for _ in range(11)] == [200] * 10 + [429]
+    api.clock.advance(1.0)
+    assert api.call("GET", "account/1").status_code == 200
+
+
+def test_older_403_throttle_form(api: Api) -> None:
+    api.fake.faults.set("qbo_throttle_403", 1.0)
+    api.fake.faults.force("qbo_429")
+    response = api.call("GET", "account/1")
+    assert response.status_code == 403
+    assert xml_fault(response)[1]["Message"] == (
+        "message=ThrottleExceeded; errorCode=003001; statusCode=403"
+    )
+    assert api.fake.request_counts()["throttled_403"] == 1
+
+
 def test_eleventh_concurrent_request_is_throttled(api: Api) -> None:
     for _ in range(10):
-        assert api.fake.throttle.try_acquire()
+        assert api.fake.throttle.try_acquire(batch=True)
     assert api.call("GET", "account/1").status_code == 429
     api.fake.throttle.release()
     assert api.call("GET", "account/1").status_code == 200
@@ -188,9 +223,10 @@ def test_eleventh_concurrent_request_is_throttled(api: Api) -> None:
 def test_injected_429_and_5xx(api: Api) -> None:
     api.fake.faults.force("qbo_429")
     response = api.call("POST", "customer", {"DisplayName": "X"})
-    assert response.status_code == 429 and fault(response)["code"] == "3001"
+    assert response.status_code == 429 and xml_fault(response)[1]["code"] == "3001"
     api.fake.faults.force("qbo_5xx", times=2)
     for _ in range(2):
+        api.clock.advance(1)
         response = api.call("POST", "customer", {"DisplayName": "X"})
         assert response.status_code in (500, 503)
         assert loads(response.get_data())["Fault"]["type"] == "SystemFault"
@@ -255,12 +291,17 @@ def test_batches_are_limited_per_app_and_per_realm_and_their_payloads_count(api:
     }
     assert all(s[:40] == [200] * 40 and s[40] == 429 for s in statuses.values())  # 40 per app
     realm_full = api.call("POST", "batch", _batch_of(1), token=apps["app4"])
-    assert realm_full.status_code == 429 and fault(realm_full)["code"] == "3001"  # 120 per realm
+    assert realm_full.status_code == 429
+    assert xml_fault(realm_full)[1]["code"] == "3001"  # 120 per realm
     api.clock.advance(60.001)
     for _ in range(16):  # 16 batches of 30 payloads: 480 of the 500 requests
         assert api.call("POST", "batch", _batch_of(30)).status_code == 200
     assert api.call("POST", "batch", _batch_of(30)).status_code == 429
-    assert [api.call("GET", "account/1").status_code for _ in range(21)][-2:] == [200, 429]
+    singles = []
+    for _ in range(21):  # at 10 a second
+        singles.append(api.call("GET", "account/1").status_code)
+        api.clock.advance(0.1)
+    assert singles[-2:] == [200, 429]
 
 
 def test_exchangerate_and_preferences_endpoints(api: Api) -> None:

@@ -1,5 +1,5 @@
-"""The fake QBO's per-realm throttle: 500/min sliding, 10 concurrent, batches at 40/min per app
-and 120/min per realm, each payload counted against the 500 unless told otherwise."""
+"""The fake QBO's per-realm throttle: 500/min and 10/s sliding, 10 concurrent, batches at 40/min
+per app and 120/min per realm, each payload counted against the 500 unless told otherwise."""
 
 from __future__ import annotations
 
@@ -13,31 +13,55 @@ from shared.adapters.clock import ManualClock
 
 
 def admit(
-    throttle: RealmThrottle, count: int, *, batch: bool = False, items: int = 1, app: str = ""
+    throttle: RealmThrottle,
+    count: int,
+    *,
+    batch: bool = False,
+    items: int = 1,
+    app: str = "",
+    clock: ManualClock | None = None,
+    spacing: float = 0.0,
 ) -> int:
+    """Offer ``count`` requests, ``spacing`` seconds apart; how many were admitted."""
     admitted = 0
     for _ in range(count):
         if throttle.try_acquire(batch=batch, items=items, app=app):
             admitted += 1
             throttle.release()
+        if clock is not None:
+            clock.advance(spacing)
     return admitted
 
 
 def test_500_per_minute_sliding_window() -> None:
     clock = ManualClock()
     throttle = RealmThrottle(clock)
-    assert admit(throttle, 300) == 300
-    clock.advance(30)
-    assert admit(throttle, 300) == 200  # 500 in the last minute
-    clock.advance(30)  # the first 300 leave the window
-    assert admit(throttle, 400) == 300
+    assert admit(throttle, 300, clock=clock, spacing=0.1) == 300  # 30 s at 10 per second
+    assert admit(throttle, 300, clock=clock, spacing=0.1) == 200  # 500 in the last minute
+    clock.advance(-0.05)  # t = 59.95: the 500 of t = 0 .. 49.9 are all within the minute
+    assert admit(throttle, 1) == 0
+    clock.advance(0.1)  # t = 60.05: the one of t = 0 has left
+    assert admit(throttle, 2) == 1
     clock.advance(60.001)
-    assert admit(throttle, 500) == 500
+    assert admit(throttle, 500, clock=clock, spacing=0.1) == 500
+
+
+def test_ten_per_second_sliding_window() -> None:
+    clock = ManualClock()
+    throttle = RealmThrottle(clock)
+    assert admit(throttle, 15) == 10  # the same instant
+    clock.advance(0.5)
+    assert admit(throttle, 5) == 0  # still 10 in the last second
+    clock.advance(0.501)
+    assert admit(throttle, 15) == 10
+    assert admit(throttle, 5, batch=True) == 5  # batches have their own limits
 
 
 def test_ten_concurrent() -> None:
-    throttle = RealmThrottle(ManualClock())
-    assert all(throttle.try_acquire() for _ in range(10))
+    clock = ManualClock()
+    throttle = RealmThrottle(clock)
+    assert all(throttle.try_acquire(batch=True) for _ in range(10))
+    clock.advance(2)
     assert not throttle.try_acquire()
     throttle.release()
     assert throttle.try_acquire()
@@ -67,22 +91,24 @@ def test_each_batch_payload_counts_against_the_500_by_default() -> None:
     clock = ManualClock()
     throttle = RealmThrottle(clock)
     assert admit(throttle, 17, batch=True, items=30) == 16  # 16 x 30 = 480; one more is 510
-    assert admit(throttle, 25) == 20  # singles share the same 500
+    assert admit(throttle, 25, clock=clock, spacing=0.1) == 20  # singles share the same 500
     clock.advance(60.001)
     assert admit(throttle, 1, batch=True, items=30) == 1
 
 
 def test_a_batch_counts_once_when_configured_so() -> None:
-    throttle = RealmThrottle(ManualClock(), ThrottleLimits(batch_counting="request"))
+    clock = ManualClock()
+    throttle = RealmThrottle(clock, ThrottleLimits(batch_counting="request"))
     assert admit(throttle, 40, batch=True, items=30) == 40
-    assert admit(throttle, 500) == 460  # 40 batch requests are 40 of the 500
+    # 40 batch requests are 40 of the 500 (singles at 10 a second, all within the minute)
+    assert admit(throttle, 500, clock=clock, spacing=0.1) == 460
 
 
 def test_time_scale_shortens_the_window() -> None:
     clock = ManualClock()
     throttle = RealmThrottle(clock, time_scale=60)
-    assert throttle.window_seconds == 1.0
-    assert admit(throttle, 501) == 500
+    assert throttle.window_seconds == 1.0  # a "second" lasts 1/60 s
+    assert admit(throttle, 501, clock=clock, spacing=0.0019) == 500
     clock.advance(1.001)
     assert admit(throttle, 1) == 1
 
@@ -114,3 +140,13 @@ def test_requestid_switch_in_fault_specs() -> None:
     assert spec.qbo == {"qbo_requestid": "off", "qbo_429": 0.1}
     with pytest.raises(ScenarioError, match="on or off"):
         parse_faults("qbo_requestid=0.5")
+
+
+def test_throttle_form_knob() -> None:
+    assert FaultInjector(FaultConfig()).throttle_status() == 429
+    assert FaultInjector(FaultConfig.from_spec("qbo_throttle_403=1")).throttle_status() == 403
+    mixed = FaultInjector(FaultConfig(qbo_throttle_403=0.5), seed=3)
+    assert {mixed.throttle_status() for _ in range(50)} == {403, 429}
+    assert FaultInjector(FaultConfig(qbo_throttle_403=0.5)).draw() is None  # not a fault
+    with pytest.raises(ValueError):
+        FaultConfig.from_spec("qbo_throttle_403=2")

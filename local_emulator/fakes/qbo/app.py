@@ -133,9 +133,7 @@ class FakeQboApp:
             app=fake.tokens.client_of(_bearer(request)),
         )
         if not admitted:
-            fake.count("throttled")
-            fault = errors.throttled()
-            return _json(429, {"Fault": fault.fault(), "time": fake.time()})
+            return self.throttled()
         delay = 0.0
         try:
             injected = fake.faults.draw()
@@ -143,8 +141,7 @@ class FakeQboApp:
                 fake.count("faults_injected")
                 fake.count(injected)
             if injected == "qbo_429":
-                fake.count("throttled")
-                return _json(429, {"Fault": errors.throttled().fault(), "time": fake.time()})
+                return self.throttled()
             if injected == "qbo_5xx":
                 status = fake.faults.choice((500, 503))
                 fault = errors.system_fault(status)
@@ -159,6 +156,14 @@ class FakeQboApp:
         if delay:
             time.sleep(delay)  # real time: the client's own timeout must fire
         return _json(status, body)
+
+    def throttled(self) -> Response:
+        """3001 ThrottleExceeded with an XML body, HTTP 429 or the older 403 (a knob)."""
+        status = self.fake.faults.throttle_status()
+        self.fake.count("throttled")
+        self.fake.count(f"throttled_{status}")
+        body = errors.fault_xml(errors.throttled(status), self.fake.time())
+        return Response(body, status=status, content_type="application/xml;charset=UTF-8")
 
     def operation(self, request: Request, rest: str, is_batch: bool) -> tuple[int, str]:
         fake = self.fake
@@ -221,7 +226,7 @@ def _bearer(request: Request) -> str:
 def _batch_items(request: Request) -> int:
     """How many payloads a batch carries, for the throttle (a body it cannot read counts 1)."""
     try:
-        items = loads(request.get_data() or b"{}").get("BatchItemRequest")
+        items = parse(request.get_data() or b"{}").get("BatchItemRequest")
     except (ValueError, AttributeError):
         return 1
     return len(items) if isinstance(items, list) and items else 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from xml.sax.saxutils import escape
 
 
 class QboFault(Exception):  # noqa: N818 - QBO calls it a Fault
@@ -173,13 +174,28 @@ def operation_unsupported(operation: str) -> QboFault:
     )  # fmt: skip
 
 
-def throttled() -> QboFault:
+def throttled(status: int = 429) -> QboFault:
+    """3001 ThrottleExceeded, HTTP 429 or, in the older form, 403 (quickbooks-ruby fixtures
+    too_many_requests_error.xml and throttle_exceeded_error.xml)."""
     return QboFault(
         "3001",
-        "message=ThrottleExceeded; errorCode=003001; statusCode=429",
+        f"message=ThrottleExceeded; errorCode=003001; statusCode={status}",
         "The request limit was reached.  Try again later",
-        status=429,
+        status=status,
         fault_type="SERVICE",
+    )
+
+
+def fault_xml(fault: QboFault, time: str) -> str:
+    """The Fault as an XML IntuitResponse, the body QBO throttles with whatever was accepted."""
+    error = (
+        f'<Error code="{fault.code}"><Message>{escape(fault.message)}</Message>'
+        f"<Detail>{escape(fault.detail)}</Detail></Error>"
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<IntuitResponse time="{escape(time)}" xmlns="http://schema.intuit.com/finance/v3">'
+        f'<Fault type="{escape(fault.fault_type)}">{error}</Fault></IntuitResponse>'
     )
 
 

@@ -13,6 +13,10 @@ KNOBS = ("qbo_429", "qbo_5xx", "qbo_drop_response", "qbo_timeout")
 # two identical requests in flight at once get; "off" proves the sync needs neither.
 REQUEST_ID_KNOB = "qbo_requestid"
 SWITCH_VALUES = ("on", "off")
+# How a throttle is answered, not whether: the share of throttle answers in the older form,
+# HTTP 403 with "statusCode=403" (quickbooks-ruby spec/fixtures/throttle_exceeded_error.xml);
+# the rest are HTTP 429 (too_many_requests_error.xml). Both carry an XML body.
+FORM_KNOBS = ("qbo_throttle_403",)
 
 
 @dataclass
@@ -23,6 +27,7 @@ class FaultConfig:
     qbo_5xx: float = 0.0
     qbo_drop_response: float = 0.0
     qbo_timeout: float = 0.0
+    qbo_throttle_403: float = 0.0
     timeout_delay_seconds: float = 2.0  # real seconds a qbo_timeout response is held back
     qbo_requestid: str = "on"  # "off": every request runs as new, whatever its requestid
 
@@ -40,7 +45,7 @@ class FaultConfig:
                 raise ValueError(f"fault spec item without '=': {item!r}")
             if key == REQUEST_ID_KNOB:
                 config.switch(value.strip())
-            elif key in KNOBS or key == "timeout_delay_seconds":
+            elif key in KNOBS or key in FORM_KNOBS or key == "timeout_delay_seconds":
                 config.set(key, float(value))
             elif strict or key.startswith("qbo_"):
                 raise ValueError(f"unknown QBO fault knob {key!r}; known: {', '.join(KNOBS)}")
@@ -71,7 +76,7 @@ class FaultConfig:
         names = {f.name for f in fields(self)} - {REQUEST_ID_KNOB}
         if knob not in names:
             raise ValueError(f"unknown QBO fault knob {knob!r}")
-        if knob in KNOBS and not 0.0 <= value <= 1.0:
+        if (knob in KNOBS or knob in FORM_KNOBS) and not 0.0 <= value <= 1.0:
             raise ValueError(f"{knob} must be a probability in [0, 1], got {value}")
         setattr(self, knob, float(value))
 
@@ -114,6 +119,14 @@ class FaultInjector:
                 if probability > 0 and self._rng.random() < probability:
                     return knob
             return None
+
+    def throttle_status(self) -> int:
+        """403 (the older form) with probability ``qbo_throttle_403``, else 429."""
+        with self._lock:
+            share = self.config.qbo_throttle_403
+            if share <= 0:
+                return 429
+            return 403 if share >= 1 or self._rng.random() < share else 429
 
     def choice(self, options: tuple[int, ...]) -> int:
         with self._lock:

@@ -1,10 +1,12 @@
-"""Per-realm throttling as QBO applies it: sliding windows per minute plus a concurrency cap.
+"""Per-realm throttling as QBO applies it: sliding windows per minute and per second, plus a
+concurrency cap.
 
 Sources (Intuit's own):
 - Limits page, https://developer.intuit.com/app/developer/qbo/docs/learn/limits-and-throttles:
   REST endpoints 500 requests per minute per realm ID; batch endpoint "throttled at 40 Batch
   requests per minute, per realm ID and app" and "120 Batch requests per minute per realm ID";
-  recommended maximum 30 payloads per batch.
+  recommended maximum 30 payloads per batch; 10 requests per second per realm ID and app (the
+  batch endpoint has its own limits, so the per-second window counts single requests only).
 - Intuit developer blog, 2025-08-13, "Upcoming changes to the Accounting API": the 120 batch
   requests per minute per realm ID is new, in addition to the limits already in place (sandbox
   from 2025-08-15, production from 2025-10-31).
@@ -33,6 +35,7 @@ BatchCounting = Literal["items", "request"]
 @dataclass(frozen=True)
 class ThrottleLimits:
     requests_per_minute: int = 500
+    requests_per_second: int = 10  # per realm and app, single requests
     batch_per_minute: int = 40  # per realm and app
     batch_per_minute_realm: int = 120  # per realm, every app together (2025)
     max_concurrent: int = 10
@@ -54,7 +57,9 @@ class RealmThrottle:
         self.limits = limits or ThrottleLimits()
         self._clock = clock
         self._window = 60.0 / time_scale
+        self._second = 1.0 / time_scale
         self._requests: deque[float] = deque()
+        self._this_second: deque[float] = deque()
         self._batches: deque[float] = deque()
         self._app_batches: dict[str, deque[float]] = defaultdict(deque)
         self._in_flight = 0
@@ -64,8 +69,8 @@ class RealmThrottle:
     def window_seconds(self) -> float:
         return self._window
 
-    def _prune(self, stamps: deque[float], now: float) -> None:
-        cutoff = now - self._window
+    def _prune(self, stamps: deque[float], now: float, window: float | None = None) -> None:
+        cutoff = now - (self._window if window is None else window)
         while stamps and stamps[0] <= cutoff:
             stamps.popleft()
 
@@ -93,6 +98,11 @@ class RealmThrottle:
                     return False
                 per_app.append(now)
                 self._batches.append(now)
+            else:
+                self._prune(self._this_second, now, self._second)
+                if len(self._this_second) >= limits.requests_per_second:
+                    return False
+                self._this_second.append(now)
             self._requests.extend([now] * units)
             self._in_flight += 1
             return True
@@ -108,6 +118,7 @@ class RealmThrottle:
     def reset(self) -> None:
         with self._lock:
             self._requests.clear()
+            self._this_second.clear()
             self._batches.clear()
             self._app_batches.clear()
             self._in_flight = 0

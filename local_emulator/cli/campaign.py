@@ -76,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
             "duplicates": report.duplicates,
             "lost": report.lost,
             "violations": sum(report.violations.values()),
+            "schema_refused": sum(report.schema_refused.values()),
             "seconds": round(report.seconds, 1),
         }
         print(json.dumps(figures))

@@ -65,6 +65,7 @@ class CampaignReport:
     lost_objects: int = 0
     events_not_archived: int = 0
     violations: Counter[str] = field(default_factory=Counter)
+    schema_refused: Counter[str] = field(default_factory=Counter)  # by rule, fake QBO's check
     seconds: float = 0.0
 
     @property
@@ -73,7 +74,12 @@ class CampaignReport:
 
     @property
     def ok(self) -> bool:
-        return not self.duplicates and not self.lost and not self.violations
+        return (
+            not self.duplicates
+            and not self.lost
+            and not self.violations
+            and not self.schema_refused
+        )
 
     def lines(self) -> list[str]:
         faults = ", ".join(f"{k} {v}" for k, v in sorted(self.faults.items())) or "none"
@@ -90,6 +96,8 @@ class CampaignReport:
             f"records lost          {self.lost} ({self.lost_objects} objects without their QBO "
             f"entity, {self.events_not_archived} events not archived)",
             f"invariant violations  {sum(self.violations.values())} ({rules})",
+            f"schema refusals       {sum(self.schema_refused.values())} "
+            f"({', '.join(f'{k} {v}' for k, v in sorted(self.schema_refused.items())) or 'none'})",
             f"runtime               {self.seconds:.1f} s",
         ]
 
@@ -281,6 +289,9 @@ def run_campaign(  # noqa: PLR0915 - one narrative: set up, deliver, recover, ju
         for knob in ("qbo_429", "qbo_5xx", "qbo_drop_response", "qbo_timeout"):
             if injected.get(knob):
                 report.faults[knob] = injected[knob]
+        for key, n in injected.items():
+            if key.startswith("schema_refused."):
+                report.schema_refused[key.removeprefix("schema_refused.")] = n
         stripe_counts = stack.fake_stripe.request_counts()
         report.faults["stripe_outage_503"] = stripe_counts.get("fault.outage", 0)
         report.faults["worker_crash_before_call"] = plan.crashes["before"]

@@ -198,6 +198,12 @@ def run_scenario(
             "failed": [to_jsonable(row) for row in failures],
         },
         "qbo_requests": dict(sorted(qbo_requests.items())),
+        # Bodies the fake QBO's request-schema check refused, by rule: 0 for a correct sync.
+        "schema_refused": {
+            key.removeprefix("schema_refused."): n
+            for key, n in sorted(qbo_requests.items())
+            if key.startswith("schema_refused.")
+        },
         "invoices": invoice_summary(stripe, qbo_state, violations),
         "check": check_summary(violations),
         "faults": {**faults.qbo, **faults.delivery, **faults.stripe},

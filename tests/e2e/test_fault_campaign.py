@@ -24,6 +24,7 @@ def test_small_campaign_under_heavy_faults_loses_and_duplicates_nothing(
     figures = json.loads(next(line for line in printed.splitlines() if line.startswith("{")))
     assert figures["events"] >= 300
     assert (figures["duplicates"], figures["lost"], figures["violations"]) == (0, 0, 0)
+    assert figures["schema_refused"] == 0
     faults = figures["faults"]
     for kind in ("qbo_429", "qbo_5xx", "duplicate_delivery", "reordered_delivery",
                  "stripe_outage_503"):  # fmt: skip

@@ -31,6 +31,7 @@ def test_month_with_faults_gives_exactly_one_qbo_invoice_each(tmp_path: Path) ->
     assert result.summary["objects"]["failed"] == []
     qbo_requests = result.summary["qbo_requests"]
     assert sum(qbo_requests.values()) > 0
+    assert result.summary["schema_refused"] == {}
     customers = {doc["DisplayName"] for doc in result.qbo_state["Customer"]}
     assert len(customers) == len(result.qbo_state["Customer"])  # one QBO customer per Stripe one
     for name in ("qbo.json", "links.json", "summary.json"):

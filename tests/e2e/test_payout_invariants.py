@@ -41,6 +41,7 @@ def run_and_check(scenario: Scenario, out: Path, seed: int) -> dict[str, int]:
     result = run_scenario(scenario, out, faults=parse_faults(FAULTS), seed=seed, progress=_quiet)
     assert result.all_processed, result.summary["events"]
     assert result.summary["objects"]["failed"] == []
+    assert result.summary["schema_refused"] == {}  # every body passed the fake's schema check
     qbo_state = json.loads((out / "qbo.json").read_text(encoding="utf-8"))
     violations = check_invariants(scenario, qbo_state)
     assert result.summary["check"]["violations"] == 0  # the run summary says the same

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -99,3 +100,41 @@ def test_unknown_entity_is_refused(fake: FakeQbo) -> None:
     with pytest.raises(QboFault) as excinfo:
         fake.query("select * from Widget")
     assert excinfo.value.code == "4001"
+
+
+class _Client:
+    """Stands in for python-quickbooks' QuickBooks client: its query text goes to the fake."""
+
+    def __init__(self, fake: FakeQbo) -> None:
+        self.fake = fake
+        self.sent: list[str] = []
+
+    def query(self, select: str) -> dict[str, Any]:
+        self.sent.append(select)
+        return self.fake.query(select)
+
+
+def test_every_form_python_quickbooks_sends(fake: FakeQbo) -> None:
+    """quickbooks/mixins.py ListMixin: all() (with "SELECT *, Sku" for Item and ORDER BY),
+    filter(), choose() (IN), where() (ORDERBY, STARTPOSITION, MAXRESULTS) and count()."""
+    from quickbooks.objects.customer import Customer
+    from quickbooks.objects.item import Item
+
+    client = _Client(fake)
+    income = fake.books.account_by_subtype("SalesOfProductIncome")
+    fake.create("Item", {"Name": "Thing", "IncomeAccountRef": {"value": income}})
+    assert [i.Name for i in Item.all(order_by="Name", max_results=10, qb=client)] == ["Thing"]
+    assert client.sent[-1] == "SELECT *, Sku FROM Item ORDER BY Name MAXRESULTS 10"
+    assert len(Customer.all(start_position=2, max_results=2, qb=client)) == 2
+    assert [c.DisplayName for c in Customer.filter(DisplayName="Gamma's", qb=client)] == ["Gamma's"]
+    assert len(Customer.choose(["1", "2"], qb=client)) == 2
+    found = Customer.where(
+        "DisplayName LIKE '%a' AND Active = true",
+        order_by="DisplayName DESC",
+        start_position=1,
+        max_results=5,
+        qb=client,
+    )
+    assert [c.DisplayName for c in found] == ["Delta", "Beta", "Alpha"]
+    assert Customer.count("Id > '1'", qb=client) == 3
+    assert client.sent[-1] == "SELECT COUNT(*) FROM Customer WHERE Id > '1'"

@@ -177,6 +177,7 @@ class FakeQboApp:
             )  # fmt: skip
             return fault.status, render({"Fault": fault.fault(), "time": fake.time()})
         request_id = params.get("requestid")
+        include = includes(params.get("include"))
         parts = rest.split("/")
         entity = parts[0]
         if entity.lower() == "upload" and request.method == "POST":
@@ -193,7 +194,11 @@ class FakeQboApp:
         if len(parts) == 1 and request.method == "GET" and entity.lower() == "preferences":
             return fake.respond(request_id, fake.preferences)
         if len(parts) == 2 and request.method == "GET":
-            return fake.respond(request_id, lambda: fake.read(entity, parts[1]))
+            link = "invoicelink" in include and entity.lower() == "invoice"
+            base = self.public_url
+            return fake.respond(
+                request_id, lambda: fake.read(entity, parts[1], invoice_link=base if link else "")
+            )
         if len(parts) != 1 or request.method != "POST":
             fault = errors.unsupported(f"{request.method} {rest} is not supported")
             return fault.status, render({"Fault": fault.fault(), "time": fake.time()})
@@ -213,9 +218,20 @@ class FakeQboApp:
                 return fake.void(entity, body, "include")
             if body.get("Id") not in (None, ""):
                 return fake.update(entity, body)
-            return fake.create(entity, body)
+            duplicates = "allowduplicatedocnum" in include
+            return fake.create(entity, body, allow_duplicate_doc_number=duplicates)
 
         return fake.respond(request_id, perform)
+
+
+# ``include=`` options QBO documents (Intuit API reference): allowduplicatedocnum (create a sales
+# form whose DocNumber is taken), invoiceLink (read an Invoice with its customer-facing link),
+# enhancedAllCustomFields (read custom fields: the fake keeps none), void (with
+# operation=update: the void of a Payment or SalesReceipt). Others are ignored, as QBO does.
+
+
+def includes(value: str | None) -> frozenset[str]:
+    return frozenset(v.strip().lower() for v in (value or "").split(",") if v.strip())
 
 
 def _bearer(request: Request) -> str:

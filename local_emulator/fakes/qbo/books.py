@@ -120,6 +120,7 @@ class Books:
         # Undocumented real behaviour, both ways proven: may a credit memo be updated to a zero
         # total (what QBO's own void leaves)? Tests set True to prove the sync's fallback.
         self.refuse_zero_credit_memos = False
+        self.allow_duplicate_doc_number = False  # include=allowduplicatedocnum, for one create
         self.files: dict[str, bytes] = {}  # Attachable id -> uploaded content
         # Indexes, so that a company with many thousands of entities stays fast:
         # (entity, field, lowered value) -> ids, and customer id -> its (entity, id) documents.

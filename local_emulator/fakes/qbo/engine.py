@@ -13,7 +13,7 @@ from typing import Any
 from local_emulator.fakes.qbo import currency, errors
 from local_emulator.fakes.qbo.books import INDEXED, Books, JsonDict, id_order
 from local_emulator.fakes.qbo.company.profile import CompanyProfile, company_profile
-from local_emulator.fakes.qbo.company.reference import exchange_rates
+from local_emulator.fakes.qbo.company.reference import exchange_rate_document, exchange_rates
 from local_emulator.fakes.qbo.company.seed import seed_company
 from local_emulator.fakes.qbo.errors import QboFault
 from local_emulator.fakes.qbo.faults import FaultConfig, FaultInjector
@@ -160,6 +160,14 @@ class FakeQbo:
             raise errors.unsupported(f"Operation is not supported for entity {entity}")
         return name, RULES[name]
 
+    def _writing(self, entity: str, operation: str) -> tuple[str, EntityRule]:
+        """The entity's rule for a create or an update the API allows on it (500 otherwise)."""
+        name, rule = self._rule(entity)
+        self._counts[operation] += 1
+        if not (rule.creatable if operation == "create" else rule.updatable):
+            raise errors.unsupported(f"Operation {operation.title()} is not supported for {name}")
+        return name, rule
+
     def _existing(self, name: str, rule: EntityRule, body: JsonDict) -> JsonDict:
         entity_id = body.get("Id")
         if entity_id in (None, ""):
@@ -214,19 +222,24 @@ class FakeQbo:
             doc = rule.prepare(doc, self.books, None)
             return copy.deepcopy(self._store(name, rule, doc, None, given))
 
-    def create(self, entity: str, body: JsonDict) -> JsonDict:
+    def create(
+        self, entity: str, body: JsonDict, *, allow_duplicate_doc_number: bool = False
+    ) -> JsonDict:
+        """``allow_duplicate_doc_number``: ``include=allowduplicatedocnum`` was asked for."""
         with self._lock:
-            name, rule = self._rule(entity)
-            self._counts["create"] += 1
-            if not rule.creatable:
-                raise errors.unsupported(f"Operation Create is not supported for {name}")
+            name, rule = self._writing(entity, "create")
             doc = check_request(name, copy.deepcopy(body), create=True)
             for read_only in ("Id", "SyncToken", "MetaData"):
                 doc.pop(read_only, None)
-            doc = self._store(name, rule, rule.prepare(doc, self.books, None), None)
+            self.books.allow_duplicate_doc_number = allow_duplicate_doc_number
+            try:
+                doc = self._store(name, rule, rule.prepare(doc, self.books, None), None)
+            finally:
+                self.books.allow_duplicate_doc_number = False
             return {name: copy.deepcopy(doc)}
 
-    def read(self, entity: str, entity_id: str) -> JsonDict:
+    def read(self, entity: str, entity_id: str, *, invoice_link: str = "") -> JsonDict:
+        """``invoice_link``: the base URL of an Invoice's ``InvoiceLink`` (include=invoiceLink)."""
         with self._lock:
             name, _ = self._rule(entity)
             self._counts["read"] += 1
@@ -235,14 +248,14 @@ class FakeQbo:
             doc = self.books.get(name, entity_id)
             if doc is None:
                 raise errors.not_found(name, entity_id)
-            return {name: copy.deepcopy(doc)}
+            answer = copy.deepcopy(doc)
+            if invoice_link and name == "Invoice":
+                answer["InvoiceLink"] = f"{invoice_link}/app/invoice/{self.realm_id}/{entity_id}"
+            return {name: answer}
 
     def update(self, entity: str, body: JsonDict) -> JsonDict:
         with self._lock:
-            name, rule = self._rule(entity)
-            self._counts["update"] += 1
-            if not rule.updatable:
-                raise errors.unsupported(f"Operation Update is not supported for {name}")
+            name, rule = self._writing(entity, "update")
             incoming = check_request(name, copy.deepcopy(body), create=False)
             old = self._existing(name, rule, incoming)
             sparse = str(incoming.pop("sparse", False)).lower() == "true"
@@ -310,18 +323,8 @@ class FakeQbo:
                 day = date.fromisoformat(day).isoformat()
             except ValueError:
                 raise errors.invalid_value("asofdate", day) from None
-            return {
-                "ExchangeRate": {
-                    "SourceCurrencyCode": code,
-                    "TargetCurrencyCode": self.books.home,
-                    "Rate": self.books.rates.rate(code, day),
-                    "AsOfDate": day,
-                    "SyncToken": "0",
-                    "domain": "QBO",
-                    "sparse": False,
-                    "MetaData": {"LastUpdatedTime": self.books.now_iso()},
-                }
-            }
+            document = exchange_rate_document(self.books, code, day, self.books.now_iso())
+            return {"ExchangeRate": document}
 
     def set_exchange_rate(self, source: str, rate: Decimal, as_of: str | None = None) -> None:
         """Pin a rate, for one date or (``as_of`` None) for every date."""

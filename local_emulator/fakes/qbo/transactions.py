@@ -47,7 +47,7 @@ class TransactionRule(EntityRule):
             doc_number = str(doc_number)
             if len(doc_number) > DOC_NUMBER_MAX:
                 raise errors.string_length("DocNumber", DOC_NUMBER_MAX, len(doc_number))
-            if self.unique_doc_number:
+            if self.unique_doc_number and not books.allow_duplicate_doc_number:
                 self._check_unique(doc_number, books, old)
             doc["DocNumber"] = doc_number
         else:

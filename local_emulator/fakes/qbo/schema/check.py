@@ -114,7 +114,7 @@ def _decimal(item: Any, path: str) -> Any:
             rule="decimal_as_string",
         )  # fmt: skip
     if isinstance(item, ExponentDecimal):
-        raise faults.exponent(path, str(item))
+        raise faults.exponent(path)
     return item
 
 

@@ -120,12 +120,12 @@ def detail_type(entity: str, detail: str) -> QboFault:
     )  # fmt: skip
 
 
-def exponent(field: str, text: str) -> QboFault:
+def exponent(field: str) -> QboFault:
     """A decimal in exponent notation (``1.65E+3``): refused by the fake, stricter than QBO's
     Jackson, so that the sync keeps to plain digits (the handbook's wire rule)."""
     return _jackson(
         "decimal_exponent",
-        f"Can not construct instance of java.math.BigDecimal from number {text}: exponent "
-        "notation (the fake QBO takes plain digits only)",
+        "Can not construct instance of java.math.BigDecimal from a number in exponent notation "
+        "(the fake QBO takes plain digits only)",
         field,
     )

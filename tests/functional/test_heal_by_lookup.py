@@ -92,15 +92,15 @@ def test_a_foreign_invoice_with_our_doc_number_is_refused_with_both_ids(env: Qbo
 
 
 def test_reference_data_without_a_marker_is_adopted_by_name(env: QboEnv) -> None:
-    existing = env.gateway.query("select * from Account where Name = 'Undeposited Funds'")
-    body = {"Name": "Undeposited Funds", "AccountType": "Other Current Asset"}
+    existing = env.gateway.query("select * from Account where Name = 'Payments to deposit'")
+    body = {"Name": "Payments to deposit", "AccountType": "Other Current Asset"}
 
     found = create_or_heal(
         env.gateway,
         "Account",
         body,
-        "account-ref:Undeposited Funds",
-        lambda: find_all(env.gateway, "Account", "Name", "Undeposited Funds"),
+        "account-ref:Payments to deposit",
+        lambda: find_all(env.gateway, "Account", "Name", "Payments to deposit"),
         heal_first=False,
     )
 

@@ -24,6 +24,7 @@ from local_emulator.generator.stripe_objects import (
 )
 from shared.adapters.clock import ManualClock
 from shared.adapters.duckdb_warehouse import DuckDbWarehouse
+from shared.adapters.rate_limiter import RateLimiter
 from shared.services.records import LinkStore, SyncLog
 from shared.services.reference_data import BooksConfig, ReferenceData
 from shared.services.sync_object import SyncDeps, SyncRequest, SyncResult, sync_object
@@ -43,7 +44,11 @@ class MemoryBooks:
         self.stripe = FakeStripe("sk_test_memory", "whsec_memory")
         self.qbo = FakeQbo(clock=self.clock, **self.qbo_options)
         self.warehouse = DuckDbWarehouse(":memory:")
-        self.qbo_gateway = InMemoryQboGateway(self.qbo)
+        # Paced as production paces QBO (500 a minute, 10 a second), on the test's clock.
+        limiter = RateLimiter(
+            500, 10, requests_per_second=10, clock=self.clock, sleep=self.clock.advance
+        )
+        self.qbo_gateway = InMemoryQboGateway(self.qbo, limiter)
         self.stripe_gateway = InMemoryStripeGateway(self.stripe)
         books = BooksConfig()
         self.deps = SyncDeps(

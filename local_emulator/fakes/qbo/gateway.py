@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+from contextlib import nullcontext
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -22,8 +23,9 @@ from werkzeug.test import Client, TestResponse
 
 from local_emulator.fakes.qbo.app import FakeQboApp
 from local_emulator.fakes.qbo.engine import FakeQbo
-from shared.adapters.qbo_errors import translate_quickbooks
+from shared.adapters.qbo_errors import throttle_answer, translate_quickbooks, translate_throttle
 from shared.adapters.qbo_json import dumps
+from shared.adapters.rate_limiter import RateLimiter
 from shared.errors import UpstreamUnavailableError
 from shared.ports import VOID_FORMS, JsonDict
 
@@ -36,8 +38,11 @@ MINOR_VERSION = "75"
 class InMemoryQboGateway:
     """The QboGateway port over ``fake``; ``calls`` counts requests by operation."""
 
-    def __init__(self, fake: FakeQbo) -> None:
+    def __init__(self, fake: FakeQbo, limiter: RateLimiter | None = None) -> None:
+        """``limiter`` paces requests as the production gateway does (QBO allows 10 a second);
+        a test on a manual clock passes one whose sleep advances that clock."""
         self.fake = fake
+        self.limiter = limiter
         self._client = Client(FakeQboApp(fake, "http://in-memory"))
         self._refresh = fake.register_client(CLIENT_ID, CLIENT_SECRET)
         self._access = ""
@@ -167,12 +172,13 @@ class InMemoryQboGateway:
             if not self._access:
                 self._token()
             headers = {"Authorization": f"Bearer {self._access}", "Accept": "application/json"}
-            if form is not None:
-                response = self._client.open(url, method=method, data=form, headers=headers)
-            else:
-                data = None if body is None else dumps(body)
-                headers["Content-Type"] = "application/json"
-                response = self._client.open(url, method=method, data=data, headers=headers)
+            with self.limiter.slot() if self.limiter is not None else nullcontext():
+                if form is not None:
+                    response = self._client.open(url, method=method, data=form, headers=headers)
+                else:
+                    data = None if body is None else dumps(body)
+                    headers["Content-Type"] = "application/json"
+                    response = self._client.open(url, method=method, data=data, headers=headers)
             if response.status_code == 401 and attempt == 1:
                 self._access = ""
                 continue
@@ -185,6 +191,11 @@ class InMemoryQboGateway:
 
 
 def _answer(response: TestResponse, what: str) -> JsonDict:
+    throttled = throttle_answer(
+        response.status_code, response.get_data(), response.headers.get("Retry-After")
+    )
+    if throttled is not None:  # 429 or the older 403, with an XML body
+        raise translate_throttle(throttled, what)
     try:
         body = json.loads(response.get_data(), parse_float=Decimal)
     except ValueError:

@@ -43,6 +43,7 @@ class LocalStack:
     seed: int = 0
     faults: FaultSpec = field(default_factory=lambda: FaultSpec({}, {}, {}))
     time_scale: float = TIME_SCALE
+    qbo_profile: str = "us"  # the fake QBO company's reference data (fakes/qbo/company)
     fresh: bool = True
     clock: FastForwardClock = field(default_factory=FastForwardClock)
 
@@ -57,6 +58,7 @@ class LocalStack:
             faults=FaultConfig.from_knobs(self.faults.qbo),
             seed=self.seed,
             time_scale=self.time_scale,
+            profile=self.qbo_profile,
         )
         self.stripe_server = FakeStripeServer(self.fake_stripe)
         self.qbo_server = FakeQboServer(self.fake_qbo)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import threading
 
+from local_emulator.fakes.qbo.company.profile import profile_keys
 from local_emulator.fakes.qbo.engine import DEFAULT_REALM, FakeQbo
 from local_emulator.fakes.qbo.faults import FaultConfig
 from local_emulator.fakes.qbo.server import FakeQboServer
@@ -20,12 +21,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--faults", default="", help="e.g. qbo_429=0.1,qbo_5xx=0.05")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--time-scale", type=float, default=1.0)
+    parser.add_argument(
+        "--profile", default="us", choices=profile_keys(), help="the company's reference data"
+    )
     args = parser.parse_args(argv)
     fake = FakeQbo(
         args.realm,
         faults=FaultConfig.from_spec(args.faults),
         seed=args.seed,
         time_scale=args.time_scale,
+        profile=args.profile,
     )
     server = FakeQboServer(fake, port=args.port).start()
     server.register_client(args.client_id, args.client_secret, args.refresh_token)

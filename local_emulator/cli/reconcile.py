@@ -10,7 +10,7 @@ go to the run's warehouse (DIR/.state/warehouse.duckdb), where `stripe-qbo-sync 
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from local_emulator.cli.run import add_run_options, load, show_summary
@@ -33,13 +33,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def edit_one_invoice(stack: LocalStack) -> str | None:
-    """A person edits the memo of one synced, open invoice in the QBO UI; its QBO id."""
+    """A person moves one synced, open invoice to the next day in the QBO UI; its QBO id.
+
+    (An edit that matters to the books: a memo's wording would not be a finding.)
+    """
     invoices = [d for d in stack.fake_qbo.state_json().get("Invoice", []) if d.get("Balance")]
     if not invoices:
         return None
     doc = invoices[0]
-    edit = {"Id": doc["Id"], "SyncToken": doc["SyncToken"], "sparse": True}
-    stack.fake_qbo.update("Invoice", {**edit, "CustomerMemo": {"value": "Edited in QBO"}})
+    moved = (date.fromisoformat(str(doc["TxnDate"])) + timedelta(days=1)).isoformat()
+    edit = {"Id": doc["Id"], "SyncToken": doc["SyncToken"], "sparse": True, "TxnDate": moved}
+    stack.fake_qbo.update("Invoice", edit)
     return str(doc["Id"])
 
 

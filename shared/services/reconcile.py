@@ -2,41 +2,28 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from shared.domain.mapping import marker
 from shared.domain.money import decimal_from_minor, normalize_currency
-from shared.errors import NotFoundError
+from shared.errors import NotFoundError, SyncError
 from shared.logging import get_logger, log_event
 from shared.ports import Clock, JsonDict, QboGateway, StripeGateway, Warehouse
+from shared.services.reconcile_changes import changed_in_qbo
+from shared.services.reconcile_findings import LEVELS, Check, Finding, ReconcileReport
 
-Severity = Literal["CRITICAL", "HIGH", "MEDIUM", "LOW"]
-LEVELS: dict[Severity, int] = {
-    "CRITICAL": logging.CRITICAL,
-    "HIGH": logging.ERROR,
-    "MEDIUM": logging.WARNING,
-    "LOW": logging.WARNING,
-}
-# Transactions we write and nobody else should change; customers are updated by us on purpose.
-WATCHED = (
-    "Invoice",
-    "Payment",
-    "CreditMemo",
-    "SalesReceipt",
-    "RefundReceipt",
-    "JournalEntry",
-    "Deposit",
-)
+__all__ = ["Finding", "Reconcile", "ReconcileReport"]
+
 POSTED_PAYOUTS = ("paid", "failed")
 LINKS_SQL = """
-SELECT stripe_object_id, stripe_object_type, qbo_entity_type, qbo_entity_id, status, recorded_at
+SELECT stripe_object_id, stripe_object_type, qbo_entity_type, qbo_entity_id, status,
+       payload_hash, recorded_at
 FROM sync_links_current
 """
 MISMATCHED_PAYOUTS_SQL = """
@@ -46,70 +33,6 @@ WHERE status = 'MISMATCH'
 """
 
 log = get_logger("reconcile")
-
-
-@dataclass(frozen=True)
-class Finding:
-    kind: str
-    severity: Severity
-    stripe_object_id: str | None = None
-    qbo_entity_type: str | None = None
-    qbo_entity_id: str | None = None
-    currency: str | None = None
-    stripe_amount: Decimal | None = None
-    qbo_amount: Decimal | None = None
-    detail: str | None = None
-
-    @property
-    def finding_id(self) -> str:
-        key = "|".join(
-            str(v) for v in (self.kind, self.stripe_object_id, self.qbo_entity_id, self.currency)
-        )
-        return hashlib.sha256(key.encode()).hexdigest()[:24]
-
-    def row(self, run_id: str, window: tuple[datetime, datetime], at: datetime) -> JsonDict:
-        difference = None
-        if self.stripe_amount is not None or self.qbo_amount is not None:
-            difference = (self.qbo_amount or Decimal(0)) - (self.stripe_amount or Decimal(0))
-        return {
-            "run_id": run_id,
-            "finding_id": self.finding_id,
-            "kind": self.kind,
-            "severity": self.severity,
-            "stripe_object_id": self.stripe_object_id,
-            "qbo_entity_type": self.qbo_entity_type,
-            "qbo_entity_id": self.qbo_entity_id,
-            "currency": self.currency,
-            "stripe_amount": self.stripe_amount,
-            "qbo_amount": self.qbo_amount,
-            "difference": difference,
-            "detail": self.detail,
-            "window_start": window[0],
-            "window_end": window[1],
-            "found_at": at,
-        }
-
-
-@dataclass
-class ReconcileReport:
-    run_id: str
-    window_start: datetime
-    window_end: datetime
-    findings: list[Finding] = field(default_factory=list)
-    checked: dict[str, int] = field(default_factory=dict)
-
-    def as_dict(self) -> JsonDict:
-        by_kind: dict[str, int] = defaultdict(int)
-        for finding in self.findings:
-            by_kind[finding.kind] += 1
-        return {
-            "run_id": self.run_id,
-            "window_start": self.window_start.isoformat(),
-            "window_end": self.window_end.isoformat(),
-            "findings": len(self.findings),
-            "by_kind": dict(sorted(by_kind.items())),
-            "checked": self.checked,
-        }
 
 
 @dataclass
@@ -130,13 +53,38 @@ class Reconcile:
         since = since or until - timedelta(days=self.window_days)
         report = ReconcileReport(uuid.uuid4().hex, since, until)
         links = self.warehouse.query(LINKS_SQL)
-        self._invoices(report, links, now)
-        self._receivables(report, links, now)
-        self._payouts(report, links, now)
-        self._changed_in_qbo(report, links)
-        self._stuck(report, links, now)
+        checks: tuple[tuple[str, Check], ...] = (
+            ("payouts", self._payouts),  # first: its findings must never be lost
+            ("invoices", self._invoices),
+            ("receivables", self._receivables),
+            ("changed_in_qbo", self._changed_in_qbo),
+            ("stuck", self._stuck),
+        )
+        for name, check in checks:
+            try:
+                check(report, links, now)
+            except Exception as error:  # one check failing must not cost the others
+                self._check_failed(report, name, error)
         self._record(report, now)
         return report
+
+    def _check_failed(self, report: ReconcileReport, name: str, error: Exception) -> None:
+        """A check that could not run is itself a finding: nobody may read silence as clean."""
+        what = (
+            f"{error.error_class} {error.code}"
+            if isinstance(error, SyncError)
+            else type(error).__name__
+        )
+        report.failed_checks.append(name)
+        report.findings.append(
+            Finding(
+                "check_failed",
+                "CRITICAL" if name == "payouts" else "HIGH",
+                qbo_entity_type="check",
+                qbo_entity_id=name,
+                detail=f"the {name} check could not run: {what}",
+            )
+        )
 
     # --- checks ---------------------------------------------------------------------------
 
@@ -318,34 +266,10 @@ class Reconcile:
                 )
             )
 
-    def _changed_in_qbo(self, report: ReconcileReport, links: list[JsonDict]) -> None:
-        """Entities we wrote whose SyncToken moved past our own writes (our voids count one)."""
-        ours: dict[tuple[str, str], list[JsonDict]] = defaultdict(list)
-        for r in links:
-            if r["qbo_entity_id"] and r["status"] == "COMPLETED":
-                entity = str(r["qbo_entity_type"]).partition(":")[0]
-                ours[(entity, str(r["qbo_entity_id"]))].append(r)
-        changed = self.qbo.changes_since(list(WATCHED), report.window_start)
-        report.checked["qbo_changes"] = sum(len(v) for v in changed.values())
-        for entity, docs in changed.items():
-            for doc in docs:
-                rows = ours.get((entity, str(doc.get("Id"))))
-                if not rows or doc.get("status") == "Deleted":
-                    continue
-                expected = sum(1 for r in rows if str(r["qbo_entity_type"]).endswith(":void"))
-                token = int(str(doc.get("SyncToken") or 0))
-                if token > expected:
-                    report.findings.append(
-                        Finding(
-                            "changed_in_qbo",
-                            "HIGH",
-                            str(rows[0]["stripe_object_id"]),
-                            entity,
-                            str(doc["Id"]),
-                            detail=f"SyncToken {token}, we wrote {expected}; last updated "
-                            f"{(doc.get('MetaData') or {}).get('LastUpdatedTime')}",
-                        )
-                    )
+    def _changed_in_qbo(
+        self, report: ReconcileReport, links: list[JsonDict], now: datetime
+    ) -> None:
+        changed_in_qbo(self.qbo, report, links, now)
 
     def _stuck(self, report: ReconcileReport, links: list[JsonDict], now: datetime) -> None:
         limit = now - timedelta(minutes=self.stuck_minutes)

@@ -105,6 +105,7 @@ class Books:
         self.create_hook: Callable[[str, JsonDict], JsonDict] | None = None
         self.entities: dict[str, dict[str, JsonDict]] = defaultdict(dict)
         self._next_id: dict[str, int] = defaultdict(lambda: 1)
+        self._deleted: dict[str, dict[str, JsonDict]] = defaultdict(dict)
         self._postings: dict[tuple[str, str], list[Leg]] = {}
         # Debit-positive per account: in the account's own currency, and in the home currency.
         self.debits: dict[str, Decimal] = defaultdict(Decimal)
@@ -159,6 +160,14 @@ class Books:
 
     def remove(self, entity: str, entity_id: str) -> None:
         self._unindex(entity, self.entities[entity].pop(entity_id, None))
+        meta = {"LastUpdatedTime": self.now_iso()}
+        self._deleted[entity][entity_id] = {
+            "status": "Deleted", "domain": "QBO", "Id": entity_id, "MetaData": meta
+        }  # fmt: skip
+
+    def deleted(self, entity: str) -> list[JsonDict]:
+        """What was deleted, as change data capture reports it."""
+        return [self._deleted[entity][i] for i in sorted(self._deleted[entity], key=id_order)]
 
     def _unindex(self, entity: str, doc: JsonDict | None) -> None:
         if doc is None:

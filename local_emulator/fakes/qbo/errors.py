@@ -174,6 +174,18 @@ def operation_unsupported(operation: str) -> QboFault:
     )  # fmt: skip
 
 
+def cdc_too_old(changed_since: str) -> QboFault:
+    """CDC asked for more than its 30-day look-back. The Detail is a real answer's, verbatim
+    (Wish-Org/QuickBooksSharp#19); its code and element are not shown there and are taken from
+    the same "Operation ... is not supported" family (``operation_unsupported``)."""
+    return QboFault(
+        "500", "Unsupported Operation",
+        f"Operation cdc with changedSince date {changed_since} which is older than fixed days "
+        "is not supported.",
+        element="changedSince",
+    )  # fmt: skip
+
+
 def throttled(status: int = 429) -> QboFault:
     """3001 ThrottleExceeded, HTTP 429 or, in the older form, 403 (quickbooks-ruby fixtures
     too_many_requests_error.xml and throttle_exceeded_error.xml)."""

@@ -272,6 +272,7 @@ def books_config(s: Settings) -> BooksConfig:
         undeposited_funds_account_name=s.undeposited_funds_account_name,
         bank_account_name=s.bank_account_name,
         suspense_account_name=s.suspense_account_name,
+        rounding_account_name=s.rounding_account_name,
         tax_item_name=s.tax_item_name,
         refunds_item_name=s.refunds_item_name,
         bad_debt_item_name=s.bad_debt_item_name,

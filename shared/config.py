@@ -102,6 +102,8 @@ class Settings(BaseSettings):
     fees_account_name: str = "Stripe Fees"
     bad_debt_account_name: str = "Bad Debt"
     suspense_account_name: str = "Stripe Suspense"
+    # three-decimal currencies: what rounding to QBO's 2 places leaves (README, rounding policy)
+    rounding_account_name: str = "Stripe Currency Rounding"
     disputes_account_name: str = "Stripe Disputes"
     tax_account_name: str = "Sales Tax Payable"
     discounts_account_name: str = "Discounts Given"

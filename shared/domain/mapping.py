@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
 from shared.domain.idempotency import doc_number_from_stripe_number
-from shared.domain.money import decimal_from_minor
 from shared.domain.names import (
     COMPANY_NAME_MAX,
     DISPLAY_NAME_MAX,
@@ -30,6 +29,7 @@ from shared.domain.qbo_models import (
     SalesItemLineDetail,
     SalesLine,
 )
+from shared.domain.rounding import books_amount, books_parts
 from shared.domain.stripe_models import StripeCustomer, StripeInvoice, StripeInvoiceLine
 from shared.errors import MappingGapError
 
@@ -89,7 +89,12 @@ class CurrencyTerms:
         return {"CurrencyRef": Ref(value=self.currency.upper()), "ExchangeRate": self.rate}
 
     def amount(self, minor: int) -> Decimal:
-        return decimal_from_minor(minor, self.currency)
+        """Stripe's amount as QBO keeps it (``rounding``: three-decimal ones to 2 places)."""
+        return books_amount(minor, self.currency)
+
+    def parts(self, minor: Sequence[int], total: Decimal | None = None) -> list[Decimal]:
+        """A document's signed parts, rounded to add up to ``total`` (default: their sum's)."""
+        return books_parts(minor, self.currency, total)
 
 
 @dataclass(frozen=True)
@@ -200,20 +205,21 @@ def qbo_invoice_from_stripe_invoice(
             f"!= total {invoice.total} (minor units)",
             code="lines_total_mismatch",
         )
+    amounts = terms.parts([line.amount for line in invoice.lines] + [-discount, tax])
     lines: list[SalesLine] = [
         sales_line_from_amount(
-            terms.amount(line.amount),
+            amount,
             refs.item_for(line),
             line.description,
             quantity=line.quantity,
             service_date=date_from_unix(line.period.end, tz) if line.period else None,
         )
-        for line in invoice.lines
+        for line, amount in zip(invoice.lines, amounts, strict=False)
     ]
     if discount:
-        lines.append(discount_line(terms.amount(discount), refs.discount_account, "Discounts"))
+        lines.append(discount_line(-amounts[-2], refs.discount_account, "Discounts"))
     if tax:
-        lines.append(sales_line_from_amount(terms.amount(tax), refs.tax_item, "Tax"))
+        lines.append(sales_line_from_amount(amounts[-1], refs.tax_item, "Tax"))
     finalized = invoice.status_transitions.finalized_at or invoice.created
     memo = Memo(value=invoice.description[:CUSTOMER_MEMO_MAX]) if invoice.description else None
     return QboInvoice(

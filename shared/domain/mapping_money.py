@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, tzinfo
+from decimal import Decimal
 
 from shared.domain.idempotency import doc_number_for, doc_number_from_stripe_number
 from shared.domain.mapping import (
@@ -53,11 +54,15 @@ def qbo_payment_from_invoice_payment(
     terms: CurrencyTerms,
     *,
     tz: tzinfo = UTC,
+    applied: Decimal | None = None,
 ) -> QboPayment:
-    """A Stripe payment of an invoice: money into the clearing account, applied to the invoice."""
+    """A Stripe payment of an invoice: money into the clearing account, applied to the invoice.
+
+    ``applied``: what it settles of the invoice when that is not its own amount (``rounding``).
+    """
     if payment.amount_paid is None or payment.amount_paid <= 0:
         raise MappingGapError(f"invoice payment {payment.id} has no amount paid", code="no_amount")
-    amount = terms.amount(payment.amount_paid)
+    amount = terms.amount(payment.amount_paid) if applied is None else applied
     return QboPayment(
         CustomerRef=customer,
         TotalAmt=amount,
@@ -85,9 +90,10 @@ def qbo_out_of_band_payment_from_invoice(
     undeposited: Ref,
     terms: CurrencyTerms,
     tz: tzinfo = UTC,
+    applied: Decimal | None = None,
 ) -> QboPayment:
     """The part of an invoice paid outside Stripe: it waits in Undeposited Funds."""
-    amount = terms.amount(amount_minor)
+    amount = terms.amount(amount_minor) if applied is None else applied
     paid_at = invoice.status_transitions.paid_at or invoice.created
     return QboPayment(
         CustomerRef=customer,
@@ -116,9 +122,10 @@ def qbo_credit_application(
     terms: CurrencyTerms,
     txn_date_unix: int,
     tz: tzinfo = UTC,
+    applied: Decimal | None = None,
 ) -> QboPayment:
     """A zero-total Payment that applies a credit memo to an invoice, as QBO records it."""
-    value = terms.amount(amount)
+    value = terms.amount(amount) if applied is None else applied
     return QboPayment(
         CustomerRef=customer,
         TotalAmt=terms.amount(0),
@@ -199,22 +206,23 @@ def qbo_credit_memo_from_credit_note(
     *,
     amount_minor: int | None = None,
     tz: tzinfo = UTC,
+    total: Decimal | None = None,
 ) -> QboCreditMemo:
-    """The whole note (before payment), or ``amount_minor`` of it (the part kept as credit)."""
+    """The whole note (before payment), or ``amount_minor`` of it (the part kept as credit).
+
+    ``total``: the memo's total when it settles an invoice by another amount (``rounding``).
+    """
     when = note.effective_at or note.created
     lines: list[SalesLine]
     if amount_minor is None:
         subtotal = note.subtotal if note.subtotal is not None else note.amount
         discount, tax = note.discount_amount, credit_note_tax_minor(note)
-        lines = [
-            sales_line_from_amount(
-                terms.amount(subtotal), refs.default_item, note.memo or "Credit note"
-            )
-        ]
+        parts = terms.parts([subtotal, -discount, tax], total)
+        lines = [sales_line_from_amount(parts[0], refs.default_item, note.memo or "Credit note")]
         if discount:
-            lines.append(discount_line(terms.amount(discount), refs.discount_account, "Discounts"))
+            lines.append(discount_line(-parts[1], refs.discount_account, "Discounts"))
         if tax:
-            lines.append(sales_line_from_amount(terms.amount(tax), refs.tax_item, "Tax"))
+            lines.append(sales_line_from_amount(parts[2], refs.tax_item, "Tax"))
     else:
         lines = [
             sales_line_from_amount(
@@ -238,10 +246,11 @@ def qbo_write_off_from_invoice(
     terms: CurrencyTerms,
     *,
     tz: tzinfo = UTC,
+    applied: Decimal | None = None,
 ) -> QboCreditMemo:
     """An uncollectible invoice's remaining amount, written off to bad debt."""
     when = invoice.status_transitions.marked_uncollectible_at or invoice.created
-    amount = terms.amount(invoice.amount_remaining)
+    amount = terms.amount(invoice.amount_remaining) if applied is None else applied
     return QboCreditMemo(
         CustomerRef=customer,
         TxnDate=date_from_unix(when, tz),
@@ -275,24 +284,27 @@ def qbo_journal_entry_from_dispute_txn(
     lines: list[QboJournalLine] = []
     entity = JournalEntity(EntityRef=customer) if customer else None
 
-    def post(minor: int, account: Ref, description: str) -> None:
-        if minor == 0:
+    def post(amount: Decimal, account: Ref, description: str) -> None:
+        if amount == 0:
             return
         lines.append(
             QboJournalLine(
-                Amount=terms.amount(abs(minor)),
+                Amount=abs(amount),
                 Description=description,
                 JournalEntryLineDetail=JournalEntryLineDetail(
-                    PostingType="Debit" if minor > 0 else "Credit",
+                    PostingType="Debit" if amount > 0 else "Credit",
                     AccountRef=account,
                     Entity=entity,
                 ),
             )
         )
 
-    post(txn.net_amount, accounts.clearing, f"Dispute {dispute.id} on {dispute.charge}")
-    post(-txn.amount, accounts.disputes, f"Disputed funds ({dispute.reason or 'dispute'})")
-    post(txn.fee, accounts.fees, "Dispute fee")
+    # clearing moves by the net as rounded on its own; the other lines absorb the rounding
+    net = terms.amount(txn.net_amount)
+    disputed, fee = terms.parts([-txn.amount, txn.fee], -net)
+    post(net, accounts.clearing, f"Dispute {dispute.id} on {dispute.charge}")
+    post(disputed, accounts.disputes, f"Disputed funds ({dispute.reason or 'dispute'})")
+    post(fee, accounts.fees, "Dispute fee")
     return QboJournalEntry(
         TxnDate=date_from_unix(txn.created, tz),
         DocNumber=doc_number_from_stripe_number(txn.id),

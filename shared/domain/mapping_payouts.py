@@ -189,15 +189,13 @@ def payout_plan_from_balance_transactions(
     )
 
 
-def _line(
-    amount_minor: int, account: Ref, description: str, terms: CurrencyTerms
-) -> QboJournalLine:
+def _line(amount: Decimal, account: Ref, description: str) -> QboJournalLine:
     """Debit for a positive amount, credit for a negative one."""
     return QboJournalLine(
-        Amount=terms.amount(abs(amount_minor)),
+        Amount=abs(amount),
         Description=description,
         JournalEntryLineDetail=JournalEntryLineDetail(
-            PostingType="Debit" if amount_minor > 0 else "Credit", AccountRef=account
+            PostingType="Debit" if amount > 0 else "Credit", AccountRef=account
         ),
     )
 
@@ -221,8 +219,8 @@ def qbo_fee_entry_from_payout(
         TxnDate=date_from_unix(payout.arrival_date, tz),
         DocNumber=payout_doc_number(payout.id, FEE_CODES[kind]),
         Line=[
-            _line(amount_minor, accounts.fees, label, terms),
-            _line(-amount_minor, accounts.clearing, label, terms),
+            _line(terms.amount(amount_minor), accounts.fees, label),
+            _line(-terms.amount(amount_minor), accounts.clearing, label),
         ],
         PrivateNote=marker("payout_fees", payout.id, kind),
         **terms.fields(),
@@ -240,13 +238,14 @@ def qbo_suspense_entry_from_payout(
     """Balance transactions of types we do not book: their net through clearing, against
     suspense, one line each, so the payout deposits whole and a person can classify them."""
     lines = [
-        _line(-item.net, accounts.suspense, f"{item.txn_type} {item.txn_id}", terms)
+        _line(-terms.amount(item.net), accounts.suspense, f"{item.txn_type} {item.txn_id}")
         for item in items
         if item.net
     ]
-    total = sum(item.net for item in items)
+    # clearing moves by the lines as rounded (each item is its own posting: ``rounding``)
+    total = sum((terms.amount(item.net) for item in items), Decimal(0))
     if total:
-        lines.append(_line(total, accounts.clearing, f"Unclassified in payout {payout.id}", terms))
+        lines.append(_line(total, accounts.clearing, f"Unclassified in payout {payout.id}"))
     if not lines:
         return None
     return QboJournalEntry(
@@ -290,8 +289,8 @@ def qbo_reversal_from_failed_payout(
         TxnDate=failed_on,
         DocNumber=payout_doc_number(payout.id, "R"),
         Line=[
-            _line(payout.amount, accounts.clearing, label, terms),
-            _line(-payout.amount, accounts.bank, label, terms),
+            _line(terms.amount(payout.amount), accounts.clearing, label),
+            _line(-terms.amount(payout.amount), accounts.bank, label),
         ],
         PrivateNote=marker("payout_reversal", payout.id, payout.status),
         **terms.fields(),

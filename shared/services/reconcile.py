@@ -12,6 +12,7 @@ from typing import Any
 
 from shared.domain.mapping import marker
 from shared.domain.money import decimal_from_minor, normalize_currency
+from shared.domain.rounding import books_open
 from shared.errors import NotFoundError, SyncError
 from shared.logging import get_logger, log_event
 from shared.ports import Clock, JsonDict, QboGateway, StripeGateway, Warehouse
@@ -173,7 +174,10 @@ class Reconcile:
         for invoice in self.stripe.list_objects("invoice", {"status": "open"}):
             currency = normalize_currency(str(invoice["currency"]))
             key = (str(invoice["customer"]), currency.upper())
-            stripe_open[key] += decimal_from_minor(int(invoice["amount_remaining"]), currency)
+            # what QBO holds of it under the rounding policy (exact for 0/2-place currencies)
+            stripe_open[key] += books_open(
+                int(invoice["total"]), int(invoice["amount_remaining"]), currency
+            )
         qbo_open: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
         qbo_customer: dict[tuple[str, str], str] = {}
         for doc in self.qbo.query("select * from Invoice where Balance > '0'"):

@@ -33,6 +33,7 @@ class BooksConfig:
     undeposited_funds_account_name: str = "Undeposited Funds"
     bank_account_name: str = "Operating Bank"
     suspense_account_name: str = "Stripe Suspense"
+    rounding_account_name: str = "Stripe Currency Rounding"
     tax_item_name: str = "Stripe sales tax"
     refunds_item_name: str = "Stripe refunds"
     bad_debt_item_name: str = "Bad debt"
@@ -51,6 +52,7 @@ ACCOUNT_KINDS = {
     "clearing": ("Bank", "Checking"),
     "bank": ("Bank", "Checking"),
     "suspense": ("Other Current Liability", "OtherCurrentLiabilities"),
+    "rounding": ("Other Expense", "OtherMiscellaneousExpense"),
 }
 # Roles QBO keeps a system account for, found by AccountType/AccountSubType whatever it is named:
 # newer companies call Undeposited Funds "Payments to deposit". It holds payments of every
@@ -113,6 +115,7 @@ class ReferenceData:
             "clearing": self.books.clearing_account_name,
             "bank": self.books.bank_account_name,
             "suspense": self.books.suspense_account_name,
+            "rounding": self.books.rounding_account_name,
         }[role]
 
     @staticmethod

@@ -122,6 +122,9 @@ class Books:
         # total (what QBO's own void leaves)? Tests set True to prove the sync's fallback.
         self.refuse_zero_credit_memos = False
         self.allow_duplicate_doc_number = False  # include=allowduplicatedocnum, for one create
+        # Does QBO refuse an amount finer than it keeps, or round it? Undocumented: False
+        # refuses (stricter), True rounds; the sync sends neither, and tests prove both.
+        self.round_amounts = False
         self.files: dict[str, bytes] = {}  # Attachable id -> uploaded content
         # Indexes, so that a company with many thousands of entities stays fast:
         # (entity, field, lowered value) -> ids, and customer id -> its (entity, id) documents.

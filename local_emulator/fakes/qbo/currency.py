@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from local_emulator.fakes.qbo import errors
 
@@ -50,21 +51,63 @@ def code(value: object, field: str = "CurrencyRef") -> str:
     return text
 
 
+# QBO keeps every amount to 2 decimal places, three-decimal currencies included ("two decimals
+# at Line Amount ... subtotals and totals are stored as two decimal places"; Qty and UnitPrice
+# to seven: Breadwinner's QBO notes, help.breadwinner.com 44001664304; CompanyCurrency's
+# DecimalPlaces in Finance.xsd: "Usually there will be 2, or 0 for currencies without cents").
+# Whether real QBO refuses a finer amount or rounds it is undocumented: the fake refuses
+# (stricter); ``Books.round_amounts`` makes it round instead, and the sync is right either way.
+AMOUNT_PLACES = Decimal("0.01")
+RATE_FIELD_PLACES = Decimal("1e-7")  # Qty, UnitPrice
+
+
 def quantum(currency: str) -> Decimal:
-    if currency in ZERO_DECIMAL:
-        return Decimal(1)
-    if currency in THREE_DECIMAL:
-        return Decimal("0.001")
-    return Decimal("0.01")
+    """The finest amount QBO keeps in ``currency``."""
+    return Decimal(1) if currency in ZERO_DECIMAL else AMOUNT_PLACES
 
 
 def amount(value: Decimal, field: str, currency: str) -> Decimal:
-    """``value`` at the currency's precision; a finer amount (JPY 10.5, USD 1.005) is refused."""
+    """``value`` at QBO's precision; a finer amount (JPY 10.5, USD 1.005, KWD 1.234) is refused."""
     places = quantum(currency)
     exact = value.quantize(places, rounding=ROUND_HALF_UP)
     if exact != value:
         raise errors.precision(field, str(value), currency, PLACES.get(places, 2))
     return exact
+
+
+def fine(value: Decimal, field: str) -> Decimal:
+    """A quantity or unit price: QBO keeps 7 decimal places."""
+    if value != value.quantize(RATE_FIELD_PLACES, rounding=ROUND_HALF_UP):
+        raise errors.precision(field, str(value), "QBO", 7)
+    return value
+
+
+AMOUNT_FIELDS = frozenset({"Amount", "TotalAmt", "TotalTax", "CashBack"})
+
+
+def rounded_amounts(value: Any, currency: str) -> Any:
+    """``value`` with every amount rounded half-up to QBO's precision and every Qty/UnitPrice
+    to 7 places: what QBO would keep if it rounds rather than refuses (``round_amounts``)."""
+    if isinstance(value, list):
+        return [rounded_amounts(item, currency) for item in value]
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if key in AMOUNT_FIELDS and isinstance(item, int | Decimal | str):
+            out[key] = _round(item, quantum(currency))
+        elif key in ("Qty", "UnitPrice") and isinstance(item, int | Decimal | str):
+            out[key] = _round(item, RATE_FIELD_PLACES)
+        else:
+            out[key] = rounded_amounts(item, currency)
+    return out
+
+
+def _round(value: object, places: Decimal) -> object:
+    try:
+        return Decimal(str(value)).quantize(places, rounding=ROUND_HALF_UP)
+    except ArithmeticError:
+        return value  # not a number: the rules refuse it as they would have
 
 
 def ref(currency: str) -> dict[str, str]:

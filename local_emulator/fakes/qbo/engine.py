@@ -205,6 +205,15 @@ class FakeQbo:
             raise
         return self._store(name, rule, prepared, old)
 
+    def _rounded(self, body: JsonDict) -> JsonDict:
+        """The body as QBO would keep it if it rounds finer amounts (``Books.round_amounts``)."""
+        if not self.books.round_amounts:
+            return body
+        ref = body.get("CurrencyRef")
+        code = ref.get("value") if isinstance(ref, dict) else None
+        rounded: JsonDict = currency.rounded_amounts(body, str(code or self.books.home).upper())
+        return rounded
+
     def _create_quietly(self, entity: str, body: JsonDict) -> JsonDict:
         """What QBO creates on its own (a per-currency A/R account): not a counted request."""
         name, rule = self._rule(entity)
@@ -228,7 +237,7 @@ class FakeQbo:
         """``allow_duplicate_doc_number``: ``include=allowduplicatedocnum`` was asked for."""
         with self._lock:
             name, rule = self._writing(entity, "create")
-            doc = check_request(name, copy.deepcopy(body), create=True)
+            doc = check_request(name, self._rounded(copy.deepcopy(body)), create=True)
             for read_only in ("Id", "SyncToken", "MetaData"):
                 doc.pop(read_only, None)
             self.books.allow_duplicate_doc_number = allow_duplicate_doc_number
@@ -256,7 +265,7 @@ class FakeQbo:
     def update(self, entity: str, body: JsonDict) -> JsonDict:
         with self._lock:
             name, rule = self._writing(entity, "update")
-            incoming = check_request(name, copy.deepcopy(body), create=False)
+            incoming = check_request(name, self._rounded(copy.deepcopy(body)), create=False)
             old = self._existing(name, rule, incoming)
             sparse = str(incoming.pop("sparse", False)).lower() == "true"
             new = {**copy.deepcopy(old), **incoming} if sparse else incoming

@@ -236,13 +236,19 @@ def _sales_line(line: JsonDict, books: Books, code: str) -> Decimal:
     income = ref_value(books.get("Item", item_id) or {}, "IncomeAccountRef")
     if income is not None:
         books.check_account(income, code, "ItemRef")
-    qty = number(detail["Qty"], "Qty") if detail.get("Qty") is not None else None
-    price = number(detail["UnitPrice"], "UnitPrice") if "UnitPrice" in detail else None
+    qty = None
+    if detail.get("Qty") is not None:
+        qty = currency.fine(number(detail["Qty"], "Qty"), "Qty")
+    price = (
+        currency.fine(number(detail["UnitPrice"], "UnitPrice"), "UnitPrice")
+        if "UnitPrice" in detail
+        else None
+    )
     if qty is not None and price is not None:
         if abs(qty * price - amount) > currency.quantum(code) / 2:
             raise errors.amount_mismatch(str(amount))
     elif qty is not None and qty != 0:
-        detail["UnitPrice"] = amount / qty
+        detail["UnitPrice"] = (amount / qty).quantize(currency.RATE_FIELD_PLACES).normalize()
     line["Amount"] = amount
     line["SalesItemLineDetail"] = detail
     return amount

@@ -14,6 +14,7 @@ from shared.domain.mapping_money import (
 from shared.domain.qbo_models import Ref
 from shared.domain.stripe_payments import StripeCreditNote, StripeDispute
 from shared.services.posting.invoices import ensure_invoice, fetch_invoice
+from shared.services.posting.settlements import invoice_payments, settlement_amounts
 from shared.services.posting.voids import void_credit_memo
 from shared.services.posting.work import SyncResult, Work
 from shared.services.qbo_lookup import find_all
@@ -36,6 +37,8 @@ def sync_credit_note(work: Work) -> SyncResult:
         return undo_credit_note(work, note, "its invoice is void")
     posted = ensure_invoice(work, invoice)
     terms = deps.references.terms(note.currency, date_from_unix(note.created, deps.books.tz))
+    # what it settles of the invoice, when QBO cannot hold the amount exactly (``rounding``)
+    settles = settlement_amounts(work, invoice, invoice_payments(work, invoice)).get(note.id)
     document = qbo_credit_memo_from_credit_note(
         note,
         posted.customer,
@@ -43,6 +46,7 @@ def sync_credit_note(work: Work) -> SyncResult:
         terms,
         amount_minor=None if before > 0 else kept,
         tz=deps.books.tz,
+        total=settles if before == note.amount else None,
     )
     memo_id = work.ensure(
         note.id,
@@ -63,6 +67,7 @@ def sync_credit_note(work: Work) -> SyncResult:
             terms=terms,
             txn_date_unix=note.effective_at or note.created,
             tz=deps.books.tz,
+            applied=settles,
         )
         work.ensure(
             note.id,

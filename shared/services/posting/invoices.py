@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import partial
 
 from shared.domain.idempotency import doc_number_from_stripe_number
@@ -17,6 +18,7 @@ from shared.domain.mapping_money import (
     qbo_payment_from_invoice_payment,
     qbo_write_off_from_invoice,
 )
+from shared.domain.mapping_rounding import RoundingAccounts, qbo_rounding_entry
 from shared.domain.names import ITEM_NAME_MAX, name_with_id
 from shared.domain.qbo_models import QboItem, Ref
 from shared.domain.stripe_models import StripeInvoice, invoice_from_api
@@ -25,11 +27,19 @@ from shared.ports import JsonDict
 from shared.services.existing_books import Wanted
 from shared.services.posting.customers import ensure_customer
 from shared.services.posting.matching import adopt_existing
+from shared.services.posting.settlements import (
+    OUT_OF_BAND_REST,
+    WRITE_OFF,
+    invoice_payments,
+    is_out_of_band,
+    out_of_band_rest,
+    paid,
+    settlement_amounts,
+)
 from shared.services.posting.voids import void_in_qbo
 from shared.services.posting.work import SyncResult, Work
 from shared.services.qbo_lookup import find_all
 
-OUT_OF_BAND = "out_of_band_payment"
 __all__ = ["ensure_invoice", "fetch_invoice", "reconcile_invoice", "sync_invoice", "void_in_qbo"]
 
 
@@ -116,30 +126,15 @@ def ensure_invoice(work: Work, invoice: StripeInvoice) -> PostedInvoice:
     return PostedInvoice(invoice, customer, Ref(value=qbo_id), terms)
 
 
-def invoice_payments(work: Work, raw_invoice: JsonDict | None, invoice_id: str) -> list[JsonDict]:
-    """The invoice's payments: those it included, or (more than it embeds) the whole list."""
-    included = (raw_invoice or {}).get("payments")
-    if isinstance(included, dict) and not included.get("has_more"):
-        return list(included.get("data") or [])
-    return work.deps.stripe.list_objects("invoice_payment", {"invoice": invoice_id})
-
-
 def post_payments(work: Work, posted: PostedInvoice, raw_invoice: JsonDict | None = None) -> None:
     """A QBO payment per Stripe payment; what Stripe says was paid outside it, to Undeposited."""
     invoice, deps = posted.invoice, work.deps
-    if invoice.amount_paid <= 0:
+    payments = invoice_payments(work, invoice, raw_invoice)
+    if not payments and invoice.amount_paid <= 0:
         return
-    payments = [
-        StripeInvoicePayment.model_validate(raw)
-        for raw in invoice_payments(work, raw_invoice, invoice.id)
-    ]
-    through_stripe = 0
-    for payment in payments:
-        if payment.status != "paid" or not payment.amount_paid:
-            continue
-        out_of_band = payment.payment.get("type") == OUT_OF_BAND
-        if not out_of_band:
-            through_stripe += payment.amount_paid
+    settled = settlement_amounts(work, invoice, payments)
+    for payment in paid(payments):
+        out_of_band = is_out_of_band(payment)
         terms = deps.references.terms(
             invoice.currency, date_from_unix(payment.paid_at, deps.books.tz)
         )
@@ -147,7 +142,13 @@ def post_payments(work: Work, posted: PostedInvoice, raw_invoice: JsonDict | Non
             "undeposited" if out_of_band else "clearing", invoice.currency
         )
         document = qbo_payment_from_invoice_payment(
-            payment, posted.ref, posted.customer, account, terms, tz=deps.books.tz
+            payment,
+            posted.ref,
+            posted.customer,
+            account,
+            terms,
+            tz=deps.books.tz,
+            applied=settled.get(payment.id),
         )
         qbo_id = work.ensure(
             payment.id,
@@ -163,12 +164,9 @@ def post_payments(work: Work, posted: PostedInvoice, raw_invoice: JsonDict | Non
         if intent and work.done(intent, "Payment") is None:
             # The charge's own task learns from this that its invoice posted it (no lookup).
             work.record(intent, "payment_intent", "Payment", qbo_id)
-    recorded_oob = sum(
-        p.amount_paid or 0
-        for p in payments
-        if p.status == "paid" and p.payment.get("type") == OUT_OF_BAND
-    )
-    remainder = invoice.amount_paid - through_stripe - recorded_oob
+        if not out_of_band:
+            round_payment(work, payment, document.TotalAmt, account, terms)
+    remainder = out_of_band_rest(invoice, payments)
     if remainder > 0:
         document = qbo_out_of_band_payment_from_invoice(
             invoice,
@@ -178,6 +176,7 @@ def post_payments(work: Work, posted: PostedInvoice, raw_invoice: JsonDict | Non
             undeposited=deps.references.account("undeposited", invoice.currency),
             terms=posted.terms,
             tz=deps.books.tz,
+            applied=settled.get(OUT_OF_BAND_REST),
         )
         reference = document.PaymentRefNum or ""
         work.ensure(
@@ -190,14 +189,41 @@ def post_payments(work: Work, posted: PostedInvoice, raw_invoice: JsonDict | Non
         )
 
 
+def round_payment(
+    work: Work,
+    payment: StripeInvoicePayment,
+    applied: Decimal,
+    clearing: Ref,
+    terms: CurrencyTerms,
+) -> None:
+    """Clearing holds each payment at its own amount, rounded; when the payment settles the
+    invoice by a cent more or less (``rounding`` rule 2), an entry moves that cent."""
+    residual = applied - terms.amount(payment.amount_paid or 0)
+    if not residual:
+        return
+    accounts = RoundingAccounts(clearing, work.deps.references.account("rounding"))
+    on = date_from_unix(payment.paid_at, work.deps.books.tz)
+    entry = qbo_rounding_entry(payment.id, "payment", residual, accounts, terms, on=on)
+    work.ensure(
+        payment.id,
+        "invoice_payment",
+        "JournalEntry:rounding",
+        "JournalEntry",
+        build=entry.to_qbo,
+        lookup=partial(find_all, work.deps.qbo, "JournalEntry", "DocNumber", entry.DocNumber or ""),
+        doc_number=entry.DocNumber,
+    )
+
+
 def write_off(work: Work, posted: PostedInvoice) -> None:
     """An uncollectible invoice's remainder goes to bad debt and is applied to the invoice."""
     invoice, deps = posted.invoice, work.deps
     if invoice.amount_remaining <= 0:
         return
+    applied = settlement_amounts(work, invoice, invoice_payments(work, invoice)).get(WRITE_OFF)
     bad_debt_item = deps.references.item(deps.books.bad_debt_item_name, "bad_debt")
     memo = qbo_write_off_from_invoice(
-        invoice, posted.customer, bad_debt_item, posted.terms, tz=deps.books.tz
+        invoice, posted.customer, bad_debt_item, posted.terms, tz=deps.books.tz, applied=applied
     )
     memo_id = work.ensure(
         invoice.id,
@@ -219,6 +245,7 @@ def write_off(work: Work, posted: PostedInvoice) -> None:
         terms=posted.terms,
         txn_date_unix=when,
         tz=deps.books.tz,
+        applied=applied,
     )
     work.ensure(
         invoice.id,

@@ -18,6 +18,12 @@ from shared.domain.mapping_payouts import (
     qbo_reversal_from_failed_payout,
     qbo_suspense_entry_from_payout,
 )
+from shared.domain.mapping_rounding import (
+    RoundingAccounts,
+    clearing_bookings,
+    payout_rounding,
+    qbo_rounding_entry,
+)
 from shared.domain.qbo_models import QboTxn
 from shared.domain.stripe_payments import StripeBalanceTransaction
 from shared.errors import NotFoundError
@@ -86,6 +92,11 @@ def sync_payout(work: Work) -> SyncResult:
     suspense = qbo_suspense_entry_from_payout(payout, plan.suspense, accounts, terms, tz=books.tz)
     if suspense is not None:
         _ensure_entry(work, payout.id, "JournalEntry:suspense", suspense)
+    residual = payout_rounding(payout, clearing_bookings(payout, plan, txns))
+    if residual:  # three-decimal currencies only (``rounding`` rule 3)
+        rounding = RoundingAccounts(accounts.clearing, deps.references.account("rounding"))
+        entry = qbo_rounding_entry(payout.id, "payout", residual, rounding, terms, on=arrival)
+        _ensure_entry(work, payout.id, "JournalEntry:rounding", entry)
     deposit = qbo_deposit_from_payout(payout, accounts, terms, tz=books.tz)
     deposit_id = _ensure_entry(work, payout.id, "Deposit", deposit)
     reason = None

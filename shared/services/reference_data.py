@@ -68,6 +68,7 @@ class ReferenceData:
         self.books = books
         self._refs: dict[tuple[str, str], Ref] = {}
         self._rates: dict[tuple[str, date], Decimal] = {}
+        self._auto_apply: bool | None = None
         self._lock = threading.RLock()
 
     def _ensure(self, entity: str, name: str, build: Callable[[], dict[str, object]]) -> Ref:
@@ -167,6 +168,15 @@ class ReferenceData:
             discount_account=self.account("discounts"),
             items_by_product=items_by_product or {},
         )
+
+    def auto_applies_credit(self) -> bool:
+        """The company's ``SalesFormsPrefs.AutoApplyCredit``, read once per instance; when QBO
+        does not say, taken as on (a new company's default), which is safe either way."""
+        with self._lock:
+            if self._auto_apply is None:
+                prefs = self._qbo.preferences().get("SalesFormsPrefs") or {}
+                self._auto_apply = prefs.get("AutoApplyCredit") is not False
+            return self._auto_apply
 
     def terms(self, currency: str, on: date | None = None) -> CurrencyTerms:
         """Currency terms for a document; foreign ones carry QBO's own rate for the day."""

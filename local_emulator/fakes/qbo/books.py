@@ -131,6 +131,21 @@ class Books:
         self._index: dict[tuple[str, str, str], set[str]] = defaultdict(set)
         self._by_customer: dict[str, set[tuple[str, str]]] = defaultdict(set)
 
+    # --- company settings -------------------------------------------------------------------
+
+    @property
+    def auto_apply_credit(self) -> bool:
+        """``Preferences.SalesFormsPrefs.AutoApplyCredit`` (``autoapply``): the company's."""
+        prefs = self.get("Preferences", "1") or {}
+        return (prefs.get("SalesFormsPrefs") or {}).get("AutoApplyCredit") is True
+
+    @auto_apply_credit.setter
+    def auto_apply_credit(self, on: bool) -> None:
+        prefs = self.get("Preferences", "1")
+        if prefs is None:
+            raise ValueError("the company has no Preferences to set")
+        prefs.setdefault("SalesFormsPrefs", {})["AutoApplyCredit"] = on
+
     # --- entities ---------------------------------------------------------------------------
 
     def new_id(self, entity: str) -> str:

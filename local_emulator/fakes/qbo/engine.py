@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from local_emulator.fakes.qbo import currency, errors
+from local_emulator.fakes.qbo.autoapply import auto_apply
 from local_emulator.fakes.qbo.books import INDEXED, Books, JsonDict, id_order
 from local_emulator.fakes.qbo.company.profile import CompanyProfile, company_profile
 from local_emulator.fakes.qbo.company.reference import exchange_rate_document, exchange_rates
@@ -245,6 +246,7 @@ class FakeQbo:
                 doc = self._store(name, rule, rule.prepare(doc, self.books, None), None)
             finally:
                 self.books.allow_duplicate_doc_number = False
+            auto_apply(self.books, name, doc, self._create_quietly)
             return {name: copy.deepcopy(doc)}
 
     def read(self, entity: str, entity_id: str, *, invoice_link: str = "") -> JsonDict:

@@ -13,6 +13,7 @@ from shared.domain.mapping_money import (
 )
 from shared.domain.qbo_models import Ref
 from shared.domain.stripe_payments import StripeCreditNote, StripeDispute
+from shared.services.posting.autoapply import apply_credit_once, release_auto_applications
 from shared.services.posting.invoices import ensure_invoice, fetch_invoice
 from shared.services.posting.settlements import invoice_payments, settlement_amounts
 from shared.services.posting.voids import void_credit_memo
@@ -56,6 +57,7 @@ def sync_credit_note(work: Work) -> SyncResult:
         build=document.to_qbo,
         lookup=lambda: find_all(deps.qbo, "CreditMemo", "DocNumber", document.DocNumber or ""),
     )
+    release_auto_applications(work, note.id, "credit_note", "CreditMemo", memo_id)
     if before > 0:
         application = qbo_credit_application(
             "credit_application",
@@ -69,14 +71,21 @@ def sync_credit_note(work: Work) -> SyncResult:
             tz=deps.books.tz,
             applied=settles,
         )
-        work.ensure(
-            note.id,
-            "credit_note",
-            "Payment:credit",
-            "Payment",
-            build=application.to_qbo,
-            lookup=lambda: find_all(
-                deps.qbo, "Payment", "PaymentRefNum", application.PaymentRefNum or ""
+        apply_credit_once(
+            work,
+            lambda again: work.ensure(
+                note.id,
+                "credit_note",
+                "Payment:credit",
+                "Payment",
+                build=application.to_qbo,
+                lookup=lambda: find_all(
+                    deps.qbo, "Payment", "PaymentRefNum", application.PaymentRefNum or ""
+                ),
+                again=again,
+            ),
+            lambda: release_auto_applications(
+                work, note.id, "credit_note", "CreditMemo", memo_id, again=True
             ),
         )
     return SyncResult("COMPLETED", "CreditMemo", memo_id)

@@ -25,6 +25,7 @@ from shared.domain.stripe_models import StripeInvoice, invoice_from_api
 from shared.domain.stripe_payments import StripeInvoicePayment, StripeProduct
 from shared.ports import JsonDict
 from shared.services.existing_books import Wanted
+from shared.services.posting.autoapply import apply_credit_once, release_auto_applications
 from shared.services.posting.customers import ensure_customer
 from shared.services.posting.matching import adopt_existing
 from shared.services.posting.settlements import (
@@ -104,6 +105,7 @@ def ensure_invoice(work: Work, invoice: StripeInvoice) -> PostedInvoice:
     customer = ensure_customer(work, invoice.customer, terms)
     linked = work.done(invoice.id, "Invoice")
     if linked is not None:
+        release_auto_applications(work, invoice.id, "invoice", "Invoice", linked)
         return PostedInvoice(invoice, customer, Ref(value=linked), terms)
     items = {
         pid: ensure_product_item(work, pid)
@@ -123,6 +125,7 @@ def ensure_invoice(work: Work, invoice: StripeInvoice) -> PostedInvoice:
         lookup=lambda: find_all(work.deps.qbo, "Invoice", "DocNumber", doc_number),
         doc_number=doc_number,
     )
+    release_auto_applications(work, invoice.id, "invoice", "Invoice", qbo_id)
     return PostedInvoice(invoice, customer, Ref(value=qbo_id), terms)
 
 
@@ -133,6 +136,10 @@ def post_payments(work: Work, posted: PostedInvoice, raw_invoice: JsonDict | Non
     if not payments and invoice.amount_paid <= 0:
         return
     settled = settlement_amounts(work, invoice, payments)
+    undo = partial(
+        release_auto_applications,
+        work, invoice.id, "invoice", "Invoice", posted.ref.value, again=True,
+    )  # fmt: skip
     for payment in paid(payments):
         out_of_band = is_out_of_band(payment)
         terms = deps.references.terms(
@@ -150,15 +157,20 @@ def post_payments(work: Work, posted: PostedInvoice, raw_invoice: JsonDict | Non
             tz=deps.books.tz,
             applied=settled.get(payment.id),
         )
-        qbo_id = work.ensure(
-            payment.id,
-            "invoice_payment",
-            "Payment",
-            "Payment",
-            build=document.to_qbo,
-            lookup=partial(
-                find_all, deps.qbo, "Payment", "PaymentRefNum", document.PaymentRefNum or ""
+        qbo_id = apply_credit_once(
+            work,
+            partial(
+                work.ensure,
+                payment.id,
+                "invoice_payment",
+                "Payment",
+                "Payment",
+                build=document.to_qbo,
+                lookup=partial(
+                    find_all, deps.qbo, "Payment", "PaymentRefNum", document.PaymentRefNum or ""
+                ),
             ),
+            undo,
         )
         intent = payment.payment_intent
         if intent and work.done(intent, "Payment") is None:
@@ -179,13 +191,18 @@ def post_payments(work: Work, posted: PostedInvoice, raw_invoice: JsonDict | Non
             applied=settled.get(OUT_OF_BAND_REST),
         )
         reference = document.PaymentRefNum or ""
-        work.ensure(
-            invoice.id,
-            "invoice",
-            "Payment:oob",
-            "Payment",
-            build=document.to_qbo,
-            lookup=lambda: find_all(deps.qbo, "Payment", "PaymentRefNum", reference),
+        apply_credit_once(
+            work,
+            partial(
+                work.ensure,
+                invoice.id,
+                "invoice",
+                "Payment:oob",
+                "Payment",
+                build=document.to_qbo,
+                lookup=lambda: find_all(deps.qbo, "Payment", "PaymentRefNum", reference),
+            ),
+            undo,
         )
 
 
@@ -234,6 +251,11 @@ def write_off(work: Work, posted: PostedInvoice) -> None:
         lookup=lambda: find_all(deps.qbo, "CreditMemo", "DocNumber", memo.DocNumber or ""),
         doc_number=memo.DocNumber,
     )
+    release = partial(
+        release_auto_applications,
+        work, invoice.id, "invoice", "CreditMemo", memo_id, role="CreditMemo:writeoff",
+    )  # fmt: skip
+    release()
     when = invoice.status_transitions.marked_uncollectible_at or invoice.created
     application = qbo_credit_application(
         "credit_application",
@@ -247,15 +269,20 @@ def write_off(work: Work, posted: PostedInvoice) -> None:
         tz=deps.books.tz,
         applied=applied,
     )
-    work.ensure(
-        invoice.id,
-        "invoice",
-        "Payment:writeoff",
-        "Payment",
-        build=application.to_qbo,
-        lookup=lambda: find_all(
-            deps.qbo, "Payment", "PaymentRefNum", application.PaymentRefNum or ""
+    apply_credit_once(
+        work,
+        lambda again: work.ensure(
+            invoice.id,
+            "invoice",
+            "Payment:writeoff",
+            "Payment",
+            build=application.to_qbo,
+            lookup=lambda: find_all(
+                deps.qbo, "Payment", "PaymentRefNum", application.PaymentRefNum or ""
+            ),
+            again=again,
         ),
+        partial(release, again=True),
     )
 
 

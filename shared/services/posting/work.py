@@ -161,6 +161,7 @@ class Work:
         build: Callable[[], JsonDict],
         lookup: Lookup,
         doc_number: str | None = None,
+        again: str = "",
     ) -> str:
         """The QBO entity for (Stripe id, entity key): linked, healed by lookup, or created once.
 
@@ -189,7 +190,9 @@ class Work:
                 self.deps.qbo,
                 entity,
                 body,
-                qbo_request_id_from(operation, stripe_id),
+                # ``again``: a second try after QBO refused the first: a fresh requestid,
+                # since QBO answers a repeated one with the first answer
+                qbo_request_id_from(operation + again, stripe_id),
                 lookup,
                 heal_first=self.heal_first or previous is not None,
             )

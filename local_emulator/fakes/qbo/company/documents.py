@@ -31,7 +31,9 @@ def preferences_document(profile: CompanyProfile, terms: dict[str, str]) -> Json
             "AllowEstimates": True, "ETransactionEnabledStatus": "NotApplicable",
             "ETransactionAttachPDF": False, "ETransactionPaymentEnabled": False,
             "IPNSupportEnabled": False, "AllowServiceDate": True, "AllowShipping": False,
-            "EmailCopyToCompany": False, "AutoApplyCredit": True, "AutoApplyPayments": True,
+            # AutoApplyCredit: on in a new real company; off in the fake's, as the README
+            # recommends. Tests turn it on (Books.auto_apply_credit): the sync handles both.
+            "EmailCopyToCompany": False, "AutoApplyCredit": False, "AutoApplyPayments": True,
             "PrintItemWithZeroAmount": True, "UsingPriceLevels": False,
             "UsingProgressInvoicing": False, "UsingSalesOrders": False,
             **({"DefaultTerms": net_30} if net_30 else {}),

@@ -8,7 +8,7 @@ UV_HOME := .tools/uv-$(UV_VERSION)
 UV := $(UV_HOME)/bin/uv
 RUN := $(UV) run --locked
 
-.PHONY: demo test lint fmt bench tools contracts
+.PHONY: demo test lint fmt bench tools contracts live-test
 
 $(UV):
 	@echo "installing uv $(UV_VERSION) into $(UV_HOME)/ (private; the system Python is left alone)"
@@ -46,3 +46,11 @@ bench: tools
 
 contracts: tools
 	$(RUN) python -m shared.contracts.generate
+
+# Opt-in: probes and the QBO adapter against a real QBO sandbox company (README, "The live
+# suite"); every test skips, naming what is missing, without SYNC_LIVE_QBO_* credentials.
+live-test: tools
+	$(RUN) pytest tests/live -m live -p no:cacheprovider -rs
+	SYNC_LIVE_RECORD_FAKE=$${SYNC_LIVE_RECORD_FAKE:-out/live/qbo-fake-answers.json} \
+		$(RUN) pytest tests/functional/test_live_probes.py -p no:cacheprovider -q
+	@echo "compare: diff out/live/qbo-fake-answers.json out/live/qbo-live-answers.json"

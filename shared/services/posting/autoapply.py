@@ -14,10 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 
 from shared.domain.idempotency import qbo_request_id_from
+from shared.domain.qbo_models import QboPayment
 from shared.errors import NotFoundError, ValidationFailedError
 from shared.services.posting.work import Work
+from shared.services.qbo_lookup import find_all
 
 STRIPE_MARKER = "Stripe "  # every document the sync writes carries ``Stripe <kind> <id>``
 
@@ -81,3 +84,30 @@ def apply_credit_once(
             raise
         undo()
         return apply(again="-again")
+
+
+def ensure_payment(
+    work: Work,
+    stripe_id: str,
+    stripe_type: str,
+    role: str,
+    document: QboPayment,
+    *,
+    undo: Callable[[], None],
+) -> str:
+    """The Payment ``document`` (money or a credit applied) created once as ``role``, healed
+    by its PaymentRefNum; QBO refusing it is handled as ``apply_credit_once`` says."""
+    reference = document.PaymentRefNum or ""
+    return apply_credit_once(
+        work,
+        partial(
+            work.ensure,
+            stripe_id,
+            stripe_type,
+            role,
+            "Payment",
+            build=document.to_qbo,
+            lookup=partial(find_all, work.deps.qbo, "Payment", "PaymentRefNum", reference),
+        ),
+        undo,
+    )

@@ -13,7 +13,7 @@ from shared.domain.mapping_money import (
 )
 from shared.domain.qbo_models import Ref
 from shared.domain.stripe_payments import StripeCreditNote, StripeDispute
-from shared.services.posting.autoapply import apply_credit_once, release_auto_applications
+from shared.services.posting.autoapply import ensure_payment, release_auto_applications
 from shared.services.posting.invoices import ensure_invoice, fetch_invoice
 from shared.services.posting.settlements import invoice_payments, settlement_amounts
 from shared.services.posting.voids import void_credit_memo
@@ -71,23 +71,11 @@ def sync_credit_note(work: Work) -> SyncResult:
             tz=deps.books.tz,
             applied=settles,
         )
-        apply_credit_once(
-            work,
-            lambda again: work.ensure(
-                note.id,
-                "credit_note",
-                "Payment:credit",
-                "Payment",
-                build=application.to_qbo,
-                lookup=lambda: find_all(
-                    deps.qbo, "Payment", "PaymentRefNum", application.PaymentRefNum or ""
-                ),
-                again=again,
-            ),
-            lambda: release_auto_applications(
-                work, note.id, "credit_note", "CreditMemo", memo_id, again=True
-            ),
-        )
+        undo = partial(
+            release_auto_applications,
+            work, note.id, "credit_note", "CreditMemo", memo_id, again=True,
+        )  # fmt: skip
+        ensure_payment(work, note.id, "credit_note", "Payment:credit", application, undo=undo)
     return SyncResult("COMPLETED", "CreditMemo", memo_id)
 
 

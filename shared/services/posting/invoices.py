@@ -25,7 +25,7 @@ from shared.domain.stripe_models import StripeInvoice, invoice_from_api
 from shared.domain.stripe_payments import StripeInvoicePayment, StripeProduct
 from shared.ports import JsonDict
 from shared.services.existing_books import Wanted
-from shared.services.posting.autoapply import apply_credit_once, release_auto_applications
+from shared.services.posting.autoapply import ensure_payment, release_auto_applications
 from shared.services.posting.customers import ensure_customer
 from shared.services.posting.matching import adopt_existing
 from shared.services.posting.settlements import (
@@ -157,21 +157,7 @@ def post_payments(work: Work, posted: PostedInvoice, raw_invoice: JsonDict | Non
             tz=deps.books.tz,
             applied=settled.get(payment.id),
         )
-        qbo_id = apply_credit_once(
-            work,
-            partial(
-                work.ensure,
-                payment.id,
-                "invoice_payment",
-                "Payment",
-                "Payment",
-                build=document.to_qbo,
-                lookup=partial(
-                    find_all, deps.qbo, "Payment", "PaymentRefNum", document.PaymentRefNum or ""
-                ),
-            ),
-            undo,
-        )
+        qbo_id = ensure_payment(work, payment.id, "invoice_payment", "Payment", document, undo=undo)
         intent = payment.payment_intent
         if intent and work.done(intent, "Payment") is None:
             # The charge's own task learns from this that its invoice posted it (no lookup).
@@ -190,20 +176,7 @@ def post_payments(work: Work, posted: PostedInvoice, raw_invoice: JsonDict | Non
             tz=deps.books.tz,
             applied=settled.get(OUT_OF_BAND_REST),
         )
-        reference = document.PaymentRefNum or ""
-        apply_credit_once(
-            work,
-            partial(
-                work.ensure,
-                invoice.id,
-                "invoice",
-                "Payment:oob",
-                "Payment",
-                build=document.to_qbo,
-                lookup=lambda: find_all(deps.qbo, "Payment", "PaymentRefNum", reference),
-            ),
-            undo,
-        )
+        ensure_payment(work, invoice.id, "invoice", "Payment:oob", document, undo=undo)
 
 
 def round_payment(
@@ -269,20 +242,13 @@ def write_off(work: Work, posted: PostedInvoice) -> None:
         tz=deps.books.tz,
         applied=applied,
     )
-    apply_credit_once(
+    ensure_payment(
         work,
-        lambda again: work.ensure(
-            invoice.id,
-            "invoice",
-            "Payment:writeoff",
-            "Payment",
-            build=application.to_qbo,
-            lookup=lambda: find_all(
-                deps.qbo, "Payment", "PaymentRefNum", application.PaymentRefNum or ""
-            ),
-            again=again,
-        ),
-        partial(release, again=True),
+        invoice.id,
+        "invoice",
+        "Payment:writeoff",
+        application,
+        undo=partial(release, again=True),
     )
 
 

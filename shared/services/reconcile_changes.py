@@ -29,7 +29,13 @@ def changed_in_qbo(
         if not r["qbo_entity_id"] or r["status"] != "COMPLETED" or entity not in WATCHED:
             continue
         key = (entity, str(r["qbo_entity_id"]))
-        if key not in ours or r["recorded_at"] > ours[key]["recorded_at"]:
+        # our last write: the latest link that says what was written (a link that only
+        # points at the document, such as a payment intent's, says nothing of its content)
+        rank = (bool(r.get("payload_hash")), r["recorded_at"])
+        if key not in ours or rank > (
+            bool(ours[key].get("payload_hash")),
+            ours[key]["recorded_at"],
+        ):
             ours[key] = r
     since = max(report.window_start, now - CDC_LOOKBACK + CDC_MARGIN)
     changed = qbo.changes_since(list(WATCHED), since)

@@ -4,7 +4,8 @@ and QBO's state (``qbo.json``) indexed by the Stripe marker each document carrie
 QBO documents are matched to Stripe objects by the marker ``Stripe <kind> <id>`` in
 ``PrivateNote`` (customers: ``Notes``; items: ``Description``), the first one found anywhere in
 the text, never through the link table. Money is Stripe's integer minor units turned into
-``Decimal`` with the currency's exponent.
+``Decimal`` with the currency's exponent, as QBO keeps it: three-decimal currencies under the
+README's rounding policy (``rounding``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from shared.domain.money import decimal_from_minor
+from local_emulator.checks import rounding
 
 JsonDict = dict[str, Any]
 MARKER = re.compile(r"Stripe ([a-z_]+) ([A-Za-z0-9]+_[A-Za-z0-9_]+)")
@@ -78,7 +79,8 @@ def amount_of(value: Any) -> Decimal:
 
 
 def money(minor: Any, currency: str) -> Decimal:
-    return decimal_from_minor(int(minor or 0), currency)
+    """What QBO holds for a Stripe amount (three-decimal currencies rounded to 2 places)."""
+    return rounding.books(minor, currency)
 
 
 def ref(value: Any) -> str:
@@ -147,6 +149,18 @@ class StripeBooks:
 
     def succeeded_refunds(self) -> list[JsonDict]:
         return [r for r in self.of("refund") if r.get("status") == "succeeded"]
+
+    def applied(self) -> dict[str, Decimal]:
+        """Settlement id -> what it applies to its invoice under the rounding policy (a payment,
+        a credit note; ``oob:``/``writeoff:`` + invoice id), for every invoice."""
+        notes: dict[str, list[JsonDict]] = defaultdict(list)
+        for note in self.of("credit_note"):
+            notes[ref(note.get("invoice"))].append(note)
+        found: dict[str, Decimal] = {}
+        for inv in self.invoices():
+            payments = self.payments.get(inv["id"], [])
+            found.update(rounding.invoice_settlements(inv, payments, notes[inv["id"]]))
+        return found
 
     def out_of_band(self, invoice: JsonDict) -> int:
         """What was paid on the invoice outside Stripe's payments, in minor units."""

@@ -23,10 +23,11 @@ def credit_part(note: dict[str, Any]) -> int:
 
 def expected_documents(stripe: StripeBooks) -> list[Expected]:
     out: list[Expected] = []
+    applied = stripe.applied()
     for note in stripe.of("credit_note"):
         cur, nid, void = str(note["currency"]), str(note["id"]), note.get("status") == "void"
         if note.get("type") == "pre_payment":
-            amount = ZERO if void else money(note["amount"], cur)
+            amount = ZERO if void else applied.get(nid, money(note["amount"], cur))
             out.append(Expected("CreditMemo", "credit_note", nid, cur, amount, voided=void))
             out.append(Expected("Payment", "credit_application", nid, cur, voided=void))
         elif credit_part(note) > 0:

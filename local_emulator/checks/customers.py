@@ -16,6 +16,7 @@ from local_emulator.checks.books import (
     ref,
 )
 from local_emulator.checks.family import Context, no_bookings, no_documents, no_movements
+from local_emulator.checks.rounding import open_amount
 
 # Customers are checked per currency below, not one document per object.
 expected_documents = no_documents
@@ -55,7 +56,7 @@ def _receivables(stripe: StripeBooks, qbo: QboIndex) -> list[Violation]:
     for inv in stripe.invoices():
         if inv["status"] == "open":
             key = (ref(inv.get("customer")), str(inv["currency"]).upper())
-            expected[key] += money(inv["amount_remaining"], str(inv["currency"]))
+            expected[key] += open_amount(inv)
     for customer in stripe.of("customer"):
         if int(customer.get("balance") or 0):
             currency = str(customer.get("currency") or qbo.home)

@@ -14,20 +14,21 @@ from local_emulator.checks.books import (
     ref,
 )
 from local_emulator.checks.family import Context, no_bookings, no_movements
+from local_emulator.checks.rounding import open_amount
 from shared.domain.idempotency import doc_number_from_stripe_number
 
 
 def expected_documents(stripe: StripeBooks) -> list[Expected]:
     out: list[Expected] = []
+    applied = stripe.applied()
     for inv in stripe.invoices():
         cur, iid, void = str(inv["currency"]), str(inv["id"]), inv["status"] == "void"
         total = ZERO if void else money(inv["total"], cur)
         out.append(Expected("Invoice", "invoice", iid, cur, total, voided=void))
         if inv["status"] in ("paid", "open", "uncollectible") and stripe.out_of_band(inv) > 0:
-            oob = money(stripe.out_of_band(inv), cur)
-            out.append(Expected("Payment", "invoice_oob", iid, cur, oob))
+            out.append(Expected("Payment", "invoice_oob", iid, cur, applied[f"oob:{iid}"]))
         if inv["status"] == "uncollectible" and int(inv["amount_remaining"]) > 0:
-            remaining = money(inv["amount_remaining"], cur)
+            remaining = applied[f"writeoff:{iid}"]
             out.append(Expected("CreditMemo", "invoice_writeoff", iid, cur, remaining))
             out.append(Expected("Payment", "credit_application", iid, cur))
     out.extend(Expected("Item", "product", p, "") for p in sorted(products(stripe)))
@@ -64,14 +65,13 @@ def check(ctx: Context) -> list[Violation]:
         if len(found) != 1:
             continue  # missing or duplicate: the document rules said so
         doc, cur = found[0], str(inv["currency"])
-        remaining = int(inv["amount_remaining"]) if inv["status"] == "open" else 0
-        if amount_of(doc.get("Balance")) != money(remaining, cur):
+        want = open_amount(inv) if inv["status"] == "open" else money(0, cur)
+        if amount_of(doc.get("Balance")) != want:
             out.append(
                 Violation(
                     "invoice_balance",
                     str(inv["id"]),
-                    f"QBO Balance {amount_of(doc.get('Balance'))}, Stripe "
-                    f"{money(remaining, cur)} ({inv['status']})",
+                    f"QBO Balance {amount_of(doc.get('Balance'))}, Stripe {want} ({inv['status']})",
                 )
             )
         number = inv.get("number")

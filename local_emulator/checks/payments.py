@@ -1,5 +1,7 @@
 """Payments: one QBO payment per paid invoice payment, one sales receipt per charge that pays no
-invoice; both put the gross amount into clearing (the fee comes out at the payout)."""
+invoice; both put the gross amount into clearing (the fee comes out at the payout). Under the
+rounding policy a payment settles what its place among its invoice's settlements says, and
+clearing holds its own rounded amount (a rounding entry moves the difference)."""
 
 from __future__ import annotations
 
@@ -11,17 +13,17 @@ from local_emulator.checks.family import Booked, no_rules
 
 
 def expected_documents(stripe: StripeBooks) -> list[Expected]:
-    out = [
-        Expected(
-            "Payment",
-            "invoice_payment",
-            str(p["id"]),
-            str(p["currency"]),
-            money(p["amount_paid"], str(p["currency"])),
-        )
-        for paid in stripe.payments.values()
-        for p in paid
-    ]
+    applied = stripe.applied()
+    out: list[Expected] = []
+    for paid in stripe.payments.values():
+        for p in paid:
+            cur, pid = str(p["currency"]), str(p["id"])
+            out.append(Expected("Payment", "invoice_payment", pid, cur, applied[pid]))
+            through_stripe = (p.get("payment") or {}).get("type") != "out_of_band_payment"
+            if through_stripe and applied[pid] != money(p["amount_paid"], cur):
+                # it settles its invoice by a cent more or less than its own rounded amount,
+                # which is what clearing holds: a rounding entry (README, rounding policy)
+                out.append(Expected("JournalEntry", "payment_rounding", pid, cur))
     out += [
         Expected(
             "SalesReceipt",

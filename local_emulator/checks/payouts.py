@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from local_emulator.checks import rounding
 from local_emulator.checks.books import (
     Expected,
     StripeBooks,
@@ -30,7 +31,8 @@ from local_emulator.checks.family import Booked, Context
 JsonDict = dict[str, Any]
 POSTED = ("paid", "failed", "canceled")
 RETURNED = ("failed", "canceled")
-ENTRY_KINDS = ("payout_fees", "payout_suspense")
+# the payout's own entries; ``payout_rounding`` only for three-decimal currencies (README)
+ENTRY_KINDS = ("payout_fees", "payout_suspense", "payout_rounding")
 
 
 def posted(payout: JsonDict) -> bool:
@@ -56,6 +58,22 @@ def to_book(txn: JsonDict, booked: Mapping[str, Booked]) -> int:
     if how == "net":
         return 0
     return net
+
+
+def due(payout: JsonDict, txns: list[JsonDict], booked: Mapping[str, Booked]) -> Decimal:
+    """What the payout's own entries must move through clearing. Exact currencies: what its
+    transactions hold beyond their own postings. Three-decimal ones, where each posting holds
+    its own rounded amount: the rounded payout amount less those rounded postings, so that the
+    deposit leaves clearing exact (README, rounding policy)."""
+    cur = str(payout["currency"])
+    if not rounding.rounds(cur):
+        return money(sum(to_book(t, booked) for t in txns), cur)
+    own = Decimal(0)
+    for txn in txns:
+        how = booked.get(str(txn["id"])) or booked.get(ref(txn.get("source")))
+        if how is not None:
+            own += money(txn["amount"] if how == "amount" else txn["net"], cur)
+    return money(payout["amount"], cur) - own
 
 
 def expected_documents(stripe: StripeBooks) -> list[Expected]:
@@ -102,9 +120,9 @@ def _check_payout(payout: JsonDict, txns: list[JsonDict], ctx: Context) -> list[
     clearing_id = qbo.account_id(options.clearing_account(cur))
     entries = [d for kind in ENTRY_KINDS for d in qbo.found(kind, pid, "JournalEntry")]
     moved = sum((clearing_lines(d, clearing_id) for d in entries), Decimal(0))
-    due = money(sum(to_book(t, booked) for t in txns), cur)
-    if moved != due:
-        detail = f"fee and suspense entries move {moved} through clearing; Stripe's leave {due}"
+    owed = due(payout, txns, booked)
+    if moved != owed:
+        detail = f"fee and suspense entries move {moved} through clearing; Stripe's leave {owed}"
         out.append(Violation("payout_fees", pid, detail))
     for reversal in qbo.found("payout_reversal", pid, "JournalEntry"):
         back = clearing_lines(reversal, clearing_id)
@@ -138,7 +156,7 @@ def clearing_movements(
         if not posted(payout):
             continue  # pending or in transit: nothing booked yet
         cur, txns = str(payout["currency"]), by_payout.get(str(payout["id"]), [])
-        moves.append((cur, money(sum(to_book(t, booked) for t in txns), cur)))
+        moves.append((cur, due(payout, txns, booked)))
         moves.append((cur, -money(payout["amount"], cur)))
         if payout.get("status") in RETURNED:
             moves.append((cur, money(payout["amount"], cur)))

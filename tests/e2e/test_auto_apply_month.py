@@ -41,7 +41,7 @@ def test_books_agree_with_stripe_when_qbo_applies_credits_itself(seed: int, tmp_
         faults=parse_faults(FAULTS),
         seed=seed,
         progress=_quiet,
-        before_delivery=_auto_apply_on,
+        prepare=_auto_apply_on,
     )
     assert result.all_processed and result.summary["objects"]["failed"] == []
     state = json.loads((tmp_path / "qbo.json").read_text(encoding="utf-8"))

@@ -24,9 +24,10 @@ import requests
 
 from shared.adapters.qbo_auth import QboTokens
 from shared.adapters.qbo_gateway import QuickBooksGateway
-from shared.adapters.qbo_json import dumps, loads
+from shared.adapters.qbo_json import dumps
 from shared.config import Settings
 from shared.ports import SecretStore
+from tests.live.probes import parsed
 
 REQUIRED = (
     "SYNC_LIVE_QBO_CLIENT_ID",
@@ -93,11 +94,7 @@ class RealRaw:
             headers=headers,
             timeout=60,
         )
-        try:
-            parsed = loads(response.content or b"{}")
-        except ValueError:
-            parsed = {"raw": response.text[:300]}
-        return response.status_code, parsed if isinstance(parsed, dict) else {"raw": parsed}
+        return response.status_code, parsed(response.content)
 
 
 @pytest.fixture(scope="session")

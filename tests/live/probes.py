@@ -66,6 +66,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def parsed(content: bytes) -> JsonDict:
+    """A JSON answer; a throttle's XML (QBO answers 3001 in XML) kept as text."""
+    try:
+        body = json.loads(content or b"{}", parse_float=Decimal)
+    except ValueError:
+        return {"raw": content.decode("utf-8", "replace")[:300]}
+    return body if isinstance(body, dict) else {"raw": body}
+
+
 def _entity(body: JsonDict, entity: str) -> JsonDict:
     found = body.get(entity)
     return found if isinstance(found, dict) else {}

@@ -49,7 +49,8 @@ def test_preferences_in_full(fake: FakeQbo) -> None:
         "MultiCurrencyEnabled": True,
         "HomeCurrency": {"value": "USD"},
     }
-    assert prefs["SalesFormsPrefs"]["AutoApplyCredit"] is True  # QBO's default
+    # on in a new real company; off in the fake's, as the README recommends (autoapply.py)
+    assert prefs["SalesFormsPrefs"]["AutoApplyCredit"] is False
     net_30 = rows(fake, "select * from Term where Name = 'Net 30'")[0]
     assert prefs["SalesFormsPrefs"]["DefaultTerms"] == {"value": net_30["Id"]}
     assert rows(fake, "select * from Preferences") == [prefs]
@@ -59,10 +60,11 @@ def test_preferences_are_updated_never_created(fake: FakeQbo) -> None:
     prefs = fake.preferences()["Preferences"]
     sparse = {
         "Id": "1", "SyncToken": prefs["SyncToken"], "sparse": True,
-        "SalesFormsPrefs": {**prefs["SalesFormsPrefs"], "AutoApplyCredit": False},
+        "SalesFormsPrefs": {**prefs["SalesFormsPrefs"], "AutoApplyCredit": True},
     }  # fmt: skip
     updated = fake.update("Preferences", sparse)["Preferences"]
-    assert updated["SalesFormsPrefs"]["AutoApplyCredit"] is False
+    assert updated["SalesFormsPrefs"]["AutoApplyCredit"] is True
+    assert fake.books.auto_apply_credit  # the company now applies credits by itself
     assert updated["SyncToken"] == "1"
     with pytest.raises(QboFault) as excinfo:
         fake.create("Preferences", {"TaxPrefs": {"UsingSalesTax": False}})

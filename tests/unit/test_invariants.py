@@ -15,13 +15,13 @@ import pytest
 
 from local_emulator.checks.credit_notes import credit_part
 from local_emulator.checks.invariants import StripeBooks, Violation, check_invariants
+from local_emulator.checks.rounding import books
 from local_emulator.fakes.qbo.engine import FakeQbo
 from local_emulator.generator.invoices import LineSpec
 from local_emulator.generator.month import generate_month
 from local_emulator.generator.sim import StripeSim
 from local_emulator.harness.scenario import Scenario
 from shared.domain.idempotency import doc_number_from_stripe_number
-from shared.domain.money import decimal_from_minor
 
 JsonDict = dict[str, Any]
 HOME = "usd"
@@ -49,6 +49,8 @@ class ReferencePoster:
         self.customers: dict[tuple[str, str], str] = {}
         self.products: dict[str, str] = {}
         self.invoices: dict[str, str] = {}
+        self.rounding = self.account("Stripe Currency Rounding", "Other Expense")
+        self.settled = stripe.applied()  # what each settlement applies (rounding policy)
 
     def create(self, entity: str, body: JsonDict) -> JsonDict:
         return dict(self.qbo.create(entity, body)[entity])
@@ -81,7 +83,16 @@ class ReferencePoster:
         return {"value": self.customers[key]}
 
     def money(self, minor: Any, currency: str) -> Decimal:
-        return decimal_from_minor(int(minor), currency)
+        """As QBO holds it (README, rounding policy)."""
+        return books(minor, currency)
+
+    def parts(self, minor: list[int], currency: str) -> list[Decimal]:
+        """Rounded one by one; the largest absorbs what makes them add up to their sum's."""
+        rounded = [books(m, currency) for m in minor]
+        residual = books(sum(minor), currency) - sum(rounded, Decimal(0))
+        largest = max(range(len(minor)), key=lambda i: (abs(minor[i]), -i))
+        rounded[largest] += residual
+        return rounded
 
     def sales_line(self, amount: Decimal, item: str) -> JsonDict:
         detail = {"ItemRef": {"value": item}}
@@ -128,20 +139,21 @@ class ReferencePoster:
 
     def post_invoice(self, inv: JsonDict) -> None:
         cur, lines = str(inv["currency"]), []
-        for line in inv["lines"]["data"]:
+        discount = sum(int(d["amount"]) for d in inv["total_discount_amounts"])
+        tax = sum(int(t["amount"]) for t in inv["total_taxes"])
+        parts = self.parts([int(x["amount"]) for x in inv["lines"]["data"]] + [-discount, tax], cur)
+        for line, amount in zip(inv["lines"]["data"], parts, strict=False):
             product = ((line.get("pricing") or {}).get("price_details") or {}).get("product")
             item = self.product_item(product) if product else self.default_item
-            lines.append(self.sales_line(self.money(line["amount"], cur), item))
-        discount = sum(int(d["amount"]) for d in inv["total_discount_amounts"])
+            lines.append(self.sales_line(amount, item))
         if discount:
             lines.append(
                 {
-                    "Amount": self.money(discount, cur),
+                    "Amount": -parts[-2],
                     "DetailType": "DiscountLineDetail",
                     "DiscountLineDetail": {"PercentBased": False},
                 }
             )
-        tax = sum(int(t["amount"]) for t in inv["total_taxes"])
         doc = self.doc(
             "Invoice",
             cur,
@@ -149,24 +161,26 @@ class ReferencePoster:
             f"Stripe invoice {inv['id']}",
             Line=lines,
             DocNumber=doc_number_from_stripe_number(inv["number"]),
-            TxnTaxDetail={"TotalTax": self.money(tax, cur)},
+            TxnTaxDetail={"TotalTax": parts[-1]},
         )
         self.invoices[inv["id"]] = str(doc["Id"])
         if inv["status"] == "void":
             self.qbo.void("Invoice", {"Id": doc["Id"], "SyncToken": doc["SyncToken"]})
 
-    def post_credit(self, note: JsonDict, amount: int, marker: str, *, applied: bool) -> None:
+    def post_credit(
+        self, note: JsonDict, amount: int, marker: str, *, applied: Decimal | None
+    ) -> None:
         cur, customer = str(note["currency"]), str(note["customer"])
+        value = self.money(amount, cur) if applied is None else applied
         memo = self.doc(
             "CreditMemo",
             cur,
             customer,
             marker,
-            Line=[self.sales_line(self.money(amount, cur), self.default_item)],
+            Line=[self.sales_line(value, self.default_item)],
         )
         application = None
-        if applied:
-            value = self.money(amount, cur)
+        if applied is not None:
             kind, stripe_id = marker.split()[1:]
             links = [
                 ("Invoice", self.invoices[str(note["invoice"])], value),
@@ -187,17 +201,17 @@ class ReferencePoster:
             self.post_invoice(inv)
         for note in stripe.of("credit_note"):
             if note["type"] == "pre_payment":
-                self.post_credit(
-                    note, int(note["amount"]), f"Stripe credit_note {note['id']}", applied=True
-                )
+                marker = f"Stripe credit_note {note['id']}"
+                settles = self.settled.get(str(note["id"]), books(note["amount"], note["currency"]))
+                self.post_credit(note, int(note["amount"]), marker, applied=settles)
             elif credit_part(note) > 0:
                 self.post_credit(
-                    note, credit_part(note), f"Stripe credit_note {note['id']}", applied=False
+                    note, credit_part(note), f"Stripe credit_note {note['id']}", applied=None
                 )
         for inv in stripe.invoices():
             cur, customer = str(inv["currency"]), str(inv["customer"])
             for p in stripe.payments.get(inv["id"], []):
-                value = self.money(p["amount_paid"], cur)
+                value = self.settled[str(p["id"])]
                 self.apply(
                     customer,
                     cur,
@@ -206,9 +220,10 @@ class ReferencePoster:
                     total=value,
                     deposit_to=self.clearing_account(cur),
                 )
+                self.round_payment(p, value - books(p["amount_paid"], cur))
             oob = stripe.out_of_band(inv)
             if oob > 0:
-                value = self.money(oob, cur)
+                value = self.settled[f"oob:{inv['id']}"]
                 self.apply(
                     customer,
                     cur,
@@ -222,11 +237,33 @@ class ReferencePoster:
                     note,
                     int(inv["amount_remaining"]),
                     f"Stripe invoice_writeoff {inv['id']}",
-                    applied=True,
+                    applied=self.settled[f"writeoff:{inv['id']}"],
                 )
         self.post_cash()
         state: JsonDict = json.loads(json.dumps(self.qbo.state_json(), default=str))
         return state  # as qbo.json has it: amounts as strings
+
+    def round_payment(self, payment: JsonDict, residual: Decimal) -> None:
+        """Clearing holds the payment at its own rounded amount; the residual moves out."""
+        if residual:
+            cur = str(payment["currency"])
+            legs = [(self.rounding, residual), (self.clearing_account(cur), -residual)]
+            self.journal(cur, f"Stripe payment_rounding {payment['id']}", legs)
+
+    def journal(self, cur: str, note: str, legs: list[tuple[str, Decimal]]) -> None:
+        lines = [
+            {
+                "Amount": abs(v),
+                "DetailType": "JournalEntryLineDetail",
+                "JournalEntryLineDetail": {
+                    "PostingType": "Debit" if v > 0 else "Credit",
+                    "AccountRef": {"value": account},
+                },
+            }
+            for account, v in legs
+            if v
+        ]
+        self.doc("JournalEntry", cur, None, note, Line=lines)
 
     def post_cash(self) -> None:
         stripe = self.stripe
@@ -253,24 +290,14 @@ class ReferencePoster:
                 )
         for txn in stripe.dispute_transactions():
             cur = str(txn["currency"])
+            net = books(txn["net"], cur)  # clearing by the net, rounded; the others absorb
+            fee = books(txn["fee"], cur)
             legs = [
-                (self.clearing_account(cur), int(txn["net"])),
-                (self.disputes, -int(txn["amount"])),
-                (self.fees, int(txn["fee"])),
+                (self.clearing_account(cur), net),
+                (self.disputes, -net - fee),
+                (self.fees, fee),
             ]
-            lines = [
-                {
-                    "Amount": self.money(abs(v), cur),
-                    "DetailType": "JournalEntryLineDetail",
-                    "JournalEntryLineDetail": {
-                        "PostingType": "Debit" if v > 0 else "Credit",
-                        "AccountRef": {"value": account},
-                    },
-                }
-                for account, v in legs
-                if v
-            ]
-            self.doc("JournalEntry", cur, None, f"Stripe dispute_txn {txn['id']}", Line=lines)
+            self.journal(cur, f"Stripe dispute_txn {txn['id']}", legs)
 
 
 def reference_books(lines: list[JsonDict]) -> tuple[Scenario, JsonDict]:

@@ -30,6 +30,7 @@ ITEM_CRITERIA: tuple[Criterion, ...] = ("stripe_id", "name")
 MARKER = re.compile(r"Stripe (customer|product) ([A-Za-z0-9_]+)")
 CDC_LIMIT = 1000  # QBO's change data capture answers at most this many per type
 REFRESH_SECONDS = 30.0
+CDC_LOOKBACK = timedelta(days=30)
 
 
 class AmbiguousMatchError(PermanentError):
@@ -189,7 +190,8 @@ class ExistingBooks:
         if loaded is not None and now - loaded < self._refresh:
             return
         directory = self._dirs[entity]
-        if loaded is not None:
+        # change data capture answers for the last 30 days only (QBO refuses older)
+        if loaded is not None and now - loaded < CDC_LOOKBACK - timedelta(hours=1):
             changed = self._qbo.changes_since([entity], loaded - timedelta(seconds=5))
             rows = changed.get(entity, [])
             if len(rows) < CDC_LIMIT:

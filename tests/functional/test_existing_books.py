@@ -22,7 +22,8 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def books(policy: MatchPolicy | None = None) -> tuple[ExistingBooks, FakeQbo, ManualClock]:
-    fake, clock = FakeQbo(), ManualClock(T0)
+    clock = ManualClock(T0)
+    fake = FakeQbo(clock=clock)  # one clock: QBO's change data capture looks back 30 days
     return ExistingBooks(InMemoryQboGateway(fake), policy or MatchPolicy(), clock), fake, clock
 
 

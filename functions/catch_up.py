@@ -21,7 +21,7 @@ def catch_up(request: Request) -> Response:
     if request.method not in ("POST", "GET"):
         return json_response(405, {"error": "method not allowed"}, {"Allow": "POST, GET"})
     try:
-        authorize_private_request(request.headers.get("Authorization"), bootstrap.settings())
+        authorize_private_request(request.headers, bootstrap.settings())
         report = bootstrap.catch_up().run()
     except SyncError as error:
         return refuse(logger, "catch-up", error)

@@ -32,7 +32,7 @@ def reconcile(request: Request) -> Response:
     if request.method not in ("POST", "GET"):
         return json_response(405, {"error": "method not allowed"}, {"Allow": "POST, GET"})
     try:
-        authorize_private_request(request.headers.get("Authorization"), bootstrap.settings())
+        authorize_private_request(request.headers, bootstrap.settings())
         window = _window(request)
         report = bootstrap.reconcile().run(window.since, window.until)
     except SyncError as error:

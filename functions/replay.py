@@ -22,7 +22,7 @@ def replay(request: Request) -> Response:
     if request.method != "POST":
         return json_response(405, {"error": "method not allowed"}, {"Allow": "POST"})
     try:
-        authorize_private_request(request.headers.get("Authorization"), bootstrap.settings())
+        authorize_private_request(request.headers, bootstrap.settings())
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             raise BadRequestError("body is a JSON object", code="bad_replay")

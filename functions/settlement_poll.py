@@ -19,7 +19,7 @@ def settlement_poll(request: Request) -> Response:
     if request.method not in ("POST", "GET"):
         return json_response(405, {"error": "method not allowed"}, {"Allow": "POST, GET"})
     try:
-        authorize_private_request(request.headers.get("Authorization"), bootstrap.settings())
+        authorize_private_request(request.headers, bootstrap.settings())
         report = bootstrap.settlement_poll().run()
     except SyncError as error:
         return refuse(logger, "settlement poll", error)

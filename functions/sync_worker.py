@@ -22,7 +22,7 @@ logger = get_logger("sync_worker")
 def sync_worker(request: Request) -> Response:
     headers = {k.lower(): v for k, v in request.headers.items()}
     try:
-        authorize_private_request(headers.get("authorization"), bootstrap.settings())
+        authorize_private_request(headers, bootstrap.settings())
         answer = run_sync_task(
             request.get_data(), headers, bootstrap.sync_deps(), bootstrap.retry_policy_deps
         )

@@ -83,58 +83,96 @@ def test_local_mode_refuses_without_the_shared_token(
     nothing_happened(armed, before)
 
 
-@pytest.mark.parametrize("name", sorted(PRIVATE))
-@pytest.mark.parametrize(
-    "token",
-    [
-        "local-dev-token",  # the local secret means nothing in production
-        platform_token(aud="https://example.run.app/other"),
-        platform_token(email="intruder@evil.example"),
-        platform_token(email_verified=False),
-        platform_token(exp=time.time() - 60),
-        platform_token(iss="https://evil.example"),
-    ],
-)
-def test_oidc_mode_refuses_tokens_of_other_callers(
-    armed: LocalStack, monkeypatch: pytest.MonkeyPatch, name: str, token: str
-) -> None:
+@pytest.fixture
+def oidc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Production's auth mode: the function accepts its own invoker's tokens only."""
     monkeypatch.setenv("SYNC_AUTH_MODE", "oidc")
     monkeypatch.setenv("SYNC_OIDC_AUDIENCE", "https://example.run.app/private")
     monkeypatch.setenv("SYNC_OIDC_ALLOWED_SERVICE_ACCOUNTS", SERVICE_ACCOUNT)
     reset_settings()
-    try:
-        before = armed.fake_stripe.request_counts()
+    yield
+    monkeypatch.undo()
+    reset_settings()
+
+
+def raw_token(claims: object) -> str:
+    """A stripped token whose payload is any JSON, however wrong."""
+    payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    return f"eyJhbGciOiJSUzI1NiJ9.{payload}.SIGNATURE_REMOVED_BY_GOOGLE"
+
+
+@pytest.mark.parametrize("name", sorted(PRIVATE))
+@pytest.mark.parametrize(
+    ("token", "status"),
+    [
+        ("local-dev-token", 401),  # the local secret means nothing in production
+        (platform_token(aud="https://example.run.app/other"), 403),
+        (platform_token(email="intruder@evil.example"), 403),
+        (platform_token(email_verified=False), 403),
+        (platform_token(exp=time.time() - 60), 403),
+        (platform_token(iss="https://evil.example"), 403),
+        # Malformed claims: refused, never a 500.
+        (platform_token(exp="soon"), 401),
+        (platform_token(email=["a@b"]), 401),
+        (platform_token(aud={"x": 1}), 401),
+        (raw_token([1, 2, 3]), 401),
+        ("a.@@@.SIGNATURE_REMOVED_BY_GOOGLE", 401),
+    ],
+)
+def test_oidc_mode_refuses_tokens_of_other_callers_and_malformed_ones(
+    armed: LocalStack, oidc: None, name: str, token: str, status: int
+) -> None:
+    before = armed.fake_stripe.request_counts()
+    for header in ("Authorization", "X-Serverless-Authorization"):
         response = requests.post(
             armed.host.url_for(name),
             json=PRIVATE[name],
-            headers={"Authorization": f"Bearer {token}"},
+            headers={header: f"Bearer {token}"},
             timeout=10,
         )
-        assert response.status_code == 403
-        nothing_happened(armed, before)
-    finally:
-        monkeypatch.undo()
-        reset_settings()
+        assert response.status_code == status, (header, response.text)
+    nothing_happened(armed, before)
 
 
-def test_oidc_mode_admits_the_configured_service_account(
-    armed: LocalStack, monkeypatch: pytest.MonkeyPatch
+def test_oidc_mode_admits_the_configured_service_account(armed: LocalStack, oidc: None) -> None:
+    response = requests.post(
+        armed.host.url_for("replay"),
+        json={"object_type": "invoice", "dry_run": True},
+        headers={"Authorization": f"Bearer {platform_token()}"},
+        timeout=10,
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("name", sorted(PRIVATE))
+def test_x_serverless_authorization_decides_when_present(
+    armed: LocalStack, oidc: None, name: str
 ) -> None:
-    monkeypatch.setenv("SYNC_AUTH_MODE", "oidc")
-    monkeypatch.setenv("SYNC_OIDC_AUDIENCE", "https://example.run.app/private")
-    monkeypatch.setenv("SYNC_OIDC_ALLOWED_SERVICE_ACCOUNTS", SERVICE_ACCOUNT)
-    reset_settings()
-    try:
-        response = requests.post(
-            armed.host.url_for("replay"),
-            json={"object_type": "invoice", "dry_run": True},
-            headers={"Authorization": f"Bearer {platform_token()}"},
-            timeout=10,
-        )
-        assert response.status_code == 200
-    finally:
-        monkeypatch.undo()
-        reset_settings()
+    """Cloud Run checks X-Serverless-Authorization when present; Authorization is then the
+    caller's own header, unchecked: a valid-looking one there must not let a stranger in."""
+    before = armed.fake_stripe.request_counts()
+    stranger = platform_token(email="intruder@evil.example")
+    response = requests.post(
+        armed.host.url_for(name),
+        json=PRIVATE[name],
+        headers={
+            "X-Serverless-Authorization": f"Bearer {stranger}",
+            "Authorization": f"Bearer {platform_token()}",
+        },
+        timeout=10,
+    )
+    assert response.status_code == 403
+    nothing_happened(armed, before)
+    admitted = requests.post(
+        armed.host.url_for("replay"),
+        json={"object_type": "invoice", "dry_run": True},
+        headers={
+            "X-Serverless-Authorization": f"Bearer {platform_token()}",
+            "Authorization": "Bearer the-apps-own-token",
+        },
+        timeout=10,
+    )
+    assert admitted.status_code == 200
 
 
 def test_webhook_enforces_signature_tolerance_and_body_limit(armed: LocalStack) -> None:

@@ -124,7 +124,10 @@ locals {
     }
   }
 
-  function_names = { for name, fn in local.functions : name => replace(name, "_", "-") }
+  function_names    = { for name, fn in local.functions : name => replace(name, "_", "-") }
+  private_functions = { for name, fn in local.functions : name => fn if !fn.public }
+  # The function Cloud Tasks calls: the webhook, catch-up and replay enqueue tasks for it.
+  task_target = "sync_worker"
   function_urls = {
     for name, fn in local.functions :
     name => "https://${var.region}-${var.project_id}.cloudfunctions.net/${local.function_names[name]}"

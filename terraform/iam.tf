@@ -1,6 +1,7 @@
-# One runtime service account per function, holding only what that function uses; a separate
-# invoker account whose OIDC tokens Cloud Tasks and Cloud Scheduler present to private functions;
-# and a build account for Cloud Build.
+# One runtime service account per function, holding only what that function uses; one invoker
+# account per private function, whose OIDC tokens Cloud Tasks or Cloud Scheduler present to that
+# function alone (a token that may invoke one function is refused by every other); and a build
+# account for Cloud Build.
 
 resource "google_service_account" "fn" {
   for_each = local.functions
@@ -11,9 +12,12 @@ resource "google_service_account" "fn" {
 }
 
 resource "google_service_account" "invoker" {
-  account_id   = "${var.name_prefix}-invoker"
-  display_name = "stripe-qbo-sync invoker"
-  description  = "OIDC identity of Cloud Tasks and Cloud Scheduler calls to the private functions."
+  for_each = local.private_functions
+
+  # At most 8 + 5 + 15 characters: within the 30 service account ids may have.
+  account_id   = "${var.name_prefix}-inv-${local.function_names[each.key]}"
+  display_name = "stripe-qbo-sync invoker of ${each.key}"
+  description  = "OIDC identity of the calls to the ${each.key} function (Cloud Tasks or Cloud Scheduler); it may invoke that function and nothing else."
 }
 
 resource "google_service_account" "builder" {
@@ -79,11 +83,11 @@ resource "google_cloud_tasks_queue_iam_member" "enqueuer" {
   member   = google_service_account.fn[each.key].member
 }
 
-# Creating a task that carries an OIDC token of the invoker requires acting as the invoker.
+# Creating a task that carries an OIDC token of the worker's invoker requires acting as it.
 resource "google_service_account_iam_member" "enqueuer_acts_as_invoker" {
   for_each = { for name, fn in local.functions : name => fn if fn.enqueues_tasks }
 
-  service_account_id = google_service_account.invoker.name
+  service_account_id = google_service_account.invoker[local.task_target].name
   role               = "roles/iam.serviceAccountUser"
   member             = google_service_account.fn[each.key].member
 }
@@ -91,13 +95,22 @@ resource "google_service_account_iam_member" "enqueuer_acts_as_invoker" {
 # A 2nd gen function is served by the Cloud Run service of the same name: invocation is
 # authorized by run.invoker on that service.
 resource "google_cloud_run_v2_service_iam_member" "invoker" {
-  for_each = { for name, fn in local.functions : name => fn if !fn.public }
+  for_each = local.private_functions
 
   project  = var.project_id
   location = var.region
   name     = google_cloudfunctions2_function.fn[each.key].name
   role     = "roles/run.invoker"
-  member   = google_service_account.invoker.member
+  member   = google_service_account.invoker[each.key].member
+}
+
+# Operators who call replay by hand (`stripe-qbo-sync replay --url`) mint its invoker's ID token.
+resource "google_service_account_iam_member" "replay_operator" {
+  for_each = toset(var.replay_operators)
+
+  service_account_id = google_service_account.invoker["replay"].name
+  role               = "roles/iam.serviceAccountOpenIdTokenCreator"
+  member             = each.key
 }
 
 resource "google_cloud_run_v2_service_iam_member" "public" {

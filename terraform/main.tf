@@ -31,9 +31,9 @@ locals {
     SYNC_BQ_LOCATION                    = var.bq_location
     SYNC_TASK_QUEUE                     = "cloud_tasks"
     SYNC_TASKS_QUEUE_NAME               = google_cloud_tasks_queue.sync.name
-    SYNC_WORKER_URL                     = local.function_urls["sync_worker"]
-    SYNC_TASKS_SERVICE_ACCOUNT          = google_service_account.invoker.email
-    SYNC_TASKS_AUDIENCE                 = local.function_urls["sync_worker"]
+    SYNC_WORKER_URL                     = local.function_urls[local.task_target]
+    SYNC_TASKS_SERVICE_ACCOUNT          = google_service_account.invoker[local.task_target].email
+    SYNC_TASKS_AUDIENCE                 = local.function_urls[local.task_target]
     SYNC_TASK_MAX_ATTEMPTS              = tostring(local.task_retry.max_attempts)
     SYNC_TASK_MIN_BACKOFF_SECONDS       = tostring(local.task_retry.min_backoff_seconds)
     SYNC_TASK_MAX_BACKOFF_SECONDS       = tostring(local.task_retry.max_backoff_seconds)
@@ -48,7 +48,6 @@ locals {
     SYNC_BOOKS_TIMEZONE                 = var.books_timezone
     SYNC_TAX_RATES                      = jsonencode(var.tax_rates)
     SYNC_AUTH_MODE                      = "oidc"
-    SYNC_OIDC_ALLOWED_SERVICE_ACCOUNTS  = google_service_account.invoker.email
     SYNC_LOG_LEVEL                      = var.log_level
     SYNC_LEASE_STORE                    = "firestore"
     SYNC_LEASE_COLLECTION               = local.lease_collection
@@ -65,13 +64,17 @@ locals {
   }
   common_env = merge(local.base_env, local.secret_env)
 
-  # Private functions check the OIDC token's audience against their own URL. The URL is the
-  # deterministic one of a 2nd gen function, so no function depends on its own attributes.
+  # Private functions check the OIDC token's audience against their own URL and its account
+  # against their own invoker. The URL is the deterministic one of a 2nd gen function, so no
+  # function depends on its own attributes.
   function_env = {
     for name, fn in local.functions : name => merge(
       var.extra_env,
       local.common_env,
-      fn.public ? {} : { SYNC_OIDC_AUDIENCE = local.function_urls[name] },
+      fn.public ? {} : {
+        SYNC_OIDC_AUDIENCE                 = local.function_urls[name]
+        SYNC_OIDC_ALLOWED_SERVICE_ACCOUNTS = google_service_account.invoker[name].email
+      },
     )
   }
 }

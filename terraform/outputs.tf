@@ -18,9 +18,9 @@ output "function_service_accounts" {
   value       = { for name, sa in google_service_account.fn : name => sa.email }
 }
 
-output "invoker_service_account" {
-  description = "Service account whose OIDC tokens Cloud Tasks and Cloud Scheduler send to the private functions; grant it nothing else."
-  value       = google_service_account.invoker.email
+output "invoker_service_accounts" {
+  description = "Invoker service account of every private function: the only identity whose OIDC tokens that function accepts (Cloud Tasks uses sync_worker's, Cloud Scheduler each scheduled function's); grant them nothing else."
+  value       = { for name, sa in google_service_account.invoker : name => sa.email }
 }
 
 output "build_service_account" {

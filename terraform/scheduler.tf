@@ -1,5 +1,5 @@
-# One Cloud Scheduler job per function with a schedule, calling it with an OIDC token of the
-# invoker service account.
+# One Cloud Scheduler job per function with a schedule, calling it with an OIDC token of that
+# function's own invoker service account.
 resource "google_cloud_scheduler_job" "fn" {
   for_each = { for name, fn in local.functions : name => fn if fn.schedule != "" }
 
@@ -22,7 +22,7 @@ resource "google_cloud_scheduler_job" "fn" {
     body        = base64encode("{}")
 
     oidc_token {
-      service_account_email = google_service_account.invoker.email
+      service_account_email = google_service_account.invoker[each.key].email
       audience              = local.function_urls[each.key]
     }
   }

@@ -155,6 +155,17 @@ variable "build_service_account_roles" {
   default     = ["roles/run.builder"]
 }
 
+variable "replay_operators" {
+  description = "Members (user:, group:, serviceAccount:) who may call the replay function by hand: they may mint ID tokens of its invoker account, the only identity it accepts."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for m in var.replay_operators : can(regex("^(user|group|serviceAccount):", m))])
+    error_message = "replay_operators are IAM members such as user:ana@example.com or group:finance-ops@example.com."
+  }
+}
+
 variable "alert_email" {
   description = "Email address alerted on failed syncs, stuck tasks and reconciliation findings. Empty: the policies exist but notify nobody."
   type        = string

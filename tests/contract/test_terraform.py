@@ -79,7 +79,10 @@ PRODUCTION_DEFAULTS = {
         if name.endswith(("_account_name", "_item_name"))
     },
 }
-PRIVATE_ONLY = {"oidc_audience": "the audience a private function accepts is its own URL"}
+PRIVATE_ONLY = {
+    "oidc_audience": "the audience a private function accepts is its own URL",
+    "oidc_allowed_service_accounts": "a private function accepts its own invoker account only",
+}
 PRODUCTION_VALUES = {
     "warehouse": "bigquery",
     "task_queue": "cloud_tasks",
@@ -213,7 +216,9 @@ def test_variables_and_outputs_are_documented(tf: Terraform) -> None:
     undocumented += [n for n, o in tf.outputs.items() if not o.get("description")]
     assert not undocumented
     assert "stripe_webhook" in tf.outputs["webhook_url"]["value"]
-    assert {"queue_name", "function_service_accounts", "invoker_service_account"} <= set(tf.outputs)
+    assert {"queue_name", "function_service_accounts", "invoker_service_accounts"} <= set(
+        tf.outputs
+    )
 
 
 # --- functions ---------------------------------------------------------------------------------
@@ -311,25 +316,32 @@ def test_private_functions_get_their_audience_and_overrides_cannot_win(tf: Terra
     function_env = squash(tf.locals["function_env"])
     # var.extra_env comes first in merge(): what Terraform derives always wins.
     assert "merge(var.extra_env,local.common_env," in function_env
-    assert "fn.public?{}:{SYNC_OIDC_AUDIENCE=local.function_urls[name]}" in function_env
-    assert env_name(next(iter(PRIVATE_ONLY))) == "SYNC_OIDC_AUDIENCE"
+    assert (
+        "fn.public?{}:{SYNC_OIDC_AUDIENCE=local.function_urls[name],"
+        "SYNC_OIDC_ALLOWED_SERVICE_ACCOUNTS=google_service_account.invoker[name].email}"
+    ) in function_env
+    assert {env_name(f) for f in PRIVATE_ONLY} == {
+        "SYNC_OIDC_AUDIENCE",
+        "SYNC_OIDC_ALLOWED_SERVICE_ACCOUNTS",
+    }
     base_env = tf.local("base_env")
-    # The OIDC identity the webhook gives tasks is the one the private functions accept, and the
-    # tasks' audience is the worker's URL, which is the worker's own audience.
-    assert base_env["SYNC_TASKS_SERVICE_ACCOUNT"] == "${google_service_account.invoker.email}"
-    assert base_env["SYNC_OIDC_ALLOWED_SERVICE_ACCOUNTS"] == base_env["SYNC_TASKS_SERVICE_ACCOUNT"]
+    # Tasks carry the OIDC identity of the worker's own invoker, for the worker's URL.
+    assert tf.locals["task_target"] == "sync_worker"
+    assert base_env["SYNC_TASKS_SERVICE_ACCOUNT"] == (
+        "${google_service_account.invoker[local.task_target].email}"
+    )
+    assert base_env["SYNC_WORKER_URL"] == "${local.function_urls[local.task_target]}"
     assert base_env["SYNC_TASKS_AUDIENCE"] == base_env["SYNC_WORKER_URL"]
+    assert "SYNC_OIDC_ALLOWED_SERVICE_ACCOUNTS" not in base_env
 
 
 def test_task_targets_are_real_private_functions(
     tf: Terraform, functions: dict[str, dict[str, Any]]
 ) -> None:
-    target = re.fullmatch(
-        r'\$\{local\.function_urls\["(\w+)"\]\}', tf.local("base_env")["SYNC_WORKER_URL"]
-    )
-    assert target, "SYNC_WORKER_URL must be the URL of a deployed function"
-    assert target.group(1) in functions and not functions[target.group(1)]["public"]
-    assert functions[target.group(1)]["schedule"] == ""
+    assert tf.local("base_env")["SYNC_WORKER_URL"] == "${local.function_urls[local.task_target]}"
+    target = tf.locals["task_target"]
+    assert target in functions and not functions[target]["public"]
+    assert functions[target]["schedule"] == ""
 
 
 def test_defaults_shared_with_the_local_run_agree(tf: Terraform) -> None:
@@ -369,16 +381,19 @@ def test_terraform_environment_builds_production_settings(
             assert getattr(settings, field) == setting_default(field), (name, field)
         assert settings.worker_url == urls["sync_worker"]
         assert settings.tasks_audience == settings.worker_url
-        assert settings.tasks_service_account == RESOURCE_STUB  # the invoker account's email
-        assert settings.oidc_allowed_service_accounts == settings.tasks_service_account
+        assert settings.tasks_service_account == RESOURCE_STUB  # the worker's invoker's email
         for field in Settings.model_fields:
             if SECRET_NAME_FIELD.search(field):
                 assert getattr(settings, field) == RESOURCE_STUB, "a secret resource's id"
-        expected_audience = "" if functions[name]["public"] else urls[name]
-        assert settings.oidc_audience == expected_audience, name
+        public = functions[name]["public"]
+        assert settings.oidc_audience == ("" if public else urls[name]), name
+        # Its own invoker's email (a stub offline; test_one_invoker_per_private_function).
+        assert settings.oidc_allowed_service_accounts == ("" if public else RESOURCE_STUB), name
         exempt = set(LOCAL_ONLY) | set(PRODUCTION_DEFAULTS)
         unset = [f for f in Settings.model_fields if f not in exempt and env_name(f) not in env]
-        assert unset == ([] if expected_audience else ["oidc_audience"]), name
+        assert unset == (
+            sorted(PRIVATE_ONLY, key=list(Settings.model_fields).index) if public else []
+        ), name
 
 
 # --- secrets -----------------------------------------------------------------------------------
@@ -457,7 +472,7 @@ def test_scheduled_jobs_target_real_private_functions(
     target = block(job, "http_target")
     assert target["uri"] == "${local.function_urls[each.key]}"
     token = block(target, "oidc_token")
-    assert token["service_account_email"] == "${google_service_account.invoker.email}"
+    assert token["service_account_email"] == "${google_service_account.invoker[each.key].email}"
     assert token["audience"] == target["uri"]
     for name, fn in functions.items():
         if fn["schedule"]:
@@ -493,8 +508,8 @@ def test_iam_is_additive_and_least_privilege(
 
     invoker = tf.resource("google_cloud_run_v2_service_iam_member", "invoker")
     public = tf.resource("google_cloud_run_v2_service_iam_member", "public")
-    assert squash(invoker["for_each"]) == "${{forname,fninlocal.functions:name=>fnif!fn.public}}"
-    assert invoker["member"] == "${google_service_account.invoker.member}"
+    assert invoker["for_each"] == "${local.private_functions}"
+    assert invoker["member"] == "${google_service_account.invoker[each.key].member}"
     assert squash(public["for_each"]) == "${{forname,fninlocal.functions:name=>fniffn.public}}"
     assert public["member"] == "allUsers"
     assert {invoker["role"], public["role"]} == {"roles/run.invoker"}
@@ -504,7 +519,28 @@ def test_iam_is_additive_and_least_privilege(
     assert worker["bq_jobs"] and worker["bq_data_role"] == "roles/bigquery.dataEditor"
     acts_as = tf.resource("google_service_account_iam_member", "enqueuer_acts_as_invoker")
     assert acts_as["role"] == "roles/iam.serviceAccountUser"
-    assert acts_as["service_account_id"] == "${google_service_account.invoker.name}"
+    assert acts_as["service_account_id"] == (
+        "${google_service_account.invoker[local.task_target].name}"
+    )
+
+
+def test_one_invoker_per_private_function(
+    tf: Terraform, functions: dict[str, dict[str, Any]]
+) -> None:
+    """Each private function has an invoker account of its own, the only one it accepts, so a
+    token minted for one function (the worker's, which every enqueuer may act as) opens no other."""
+    private = squash(tf.locals["private_functions"])
+    assert private == "${{forname,fninlocal.functions:name=>fnif!fn.public}}"
+    invoker = tf.resource("google_service_account", "invoker")
+    assert invoker["for_each"] == "${local.private_functions}"
+    assert invoker["account_id"] == "${var.name_prefix}-inv-${local.function_names[each.key]}"
+    # Service account ids: 6-30 characters; the longest prefix the variable admits is 8.
+    for name in functions:
+        if not functions[name]["public"]:
+            assert len(f"{'x' * 8}-inv-{name.replace('_', '-')}") <= 30, name
+    operators = tf.resource("google_service_account_iam_member", "replay_operator")
+    assert operators["service_account_id"] == '${google_service_account.invoker["replay"].name}'
+    assert operators["role"] == "roles/iam.serviceAccountOpenIdTokenCreator"
 
 
 # --- BigQuery ----------------------------------------------------------------------------------

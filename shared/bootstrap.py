@@ -94,6 +94,7 @@ def clock() -> Clock:
 LOCAL_SECRET_DEFAULTS = {
     # Local-only placeholders matching the fake servers; production reads Secret Manager.
     "stripe-secret-key": "sk_test_local_fake_key",
+    "stripe-invoicing-key": "sk_test_local_fake_key",
     "stripe-webhook-secret": "whsec_local_fake_secret",
     "qbo-client-id": "local-client-id",
     "qbo-client-secret": "local-client-secret",

@@ -59,7 +59,10 @@ class Settings(BaseSettings):
     # --- secrets --------------------------------------------------------------------------------
     secrets: Literal["local", "secret_manager"] = "local"
     local_secrets_path: Path | None = None  # default: <state_dir>/secrets.json
+    # Two Stripe keys (restricted keys in production): the read key of the functions that only
+    # read Stripe, and the invoicing key of settlement_poll, the one function that writes there.
     stripe_secret_key_name: str = "stripe-secret-key"
+    stripe_invoicing_key_name: str = "stripe-invoicing-key"
     stripe_webhook_secret_name: str = "stripe-webhook-secret"
     qbo_client_id_name: str = "qbo-client-id"
     qbo_client_secret_name: str = "qbo-client-secret"

@@ -83,7 +83,7 @@ locals {
       max_instances   = 1
       concurrency     = 1
       schedule        = "*/5 * * * *"
-      secrets         = ["stripe-secret-key"]
+      secrets         = ["stripe-invoicing-key"]
       rotated_secrets = []
       bq_data_role    = "roles/bigquery.dataEditor"
       bq_jobs         = true

@@ -3,6 +3,7 @@
 locals {
   secrets = {
     "stripe-secret-key"     = "stripe_secret_key_name"
+    "stripe-invoicing-key"  = "stripe_invoicing_key_name"
     "stripe-webhook-secret" = "stripe_webhook_secret_name"
     "qbo-client-id"         = "qbo_client_id_name"
     "qbo-client-secret"     = "qbo_client_secret_name"

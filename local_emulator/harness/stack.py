@@ -92,6 +92,7 @@ class LocalStack:
         refresh_token = self.fake_qbo.register_client(QBO_CLIENT_ID, QBO_CLIENT_SECRET)
         secrets = {
             "stripe-secret-key": STRIPE_KEY,
+            "stripe-invoicing-key": STRIPE_KEY,
             "stripe-webhook-secret": WEBHOOK_SECRET,
             "qbo-client-id": QBO_CLIENT_ID,
             "qbo-client-secret": QBO_CLIENT_SECRET,

@@ -18,8 +18,11 @@ from shared.errors import (
 )
 
 THROTTLE_RETRY_AFTER_SECONDS = 60.0
-# Codes whose Detail names fields and limits only (no customer data), so it may be logged.
-_SAFE_DETAIL_CODES = frozenset({2010, 2020, 2050, 2070, 2500, 4000, 4001, 6070})
+# Codes whose Detail names fields and limits only (no customer data), so it may be logged and
+# stored. Not 2010, 4000 or 4001: their Detail echoes what was submitted ("Property Name:... is
+# unsupported or invalid: <value>", "QueryValidationError: value 0 is too small", the query text
+# with a DisplayName in it), and what is submitted can be a customer's name or email.
+_SAFE_DETAIL_CODES = frozenset({2020, 2050, 2070, 2500, 6070})
 _AUTH_CODES = frozenset({100, 120, 401, 3100, 3200})
 RECONNECT_HINT = (
     "a person must reconnect the QuickBooks app (OAuth consent for this company) and store the "

@@ -10,7 +10,12 @@ SETTLEMENT_METADATA_KEY = "settlement_id"
 
 
 class StripeApiBilling(StripeAdapter):
-    """Each write sends ``Idempotency-Key``: a retry with the same key replays the first answer."""
+    """Each write sends ``Idempotency-Key``: a retry with the same key replays the first answer.
+
+    Runs with the invoicing key, the only Stripe key that may write; every other function reads
+    with the read key (``stripe_secret_key_name``)."""
+
+    key_setting = "stripe_invoicing_key_name"
 
     def create_invoice_item(self, params: JsonDict, idempotency_key: str) -> JsonDict:
         with stripe_errors("create invoice item"):

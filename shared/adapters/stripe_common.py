@@ -51,9 +51,11 @@ class StripeClientFactory:
         settings: Settings,
         secrets: SecretStore,
         *,
+        key_name: str | None = None,
         max_network_retries: int = 0,
         timeout_seconds: float = 30.0,
     ) -> None:
+        self._key_name = key_name or settings.stripe_secret_key_name
         self._settings = settings
         self._secrets = secrets
         self._max_network_retries = max_network_retries
@@ -69,7 +71,7 @@ class StripeClientFactory:
             return self._client
 
     def _build(self) -> stripe.StripeClient:
-        api_key = self._secrets.get(self._settings.stripe_secret_key_name)
+        api_key = self._secrets.get(self._key_name)
         base = self._settings.stripe_api_base.rstrip("/")
         return stripe.StripeClient(
             api_key,
@@ -81,7 +83,10 @@ class StripeClientFactory:
 
 
 class StripeAdapter:
-    """Base of the Stripe adapters: one lazily built client per adapter instance."""
+    """Base of the Stripe adapters: one lazily built client per adapter instance, with the key
+    of the setting ``key_setting`` names (each adapter its own key: least privilege)."""
+
+    key_setting = "stripe_secret_key_name"
 
     def __init__(
         self,
@@ -94,6 +99,7 @@ class StripeAdapter:
         self._clients = StripeClientFactory(
             settings,
             secrets,
+            key_name=str(getattr(settings, self.key_setting)),
             max_network_retries=max_network_retries,
             timeout_seconds=timeout_seconds,
         )

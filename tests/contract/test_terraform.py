@@ -420,6 +420,11 @@ def test_every_secret_the_code_reads_exists(
             # Intuit rotates the refresh token: whoever uses it must store the new one.
             assert "qbo-refresh-token" in fn["rotated_secrets"], name
     assert functions["stripe_webhook"]["secrets"] == ["stripe-webhook-secret"]
+    # Only settlement_poll writes to Stripe: it alone holds the invoicing key, and no read key.
+    holders = {name for name, fn in functions.items() if "stripe-invoicing-key" in fn["secrets"]}
+    assert holders == {"settlement_poll"}
+    assert "stripe-secret-key" not in functions["settlement_poll"]["secrets"]
+    assert secrets["stripe-invoicing-key"] == "stripe_invoicing_key_name"
 
 
 # --- queue -------------------------------------------------------------------------------------

@@ -41,7 +41,8 @@ def settings_for(server: FakeStripeServer) -> Settings:
 
 
 def secrets_for(fake: FakeStripe, api_key: str | None = None) -> InMemorySecretStore:
-    return InMemorySecretStore({"stripe-secret-key": api_key or fake.api_key})
+    key = api_key or fake.api_key
+    return InMemorySecretStore({"stripe-secret-key": key, "stripe-invoicing-key": key})
 
 
 def reference_fixtures() -> dict[str, dict[str, Any]]:

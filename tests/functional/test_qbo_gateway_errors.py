@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,6 +26,13 @@ from shared.errors import (
     UpstreamUnavailableError,
     ValidationFailedError,
 )
+from tests.functional.qbo_fixtures import QboEnv, qbo_env
+
+
+@pytest.fixture
+def env() -> Iterator[QboEnv]:
+    with qbo_env() as environment:
+        yield environment
 
 
 @pytest.mark.parametrize(
@@ -88,6 +96,37 @@ def test_messages_leave_out_unvetted_details() -> None:
     assert "jane" not in translate_quickbooks(body, "read").message
     safe = qbx.ValidationException("Required param", 2020, "Required parameter Line is missing")
     assert "Line" in translate_quickbooks(safe, "create Invoice").message
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "detail"),
+    [
+        (2010, "Request has invalid or unsupported property",
+         "Property Name:DisplayName specified is unsupported or invalid: Jane Doe"),
+        (4000, "Invalid parameter", "Parameter value jane@example.com is not valid"),
+        (4001, "Invalid query", "QueryParserError: select * from Customer where "
+         "DisplayName = 'Jane Doe' ordr by Id"),
+    ],
+)  # fmt: skip
+def test_details_that_echo_submitted_values_never_reach_the_error(
+    code: int, message: str, detail: str
+) -> None:
+    """QBO's 2010, 4000 and 4001 Details repeat what was sent (a name, an email, the query):
+    the error, and so the link row, the sync log and the logs built from it, keep the code and
+    the message only."""
+    error = translate_quickbooks(qbx.ValidationException(message, code, detail), "create Customer")
+    assert isinstance(error, ValidationFailedError) and error.code == str(code)
+    assert message in error.message
+    assert "Jane" not in error.message and "jane" not in error.message
+
+
+def test_a_query_fault_from_the_fake_keeps_the_query_text_out(env: QboEnv) -> None:
+    """Through python-quickbooks against the fake QBO: a 4001 echoes the query, which names a
+    customer; the error we raise does not."""
+    with pytest.raises(ValidationFailedError) as refused:
+        env.gateway.query("select * from Customer where DisplayName = 'Jane Doe' ordr by Id")
+    assert refused.value.code == "4001"
+    assert "Jane" not in refused.value.message
 
 
 @pytest.mark.parametrize(

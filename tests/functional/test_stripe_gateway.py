@@ -174,6 +174,23 @@ def test_wrong_key_is_an_authentication_error(env: Fake) -> None:
     assert "sk_test" not in caught.value.message
 
 
+def test_each_adapter_reads_stripe_with_its_own_key(env: Fake) -> None:
+    """The read key for the gateway, the invoicing key for the one function that writes: with
+    only the invoicing key valid, billing works and the gateway is refused, and the other way."""
+    fake, server = env[0], env[1]
+    fake.seed_object({"id": "cus_1", "object": "customer", "created": 1})
+    only_invoicing = InMemorySecretStore(
+        {"stripe-secret-key": "sk_test_revoked_key_123456", "stripe-invoicing-key": fake.api_key}
+    )
+    assert StripeApiBilling(settings_for(server), only_invoicing).list_invoices("cus_1") == []
+    with pytest.raises(AuthenticationError):
+        StripeApiGateway(settings_for(server), only_invoicing).retrieve("customer", "cus_1")
+    only_read = InMemorySecretStore({"stripe-secret-key": fake.api_key})
+    assert StripeApiGateway(settings_for(server), only_read).retrieve("customer", "cus_1")
+    with pytest.raises(NotFoundError):  # no invoicing key in this store: billing cannot start
+        StripeApiBilling(settings_for(server), only_read).list_invoices("cus_1")
+
+
 def test_missing_key_secret_is_not_found(env: Fake) -> None:
     gateway = StripeApiGateway(settings_for(env[1]), InMemorySecretStore())
     with pytest.raises(NotFoundError):

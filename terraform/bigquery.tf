@@ -6,6 +6,23 @@ resource "google_bigquery_dataset" "sync" {
   labels        = local.labels
   friendly_name = "stripe-qbo-sync"
 
+  # Explicit access: without it BigQuery adds project readers and writers (every Viewer and
+  # Editor of the project), and the raw event payloads can hold customer contact data. Project
+  # owners administer the dataset; the functions read and append per table
+  # (google_bigquery_table_iam_member.fn in iam.tf), which this list does not touch.
+  access {
+    role          = "OWNER"
+    special_group = "projectOwners"
+  }
+
+  dynamic "access" {
+    for_each = toset(var.bq_dataset_readers)
+    content {
+      role           = "READER"
+      group_by_email = access.value
+    }
+  }
+
   dynamic "default_encryption_configuration" {
     for_each = var.bq_kms_key_name == null ? [] : [var.bq_kms_key_name]
     content {

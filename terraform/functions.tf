@@ -5,7 +5,9 @@
 #   max_instances   upper bound of instances; concurrency: requests per instance
 #   schedule        cron (UTC) of its Cloud Scheduler job, "" for none
 #   secrets         Secret Manager secrets it reads; rotated_secrets: those it adds versions to
-#   bq_data_role    role on the dataset ("" for none); bq_jobs: may run query jobs
+#   bq_reads        tables and views it queries (a view's reader needs the tables behind it too)
+#   bq_appends      tables it appends rows to (streaming inserts: no read, update or delete)
+#   bq_jobs         may run query jobs
 #   enqueues_tasks  may create Cloud Tasks (as the invoker service account, for OIDC)
 locals {
   functions = {
@@ -38,7 +40,8 @@ locals {
       schedule        = "17 * * * *"
       secrets         = ["stripe-secret-key"]
       rotated_secrets = []
-      bq_data_role    = "roles/bigquery.dataEditor"
+      bq_reads        = ["stripe_events", "stripe_events_latest"]
+      bq_appends      = ["stripe_events"]
       bq_jobs         = true
       enqueues_tasks  = true
     }
@@ -53,9 +56,15 @@ locals {
       schedule        = "30 5 * * *"
       secrets         = ["stripe-secret-key", "qbo-client-id", "qbo-client-secret", "qbo-refresh-token"]
       rotated_secrets = ["qbo-refresh-token"]
-      bq_data_role    = "roles/bigquery.dataEditor"
-      bq_jobs         = true
-      enqueues_tasks  = false
+      bq_reads = [
+        "payout_reconciliations",
+        "payout_reconciliations_current",
+        "sync_links",
+        "sync_links_current",
+      ]
+      bq_appends     = ["ar_balances", "reconcile_runs", "reconciliation_findings"]
+      bq_jobs        = true
+      enqueues_tasks = false
     }
     replay = {
       description     = "Private HTTP: enqueue replays by event ids, time range, object type or every failed link."
@@ -69,7 +78,14 @@ locals {
       secrets         = ["stripe-secret-key"]
       rotated_secrets = []
       # It archives what it fetches from Stripe's events API, so it appends as well as reads.
-      bq_data_role   = "roles/bigquery.dataEditor"
+      bq_reads = [
+        "stripe_events",
+        "stripe_events_latest",
+        "sync_failures",
+        "sync_links",
+        "sync_links_current",
+      ]
+      bq_appends     = ["stripe_events"]
       bq_jobs        = true
       enqueues_tasks = true
     }
@@ -85,9 +101,19 @@ locals {
       schedule        = "*/5 * * * *"
       secrets         = ["stripe-invoicing-key"]
       rotated_secrets = []
-      bq_data_role    = "roles/bigquery.dataEditor"
-      bq_jobs         = true
-      enqueues_tasks  = false
+      bq_reads = [
+        "ledger_settlements",
+        "ledger_settlements_current",
+        "settlement_credit_applications",
+        "settlement_credit_applications_current",
+        "settlement_credits",
+        "settlement_credits_current",
+        "settlement_invoice_links",
+        "settlement_invoice_links_current",
+      ]
+      bq_appends     = ["settlement_credit_applications", "settlement_invoice_links"]
+      bq_jobs        = true
+      enqueues_tasks = false
     }
     stripe_webhook = {
       description     = "Public Stripe webhook: verify the signature, archive the event, enqueue its sync task."
@@ -100,7 +126,8 @@ locals {
       schedule        = ""
       secrets         = ["stripe-webhook-secret"]
       rotated_secrets = []
-      bq_data_role    = "roles/bigquery.dataEditor"
+      bq_reads        = []
+      bq_appends      = ["stripe_events"]
       bq_jobs         = false
       enqueues_tasks  = true
     }
@@ -118,9 +145,17 @@ locals {
       schedule        = ""
       secrets         = ["stripe-secret-key", "qbo-client-id", "qbo-client-secret", "qbo-refresh-token"]
       rotated_secrets = ["qbo-refresh-token"]
-      bq_data_role    = "roles/bigquery.dataEditor"
-      bq_jobs         = true
-      enqueues_tasks  = false
+      bq_reads = [
+        "ledger_settlements",
+        "ledger_settlements_current",
+        "settlement_credits",
+        "settlement_credits_current",
+        "sync_links",
+        "sync_links_current",
+      ]
+      bq_appends     = ["payout_reconciliations", "sync_links", "sync_log"]
+      bq_jobs        = true
+      enqueues_tasks = false
     }
   }
 

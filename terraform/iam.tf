@@ -57,12 +57,43 @@ resource "google_secret_manager_secret_iam_member" "accessor" {
   member    = google_service_account.fn[each.value.name].member
 }
 
-resource "google_bigquery_dataset_iam_member" "fn" {
-  for_each = { for name, fn in local.functions : name => fn if fn.bq_data_role != "" }
+# BigQuery access per table, never dataset-wide: each function reads the tables and views it
+# queries (roles/bigquery.dataViewer on each) and appends to the tables it writes with a role that
+# can do nothing else. BigQuery has no predefined append-only role (dataEditor also reads, updates
+# and deletes), hence the custom one: tabledata.insertAll needs bigquery.tables.updateData alone.
+resource "google_project_iam_custom_role" "bq_appender" {
+  role_id     = "${replace(var.name_prefix, "-", "_")}_bq_appender"
+  title       = "stripe-qbo-sync table appender"
+  description = "Append rows to a BigQuery table by streaming insert; no read, update, delete or schema change."
+  permissions = ["bigquery.tables.updateData"]
+}
 
+locals {
+  table_grants = merge(
+    {
+      for pair in flatten([
+        for name, fn in local.functions : [for table in fn.bq_reads : { name = name, table = table }]
+      ]) : "${pair.name}/${pair.table}/read" => merge(pair, { role = "roles/bigquery.dataViewer" })
+    },
+    {
+      for pair in flatten([
+        for name, fn in local.functions : [for table in fn.bq_appends : { name = name, table = table }]
+      ]) : "${pair.name}/${pair.table}/append" => merge(pair, { role = google_project_iam_custom_role.bq_appender.id })
+    },
+  )
+}
+
+resource "google_bigquery_table_iam_member" "fn" {
+  for_each = local.table_grants
+
+  project    = var.project_id
   dataset_id = google_bigquery_dataset.sync.dataset_id
-  role       = each.value.bq_data_role
-  member     = google_service_account.fn[each.key].member
+  table_id   = each.value.table
+  role       = each.value.role
+  member     = google_service_account.fn[each.value.name].member
+
+  # The tables and views exist once the DDL has run.
+  depends_on = [google_bigquery_job.ddl]
 }
 
 # Query jobs are billed to and run in the project: jobUser exists only at project level.

@@ -50,6 +50,12 @@ variable "bq_kms_key_name" {
   default     = null
 }
 
+variable "bq_dataset_readers" {
+  description = "Google groups (emails) that may read the whole dataset, raw event payloads included (e.g. the finance engineers on call). Empty: nobody beyond project owners and the functions' own table grants."
+  type        = list(string)
+  default     = []
+}
+
 variable "firestore_location" {
   description = "Location of the Firestore database of leases (a multi-region such as nam5 or eur3, or a region)."
   type        = string

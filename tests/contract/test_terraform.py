@@ -38,7 +38,8 @@ from tests.contract.terraform_support import (
 
 FUNCTION_ATTRIBUTES = {
     "description", "public", "memory", "cpu", "timeout_seconds", "max_instances", "concurrency",
-    "schedule", "secrets", "rotated_secrets", "bq_data_role", "bq_jobs", "enqueues_tasks",
+    "schedule", "secrets", "rotated_secrets", "bq_reads", "bq_appends", "bq_jobs",
+    "enqueues_tasks",
 }  # fmt: skip
 PUBLIC_FUNCTIONS = {"stripe_webhook"}
 
@@ -242,7 +243,8 @@ def test_function_entries_are_complete_and_sane(functions: dict[str, dict[str, A
         assert 1 <= fn["timeout_seconds"] <= 3600, name
         assert fn["max_instances"] >= 1 and fn["concurrency"] >= 1, name
         assert fn["schedule"] == "" or CRON.match(fn["schedule"]), name
-        assert fn["bq_data_role"] in {"", "roles/bigquery.dataViewer", "roles/bigquery.dataEditor"}
+        assert isinstance(fn["bq_reads"], list) and isinstance(fn["bq_appends"], list), name
+        assert fn["bq_jobs"] == bool(fn["bq_reads"]), f"{name}: queries need jobs, and only they"
     assert {n for n, fn in functions.items() if fn["public"]} == PUBLIC_FUNCTIONS
 
 
@@ -521,7 +523,7 @@ def test_iam_is_additive_and_least_privilege(
 
     webhook, worker = functions["stripe_webhook"], functions["sync_worker"]
     assert webhook["enqueues_tasks"] and not webhook["bq_jobs"]
-    assert worker["bq_jobs"] and worker["bq_data_role"] == "roles/bigquery.dataEditor"
+    assert worker["bq_jobs"] and "sync_links" in worker["bq_appends"]
     acts_as = tf.resource("google_service_account_iam_member", "enqueuer_acts_as_invoker")
     assert acts_as["role"] == "roles/iam.serviceAccountUser"
     assert acts_as["service_account_id"] == (
@@ -549,6 +551,33 @@ def test_one_invoker_per_private_function(
 
 
 # --- BigQuery ----------------------------------------------------------------------------------
+
+
+def test_bigquery_access_is_per_table_and_the_dataset_has_explicit_access(tf: Terraform) -> None:
+    """No dataset-wide role for any function; reads and appends per table (which tables: checked
+    against what the code does in tests/functional/test_table_grants.py); an append-only custom
+    role; the dataset's access list names project owners only (no project readers or writers,
+    who would otherwise read the raw payloads), plus groups an operator lists."""
+    assert "google_bigquery_dataset_iam_member" not in tf.resources
+    assert "google_bigquery_dataset_access" not in tf.resources
+    grants = tf.resource("google_bigquery_table_iam_member", "fn")
+    assert grants["for_each"] == "${local.table_grants}"
+    assert grants["member"] == "${google_service_account.fn[each.value.name].member}"
+    assert grants["table_id"] == "${each.value.table}"
+    table_grants = squash(tf.locals["table_grants"])
+    assert 'role="roles/bigquery.dataViewer"' in table_grants
+    assert "role=google_project_iam_custom_role.bq_appender.id" in table_grants
+    assert "forname,fninlocal.functions:[fortableinfn.bq_reads" in table_grants
+    assert "forname,fninlocal.functions:[fortableinfn.bq_appends" in table_grants
+    appender = tf.resource("google_project_iam_custom_role", "bq_appender")
+    assert appender["permissions"] == ["bigquery.tables.updateData"]
+
+    dataset = tf.resource("google_bigquery_dataset", "sync")
+    access = dataset["access"]
+    assert access == [{"role": "OWNER", "special_group": "projectOwners"}], access
+    readers = dataset["dynamic"][0]["access"]
+    assert readers["for_each"] == "${toset(var.bq_dataset_readers)}"
+    assert readers["content"][0] == {"role": "READER", "group_by_email": "${access.value}"}
 
 
 def test_terraform_runs_every_ddl_file_in_order(tf: Terraform) -> None:

@@ -25,7 +25,7 @@ def backfill(request: Request) -> Response:
         return json_response(405, {"error": "method not allowed"}, {"Allow": "POST"})
     try:
         settings = bootstrap.settings()
-        authorize_private_request(request.headers.get("Authorization"), settings)
+        authorize_private_request(request.headers, settings)
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             raise BadRequestError("body is a JSON object", code="bad_backfill")

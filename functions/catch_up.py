@@ -25,11 +25,15 @@ def catch_up(request: Request) -> Response:
         report = bootstrap.catch_up().run()
     except SyncError as error:
         return refuse(logger, "catch-up", error)
+    redriven = report.redriven_exhausted + report.redriven_stale
     log_event(
         logger,
-        logging.WARNING if report.missing else logging.INFO,
+        logging.WARNING if report.missing or redriven else logging.INFO,
         "catch-up done",
-        count=report.missing,
-        reason=f"{report.enqueued} enqueued",
+        count=report.missing + redriven,
+        reason=(
+            f"{report.enqueued} events enqueued, {report.redriven_exhausted} exhausted and "
+            f"{report.redriven_stale} stale syncs re-driven"
+        ),
     )
     return json_response(200, report.as_dict())

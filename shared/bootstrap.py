@@ -183,6 +183,7 @@ def local_task_queue(dispatcher: Dispatcher | None = None) -> LocalTaskQueue:
         max_backoff=s.task_max_backoff_seconds,
         max_doublings=s.task_max_doublings,
         dispatch_deadline=s.task_dispatch_deadline_seconds,
+        max_retry_seconds=s.task_max_retry_seconds,
         queue_name=s.tasks_queue_name,
         on_exhausted=_record_exhausted_task,
     )
@@ -387,6 +388,8 @@ def undo() -> Undo:
 
 
 def catch_up() -> CatchUp:
+    from datetime import timedelta
+
     from shared.services.catch_up import CatchUp
 
     return CatchUp(
@@ -395,6 +398,7 @@ def catch_up() -> CatchUp:
         task_queue(),
         clock(),
         coalesce_seconds=settings().task_coalesce_seconds,
+        horizon=timedelta(seconds=settings().task_max_retry_seconds),
     )
 
 

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     tasks_service_account: str = ""  # OIDC identity Cloud Tasks signs the worker call with
     tasks_audience: str = ""  # OIDC audience; empty: the worker URL
     task_max_attempts: int = 20
+    # Cloud Tasks gives a task up only when it has had max_attempts *and* this long since its
+    # first attempt: 3 days, as Stripe retries webhooks. An outage of hours needs nobody.
+    task_max_retry_seconds: float = 259_200.0
     task_min_backoff_seconds: float = 1.0
     task_max_backoff_seconds: float = 600.0
     task_max_doublings: int = 8

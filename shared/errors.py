@@ -68,6 +68,12 @@ class ConflictError(TransientError):
     default_code = "conflict"
 
 
+class LeaseHeldError(ConflictError):
+    """The lease of the object's family is another worker's: try again in a few seconds."""
+
+    default_code = "lease_held"
+
+
 class InfrastructureError(TransientError):
     """A dependency failed (warehouse, queue, secret store): answered 5xx so the sender retries.
 

@@ -81,7 +81,7 @@ class LeaseStore(Protocol):
     def acquire(self, key: str, holder: str, ttl: timedelta) -> Lease:
         """Hold ``key`` for ``ttl``: created if absent, taken over if given back or expired.
 
-        ConflictError (transient, with a retry hint) while another holder has it; a failing
+        LeaseHeldError (transient, with a retry hint) while another holder has it; a failing
         store is a TransientError too.
         """
         ...

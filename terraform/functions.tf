@@ -40,10 +40,14 @@ locals {
       schedule        = "17 * * * *"
       secrets         = ["stripe-secret-key"]
       rotated_secrets = []
-      bq_reads        = ["stripe_events", "stripe_events_latest"]
-      bq_appends      = ["stripe_events"]
-      bq_jobs         = true
-      enqueues_tasks  = true
+      # It also re-drives exhausted transient failures and syncs pending past the retry horizon.
+      bq_reads = [
+        "analyst_pending_syncs", "stripe_events", "stripe_events_latest", "sync_failures",
+        "sync_links", "sync_links_current", "sync_log",
+      ]
+      bq_appends     = ["stripe_events"]
+      bq_jobs        = true
+      enqueues_tasks = true
     }
     reconcile = {
       description     = "Scheduled daily: compare Stripe and QBO, record drift as findings."

@@ -35,6 +35,7 @@ locals {
     SYNC_TASKS_SERVICE_ACCOUNT          = google_service_account.invoker[local.task_target].email
     SYNC_TASKS_AUDIENCE                 = local.function_urls[local.task_target]
     SYNC_TASK_MAX_ATTEMPTS              = tostring(local.task_retry.max_attempts)
+    SYNC_TASK_MAX_RETRY_SECONDS         = tostring(local.task_retry.max_retry_seconds)
     SYNC_TASK_MIN_BACKOFF_SECONDS       = tostring(local.task_retry.min_backoff_seconds)
     SYNC_TASK_MAX_BACKOFF_SECONDS       = tostring(local.task_retry.max_backoff_seconds)
     SYNC_TASK_MAX_DOUBLINGS             = tostring(local.task_retry.max_doublings)

@@ -164,6 +164,7 @@ def _install(stack: LocalStack, plan: CrashPlan, concurrency: int) -> LocalTaskQ
         max_attempts=s.task_max_attempts, min_backoff=s.task_min_backoff_seconds,
         max_backoff=s.task_max_backoff_seconds, max_doublings=s.task_max_doublings,
         dispatch_deadline=s.task_dispatch_deadline_seconds, concurrency=concurrency,
+        max_retry_seconds=s.task_max_retry_seconds,
         on_exhausted=exhausted, queue_name=s.tasks_queue_name,
     )  # fmt: skip
     bootstrap.override(task_queue=queue)

@@ -17,7 +17,7 @@ from typing import Any
 from google.api_core import exceptions as gexc
 
 from shared.domain.leases import Lease, LeaseRecord, is_contended, may_take, retry_after_seconds
-from shared.errors import ConflictError, SyncError, UpstreamUnavailableError
+from shared.errors import LeaseHeldError, SyncError, UpstreamUnavailableError
 from shared.logging import get_logger, log_event
 from shared.ports import Clock
 
@@ -77,7 +77,7 @@ class FirestoreLeaseStore:
                 continue
             record = _record(snapshot.to_dict() or {})
             if not may_take(record, now):
-                raise ConflictError(
+                raise LeaseHeldError(
                     f"lease {key} is held by another worker",
                     retry_after_seconds=retry_after_seconds(record, now),
                 )
@@ -89,14 +89,14 @@ class FirestoreLeaseStore:
                     timeout=self._timeout,
                 )
             except (gexc.FailedPrecondition, gexc.NotFound):
-                raise ConflictError(f"lease {key} was taken by another worker first") from None
+                raise LeaseHeldError(f"lease {key} was taken by another worker first") from None
             except gexc.GoogleAPICallError as exc:
                 raise _translate(exc, key) from None
             if record.holder is not None:
                 log_event(_log, 30, "took over an expired lease", reason=key)
             contended = is_contended(record, now, self._settle)
             return Lease(key, holder, expires, _version(result.update_time), contended)
-        raise ConflictError(f"lease {key} keeps changing; try again")
+        raise LeaseHeldError(f"lease {key} keeps changing; try again")
 
     def release(self, lease: Lease) -> None:
         document = self._document(lease.key)

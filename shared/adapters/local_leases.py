@@ -7,7 +7,7 @@ import threading
 from datetime import timedelta
 
 from shared.domain.leases import Lease, LeaseRecord, is_contended, may_take, retry_after_seconds
-from shared.errors import ConflictError
+from shared.errors import LeaseHeldError
 from shared.ports import Clock
 
 DEFAULT_SETTLE = timedelta(seconds=60)
@@ -34,7 +34,7 @@ class InMemoryLeaseStore:
             if not may_take(record, now):
                 assert record is not None
                 self.conflicts += 1
-                raise ConflictError(
+                raise LeaseHeldError(
                     f"lease {key} is held by another worker",
                     retry_after_seconds=retry_after_seconds(record, now),
                 )

@@ -18,6 +18,7 @@ from typing import Protocol, runtime_checkable
 import requests
 from requests.adapters import HTTPAdapter
 
+from shared.domain.retries import RetryHorizon
 from shared.errors import PermanentError
 from shared.logging import get_logger, log_event
 from shared.ports import Clock, Task
@@ -56,7 +57,8 @@ class DrainStats:
 
 @dataclass(frozen=True)
 class ExhaustedTask:
-    """A task that failed ``max_attempts`` times; Cloud Tasks would have deleted it."""
+    """A task that failed ``max_attempts`` times over ``max_retry_seconds``; Cloud Tasks would
+    have deleted it."""
 
     task: Task
     attempts: int
@@ -72,6 +74,7 @@ class _Entry:
     url: str
     eta: datetime
     attempts: int = 0
+    first_attempt_at: datetime | None = None
     responses: int = 0  # handler responses other than 5xx (X-CloudTasks-TaskExecutionCount)
     last_status: int | None = None
 
@@ -90,6 +93,7 @@ class LocalTaskQueue:
         max_backoff: float,
         max_doublings: int,
         dispatch_deadline: float,
+        max_retry_seconds: float = 0.0,
         concurrency: int = 4,
         dispatcher: Dispatcher | None = None,
         on_exhausted: ExhaustedCallback | None = None,
@@ -100,7 +104,8 @@ class LocalTaskQueue:
         self._default_url = default_url
         self._clock = clock
         self._auth_token = auth_token
-        self._max_attempts = max_attempts  # -1: unlimited, as in Cloud Tasks
+        # Cloud Tasks' rule: given up once both the attempts and the retry duration are used.
+        self._horizon = RetryHorizon(max_attempts, timedelta(seconds=max_retry_seconds))
         self._min_backoff = min_backoff
         self._max_backoff = max_backoff
         self._max_doublings = max_doublings
@@ -236,6 +241,7 @@ class LocalTaskQueue:
         exhausted: ExhaustedTask | None = None
         with self._cond:
             entry.attempts += 1
+            entry.first_attempt_at = entry.first_attempt_at or started
             entry.last_status = status
             if status is not None and not 500 <= status < 600:
                 entry.responses += 1
@@ -243,7 +249,7 @@ class LocalTaskQueue:
             stats.by_status[outcome] += 1
             if status is not None and 200 <= status < 300:
                 stats.succeeded += 1
-            elif 0 < self._max_attempts <= entry.attempts:
+            elif self._horizon.exhausted(entry.attempts, entry.first_attempt_at, self._clock.now()):
                 stats.exhausted += 1
                 exhausted = ExhaustedTask(
                     entry.task, entry.attempts, status, outcome, self._clock.now()

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from shared.contracts.models import SyncTaskPayload
 from shared.domain.idempotency import task_name_from_event, task_name_from_object
+from shared.domain.retries import stamped
 from shared.domain.routing import sync_target_from_event
 from shared.domain.stripe_models import StripeEvent
 from shared.errors import (
@@ -148,9 +149,10 @@ def archive_row_from_event(
 
 
 def sync_task_from_event(
-    event: StripeEvent, purpose: str = "evt", coalesce_seconds: int = 0
+    event: StripeEvent, now: datetime, purpose: str = "evt", coalesce_seconds: int = 0
 ) -> Task | None:
-    """The sync task an event asks for, or None for events we only archive.
+    """The sync task an event asks for, or None for events we only archive; its payload is
+    stamped with ``now``, the start of its retry horizon.
 
     With ``coalesce_seconds``, every event of one object created in the same window of that
     many seconds (Stripe's ``created``) names the same task, scheduled to run once the window has
@@ -177,10 +179,10 @@ def sync_task_from_event(
         fresh_after=ready,
     ).body()
     if window is None:
-        return Task(name=task_name_from_event(event.id, purpose), payload=payload)
+        return Task(name=task_name_from_event(event.id, purpose), payload=stamped(payload, now))
     return Task(
         name=task_name_from_object(object_type, object_id, window),
-        payload=payload,
+        payload=stamped(payload, now),
         schedule_time=datetime.fromtimestamp(ready, UTC),
     )
 
@@ -197,10 +199,11 @@ def ingest_webhook(body: bytes, signature_header: str | None, deps: IngestDeps) 
         raise BadRequestError("missing Stripe-Signature header", code="bad_signature")
     verify_signature(body, signature_header, deps)
     event = event_from_body(body)
-    row = archive_row_from_event(event, body, deps.clock.now(), "webhook")
+    now = deps.clock.now()
+    row = archive_row_from_event(event, body, now, "webhook")
     with infrastructure("archive"):
         deps.warehouse.append("stripe_events", [row], row_ids=[event.id])
-    task = sync_task_from_event(event, coalesce_seconds=deps.coalesce_seconds)
+    task = sync_task_from_event(event, now, coalesce_seconds=deps.coalesce_seconds)
     with infrastructure("enqueue"):
         enqueued = deps.queue.enqueue(task) if task is not None else False
     return IngestResult(event.id, event.type, task.name if task else None, enqueued)

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from shared.contracts.models import ReplayRequestBody, SyncTaskPayload, refusal
+from shared.domain.retries import stamped
 from shared.domain.routing import sync_target_from_event, synced_object_types
 from shared.domain.stripe_models import StripeEvent
 from shared.errors import BadRequestError, NotFoundError
@@ -186,7 +187,8 @@ class Replay:
             payload = SyncTaskPayload(
                 object_type=item.object_type, object_id=item.object_id, event_id=item.event_id
             ).body()
-            if self._queue.enqueue(Task(name=item.task_name, payload=payload)):
+            task = Task(name=item.task_name, payload=stamped(payload, self._clock.now()))
+            if self._queue.enqueue(task):
                 report.enqueued += 1
             else:
                 report.already_enqueued += 1

@@ -1,21 +1,26 @@
 """Use case: what a transient failure of a sync task becomes: a retry now, a retry later, or FAILED.
 
-Cloud Tasks retries a 5xx answer with the queue's backoff (1 s doubling), which is too soon after
-QBO's 429: Intuit asks for 60 s. So a throttled task answers 2xx and leaves a follow-up task
-scheduled at least that far ahead. A task that used up its attempts is recorded FAILED (code
-``exhausted``, replayable) and answered 2xx, because Cloud Tasks would drop it silently.
+Cloud Tasks retries a 5xx answer with the queue's backoff (1 s doubling to 10 min). Two failures
+want another pace, so they answer 2xx and leave a follow-up task scheduled ahead: QBO's 429 (Intuit
+asks for 60 s, the backoff would retry within seconds) and a lease another worker holds (it is
+usually given back within seconds, while the backoff would keep doubling). A task on its last
+attempt (its attempts used *and* the retry horizon, days, passed: shared.domain.retries) is
+recorded FAILED (code ``exhausted``) and answered 2xx, because Cloud Tasks would drop it silently;
+catch-up re-drives such failures by itself, since a transient cause is not a reason to stop.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
 
 from shared.config import Settings
-from shared.errors import ThrottledError, TransientError, UnexpectedError
+from shared.domain.retries import EXHAUSTED_CODE, PRIOR_ATTEMPTS, RetryHorizon, enqueued_at
+from shared.errors import LeaseHeldError, ThrottledError, TransientError, UnexpectedError
 from shared.logging import get_logger, log_event
 from shared.ports import Clock, Task, TaskQueue
 from shared.services.posting.work import SyncDeps, SyncRequest
@@ -24,9 +29,9 @@ from shared.services.sync_object import HANDLERS
 from shared.services.sync_records import attempt_row, entity_key_of, failed_link
 
 THROTTLE_MIN_WAIT_SECONDS = 60.0
-PRIOR_ATTEMPTS = "prior_attempts"  # payload key: attempts made by the tasks this one follows
+LEASE_WAIT_SECONDS = 5.0  # a held lease: look again after this, plus up to as much again
+
 ORIGIN_TASK = "origin_task"  # payload key: the first task's name, the stem of follow-up names
-EXHAUSTED_CODE = "exhausted"
 
 logger = get_logger("retry_policy")
 Action = Literal["RETRY", "RETRY_SCHEDULED", "EXHAUSTED", "GAVE_UP"]
@@ -39,8 +44,15 @@ class RetryDeps:
     links: LinkStore
     sync_log: SyncLog
     clock: Clock
-    max_attempts: int  # the queue's max attempts; <= 0: unlimited
+    horizon: RetryHorizon  # the queue's: attempts and retry duration
     main_entities: dict[str, str]  # Stripe object type -> the QBO entity its FAILED link names
+    # The queue judges a failed attempt after the answer, up to a dispatch deadline later: the
+    # worker calls its attempt the last this much early (early is safe: catch-up re-drives it).
+    margin: timedelta = timedelta(minutes=5)
+
+    def last_attempt(self, request: SyncRequest, payload: dict[str, Any]) -> bool:
+        now = self.clock.now() + self.margin
+        return self.horizon.exhausted(request.attempt, enqueued_at(payload), now)
 
 
 @dataclass(frozen=True)
@@ -61,8 +73,11 @@ def retry_deps(sync: SyncDeps, queue: TaskQueue, settings: Settings) -> RetryDep
         links=sync.links,
         sync_log=sync.sync_log,
         clock=sync.clock,
-        max_attempts=settings.task_max_attempts,
+        horizon=RetryHorizon(
+            settings.task_max_attempts, timedelta(seconds=settings.task_max_retry_seconds)
+        ),
         main_entities={kind: entity for kind, (entity, _) in HANDLERS.items()},
+        margin=timedelta(seconds=settings.task_dispatch_deadline_seconds),
     )
 
 
@@ -88,15 +103,15 @@ def decide_transient(
     if isinstance(error, UnexpectedError):
         # Recorded FAILED (with the exception's class) by the sync already; a few retries for a
         # rare race, then a 2xx: retrying a bug for days helps nobody, a replay after the fix does.
-        if request.attempt >= UNEXPECTED_MAX_ATTEMPTS or 0 < deps.max_attempts <= request.attempt:
+        if request.attempt >= UNEXPECTED_MAX_ATTEMPTS or deps.last_attempt(request, payload):
             _log_gave_up(request, error)
             return RetryDecision("GAVE_UP")
         return RetryDecision("RETRY")
-    if 0 < deps.max_attempts <= request.attempt:
+    if deps.last_attempt(request, payload):
         _record_exhausted(request, error, deps)
         return RetryDecision("EXHAUSTED")
-    if isinstance(error, ThrottledError) and error.retry_after_seconds:
-        delay = max(THROTTLE_MIN_WAIT_SECONDS, float(error.retry_after_seconds))
+    delay = follow_up_delay(request, error)
+    if delay is not None:
         name = follow_up_task_name(request, payload)
         origin = payload.get(ORIGIN_TASK) or request.task_name
         task = Task(
@@ -111,6 +126,18 @@ def decide_transient(
         _log_attempt(request, deps, "RETRY", error, f"retry scheduled in {delay:.0f} s as {name}")
         return RetryDecision("RETRY_SCHEDULED", name, delay)
     return RetryDecision("RETRY")
+
+
+def follow_up_delay(request: SyncRequest, error: TransientError) -> float | None:
+    """Seconds until a follow-up task for a failure the queue's backoff serves badly, or None."""
+    if isinstance(error, ThrottledError) and error.retry_after_seconds:
+        return max(THROTTLE_MIN_WAIT_SECONDS, float(error.retry_after_seconds))
+    if isinstance(error, LeaseHeldError):
+        # Spread the waiters of one family (six deliveries of an invoice at once) over the
+        # window, deterministically: the same delivery answered twice schedules the same task.
+        spread = hashlib.sha256(f"{request.task_name}:{request.attempt}".encode()).digest()[0]
+        return LEASE_WAIT_SECONDS * (1 + spread / 255)
+    return None
 
 
 def record_exhausted_task(

@@ -90,7 +90,13 @@ def _sync(request: SyncRequest, deps: SyncDeps) -> SyncResult:
                     result.qbo_entity_id,
                     reason="already in sync",
                 )
-        written = {link.qbo_entity_type for link in work.links}
+        # Keys this run wrote over under the object itself (a customer it ensured is linked
+        # under the customer's id, which leaves a failure recorded here at "Customer" standing).
+        written = {
+            link.qbo_entity_type
+            for link in work.links
+            if link.stripe_object_id == request.object_id
+        }
         earlier = deps.links.of_object(request.object_id).values()
         failures = resolved_links(request, list(earlier), written)
     except PermanentError as failure:

@@ -94,6 +94,7 @@ PRODUCTION_VALUES = {
 }
 RETRY_SETTINGS = {
     "max_attempts": "task_max_attempts",
+    "max_retry_seconds": "task_max_retry_seconds",
     "min_backoff_seconds": "task_min_backoff_seconds",
     "max_backoff_seconds": "task_max_backoff_seconds",
     "max_doublings": "task_max_doublings",
@@ -443,11 +444,15 @@ def test_queue_retry_config_is_the_codes(tf: Terraform) -> None:
     config = block(queue, "retry_config")
     assert config == {
         "max_attempts": "${local.task_retry.max_attempts}",
+        "max_retry_duration": "${local.task_retry.max_retry_seconds}s",
         "min_backoff": "${local.task_retry.min_backoff_seconds}s",
         "max_backoff": "${local.task_retry.max_backoff_seconds}s",
         "max_doublings": "${local.task_retry.max_doublings}",
     }
     assert retry["dispatch_deadline_seconds"] <= CLOUD_TASKS_MAX_DISPATCH_DEADLINE
+    # Transient is never final within hours: the horizon is days (Cloud Tasks keeps a task at
+    # most 31 days, its retention limit).
+    assert 86_400 <= retry["max_retry_seconds"] <= 31 * 86_400
 
 
 def test_queue_respects_qbo_throttles(tf: Terraform, functions: dict[str, dict[str, Any]]) -> None:

@@ -4,6 +4,7 @@ and enqueued when the archive lacks them; everything else is left alone."""
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import functions_framework
 from flask.testing import FlaskClient
@@ -12,6 +13,10 @@ from local_emulator.fakes.stripe.webhooks import WebhookDeliverer
 from local_emulator.generator.stripe_objects import event_object
 from local_emulator.harness.stack import LocalStack
 from shared import bootstrap
+from shared.domain.retries import PRIOR_ATTEMPTS
+from shared.services.posting.work import SyncRequest
+from shared.services.sync_records import failed_link
+from tests.fakes import InMemoryTaskQueue
 from tests.functional.conftest import WORKER_SOURCE
 from tests.functional.test_worker_function import qbo_invoices, seed_invoice
 
@@ -79,3 +84,74 @@ def test_catch_up_function_runs_the_use_case(stack: LocalStack) -> None:
     stack.fake_stripe.set_faults(outage=True)
     assert client.post("/", headers=AUTH).status_code == 503
     stack.fake_stripe.set_faults(outage=False)
+
+
+def test_exhausted_transient_failures_are_re_driven_and_permanent_ones_wait(
+    stack: LocalStack,
+) -> None:
+    """Days of transient failure end in FAILED (exhausted); catch-up re-drives those by itself,
+    once per failure, as a later attempt (heal first). A permanent failure waits for a person."""
+    now = int(time.time())
+    deliverer = stack.deliverer()
+    for invoice_id in ("in_0801", "in_0802"):
+        assert deliverer.send(invoice_event(stack, invoice_id, now - 60)) == 200
+    stack.fake_qbo.faults.set("qbo_5xx", 1.0)  # QBO down for longer than the retry horizon
+    stack.queue.drain()
+    stack.fake_qbo.faults.set("qbo_5xx", 0.0)
+    failed = bootstrap.warehouse().query(
+        "SELECT stripe_object_id, error_code, attempt, qbo_entity_type FROM sync_failures "
+        "ORDER BY 1"
+    )
+    assert [(r["stripe_object_id"], r["error_code"]) for r in failed] == [
+        ("in_0801", "exhausted"),
+        ("in_0802", "exhausted"),
+    ]
+    assert min(int(r["attempt"]) for r in failed) > bootstrap.settings().task_max_attempts
+    # in_0802's failure is made permanent (a mapping gap someone must fix): it is left alone.
+    bootstrap.sync_deps().links.record(
+        [
+            failed_link(
+                SyncRequest("invoice", "in_0802", "evt-x", "c", attempt=1),
+                str(failed[1]["qbo_entity_type"]),  # where it failed: now for a person to fix
+                error_class="MappingGapError",
+                code="mapping_gap",
+                message="no QBO tax code for the rate",
+            )
+        ],
+        bootstrap.clock().now(),
+    )
+
+    catch_up = bootstrap.catch_up()
+    report = catch_up.run()
+    assert (report.redriven_exhausted, report.redriven_stale) == (1, 0)
+    assert catch_up.run().redriven_exhausted == 0  # the same failure: the same task name
+    stack.queue.drain()
+    assert [d["DocNumber"] for d in qbo_invoices(stack)] == ["ACME-0801"]
+    remaining = bootstrap.warehouse().query(
+        "SELECT stripe_object_id, error_code FROM sync_failures"
+    )
+    assert [(r["stripe_object_id"], r["error_code"]) for r in remaining] == [
+        ("in_0802", "mapping_gap")
+    ]
+    logged = bootstrap.warehouse().query(
+        "SELECT MIN(attempt) AS attempt FROM sync_log WHERE task_name LIKE 'redrive-%'"
+    )
+    assert logged[0]["attempt"] > 1  # a later attempt: it looked in QBO before creating
+
+
+def test_a_sync_pending_past_the_retry_horizon_lost_its_task_and_is_re_driven(
+    stack: LocalStack,
+) -> None:
+    """Cloud Tasks drops a task that never answered (a crash on every attempt) without a word:
+    its event stays pending. Once every task could have ended, catch-up enqueues it again."""
+    bootstrap.override(task_queue=(held := InMemoryTaskQueue()))  # the task is never run
+    assert stack.deliverer().send(invoice_event(stack, "in_0901", int(time.time()) - 60)) == 200
+    assert list(held.tasks) == ["evt-evt_in_0901"]
+    catch_up = bootstrap.catch_up()
+    assert catch_up.run().redriven_stale == 0  # young: its task may still be retrying
+    stack.clock.advance(timedelta(days=4, hours=1).total_seconds())
+    report = catch_up.run()
+    assert report.redriven_stale == 1
+    (task,) = [t for name, t in held.tasks.items() if name.startswith("stale")]
+    assert task.payload["object_id"] == "in_0901" and task.payload[PRIOR_ATTEMPTS] >= 1
+    assert catch_up.run().redriven_stale == 0  # once per horizon

@@ -115,6 +115,33 @@ def test_retries_follow_cloud_tasks_backoff_exactly() -> None:
     assert {c.headers["X-CloudTasks-TaskExecutionCount"] for c in recorder.calls} == {"0"}
 
 
+def test_a_task_is_given_up_only_when_attempts_and_retry_duration_are_both_used() -> None:
+    """Cloud Tasks' rule: past max_attempts the task keeps retrying at max_backoff until
+    max_retry_duration has passed since its first attempt (a QBO outage of hours heals)."""
+    clock = ManualClock(T0)
+    recorder = Recorder(clock, answer=lambda call: 503)
+    queue, _ = make_queue(
+        recorder, max_attempts=5, min_backoff=10.0, max_backoff=300.0, max_doublings=3,
+        max_retry_seconds=3_600.0,
+    )  # fmt: skip
+    queue.enqueue(Task("t1", {}))
+    stats = queue.drain()
+    first, last = recorder.calls[0].at, recorder.calls[-1].at
+    assert (last - first).total_seconds() >= 3_600
+    assert (recorder.calls[-2].at - first).total_seconds() < 3_600  # the one before: too young
+    assert stats.dispatched > 5 and stats.exhausted == 1
+    # And an outage that ends within the hour is healed by the queue alone.
+    answers = iter([503] * 12 + [200])
+    healed = Recorder(ManualClock(T0), answer=lambda call: next(answers))
+    queue, _ = make_queue(
+        healed, max_attempts=5, min_backoff=10.0, max_backoff=300.0, max_doublings=3,
+        max_retry_seconds=3_600.0,
+    )  # fmt: skip
+    queue.enqueue(Task("t2", {}))
+    stats = queue.drain()
+    assert (stats.dispatched, stats.succeeded, stats.exhausted) == (13, 1, 0)
+
+
 def test_backoff_with_settings_defaults() -> None:
     queue, _ = make_queue(min_backoff=1.0, max_backoff=600.0, max_doublings=8)
     assert [queue.backoff(n) for n in range(1, 13)] == [

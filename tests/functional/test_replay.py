@@ -17,6 +17,7 @@ from local_emulator.generator.stripe_objects import event_object
 from local_emulator.harness.stack import LocalStack
 from shared import bootstrap
 from shared.cli.main import main as cli
+from shared.domain.retries import ENQUEUED_AT, enqueued_at
 from shared.errors import BadRequestError, MappingGapError
 from shared.services import sync_object as sync_module
 from shared.services.posting.work import SyncResult, Work
@@ -129,11 +130,10 @@ def test_archive_selects_by_ids_time_range_and_type_older_than_30_days(
     report = replay.run(window)
     assert [i.object_id for i in report.items] == ["in_0302", "in_0303"]
     assert sorted(queue.tasks) == ["replay-r1-invoice-in_0302", "replay-r1-invoice-in_0303"]
-    assert queue.tasks["replay-r1-invoice-in_0302"].payload == {
-        "object_type": "invoice",
-        "object_id": "in_0302",
-        "event_id": "evt_in_0302",
-    }
+    payload = dict(queue.tasks["replay-r1-invoice-in_0302"].payload)
+    assert enqueued_at(payload) is not None  # the start of its retry horizon
+    del payload[ENQUEUED_AT]
+    assert payload == {"object_type": "invoice", "object_id": "in_0302", "event_id": "evt_in_0302"}
     again = replay.run(window)  # the same run retried: refused by name, harmless
     assert (again.enqueued, again.already_enqueued) == (0, 2)
     other = replay.run(ReplayRequest(object_type="customer"))

@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 
 from local_emulator.harness.stack import LocalStack
 from shared import bootstrap
+from shared.domain.retries import stamped
 from shared.ports import Task
 from shared.services.retry_policy import (
     PRIOR_ATTEMPTS,
@@ -110,6 +111,30 @@ def test_the_last_attempt_records_failed_exhausted_and_answers_200(
     again = run_task(client, invoice_task("in_0104"), retry=last, name="evt-later")
     assert again.get_json()["outcome"] == "EXHAUSTED"
     assert queue.tasks == {}
+
+
+def test_transient_is_never_final_within_the_retry_horizon(
+    stack: LocalStack, client: FlaskClient, queue: InMemoryTaskQueue
+) -> None:
+    """Past its attempts, a task younger than the horizon (days) is retried, not recorded FAILED:
+    Cloud Tasks keeps it until both limits are reached. Its last attempt is the one past both."""
+    seed_invoice(stack, "in_0107")
+    last = bootstrap.settings().task_max_attempts - 1
+    young = stamped(invoice_task("in_0107"), stack.clock.now() - timedelta(hours=5))
+    stack.fake_qbo.faults.force("qbo_5xx")
+    assert run_task(client, young, retry=last + 40).status_code == 503
+    assert bootstrap.warehouse().query("SELECT * FROM sync_failures") == []
+    horizon = timedelta(seconds=bootstrap.settings().task_max_retry_seconds)
+    old = stamped(invoice_task("in_0107"), stack.clock.now() - horizon)
+    stack.fake_qbo.faults.force("qbo_5xx")
+    response = run_task(client, old, retry=last + 400)
+    assert response.get_json()["outcome"] == "EXHAUSTED"
+    assert current_link("in_0107")["last_error_code"] == "exhausted"
+    # Too young by less than a dispatch deadline is already the last: the queue judges after
+    # the answer, and recording early is safe (catch-up re-drives it).
+    nearly = stamped(invoice_task("in_0107"), stack.clock.now() - horizon + timedelta(minutes=2))
+    stack.fake_qbo.faults.force("qbo_5xx")
+    assert run_task(client, nearly, retry=last + 400).get_json()["outcome"] == "EXHAUSTED"
 
 
 def test_a_task_the_queue_gave_up_on_is_recorded_failed(stack: LocalStack) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 
 import functions_framework
@@ -17,6 +18,7 @@ from local_emulator.generator.stripe_objects import customer_object, event_objec
 from shared import bootstrap
 from shared.adapters.local_secrets import InMemorySecretStore
 from shared.config import reset_settings
+from shared.domain.retries import ENQUEUED_AT, enqueued_at
 from tests.fakes import InMemoryTaskQueue, RecordingWarehouse
 
 SECRET = "whsec_test_functional"
@@ -86,8 +88,13 @@ def test_valid_event_is_archived_and_enqueued(ports: Ports, client: FlaskClient)
         "object_type": "customer",
         "object_id": "cus_1",
         "fresh_after": ready,
+        ENQUEUED_AT: task.payload[ENQUEUED_AT],
     }
     assert task.schedule_time is not None and task.schedule_time.timestamp() == ready
+    # The start of its retry horizon: the time the webhook archived it (DuckDB: naive UTC).
+    archived = row["received_at"]
+    archived = archived.replace(tzinfo=UTC) if archived.tzinfo is None else archived
+    assert enqueued_at(dict(task.payload)) == archived.replace(microsecond=0)
 
 
 def test_events_of_one_object_in_one_window_share_a_task(ports: Ports, client: FlaskClient) -> None:

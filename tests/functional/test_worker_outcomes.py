@@ -15,6 +15,7 @@ from shared.errors import UpstreamUnavailableError
 from shared.services import sync_object as sync_module
 from shared.services.posting.work import SyncRequest
 from shared.services.retry_policy import decide_transient
+from tests.fakes import InMemoryTaskQueue
 from tests.functional.test_worker_function import invoice_task, qbo_invoices, run_task, seed_invoice
 
 
@@ -22,19 +23,35 @@ def failures() -> list[dict[str, Any]]:
     return bootstrap.warehouse().query("SELECT * FROM sync_failures")
 
 
-def test_a_family_held_by_another_worker_is_retried_not_written(
+def test_a_family_held_by_another_worker_is_retried_in_seconds_not_written(
     stack: LocalStack, client: FlaskClient
 ) -> None:
+    """A held lease is usually given back within seconds, while the queue's backoff would keep
+    doubling: the task answers 2xx and leaves a follow-up 5 to 10 s ahead (spread by name)."""
+    queue = InMemoryTaskQueue()
+    bootstrap.override(task_queue=queue)
     seed_invoice(stack, "in_0301")
     other = bootstrap.leases().acquire("invoice:in_0301", "another-worker", timedelta(minutes=6))
+    before = stack.clock.now()
 
-    held = run_task(client, invoice_task("in_0301"))
+    held = run_task(client, invoice_task("in_0301"), name="evt-held")
 
-    assert held.status_code == 503
-    assert held.get_json()["code"] == "conflict"
+    assert held.status_code == 200
+    assert held.get_json() == {"outcome": "RETRY_SCHEDULED", "task": "evt-held-r1"}
     assert qbo_invoices(stack) == []
+    follow_up = queue.tasks["evt-held-r1"]
+    assert follow_up.schedule_time is not None and follow_up.schedule_time > before
+    (logged,) = bootstrap.warehouse().query(
+        "SELECT error_code, detail FROM sync_log WHERE operation = 'retry_policy'"
+    )
+    assert logged["error_code"] == "lease_held"
+    wait = int(str(logged["detail"]).split(" in ")[1].split(" s ")[0])
+    assert 5 <= wait <= 10, logged
+    # The same delivery answered twice asks for the same follow-up.
+    run_task(client, invoice_task("in_0301"), name="evt-held")
+    assert list(queue.tasks) == ["evt-held-r1"]
     bootstrap.leases().release(other)
-    done = run_task(client, invoice_task("in_0301"), retry=1)
+    done = run_task(client, follow_up.payload, name=follow_up.name)
     assert done.get_json()["outcome"] == "COMPLETED"
     assert len(qbo_invoices(stack)) == 1
 

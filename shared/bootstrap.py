@@ -162,6 +162,7 @@ def task_queue() -> TaskQueue:
             worker_url=s.worker_url,
             service_account_email=s.tasks_service_account,
             audience=s.tasks_audience or s.worker_url,
+            invokers=s.task_invokers,
             dispatch_deadline_seconds=s.task_dispatch_deadline_seconds,
         )
     return local_task_queue()

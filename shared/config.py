@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     worker_url: str = "http://127.0.0.1:8080/sync_worker"
     tasks_service_account: str = ""  # OIDC identity Cloud Tasks signs the worker call with
     tasks_audience: str = ""  # OIDC audience; empty: the worker URL
+    # Target URL -> the invoker account its tasks are signed as (each private function accepts
+    # only its own); a URL not listed: tasks_service_account. Env: JSON.
+    task_invokers: dict[str, str] = Field(default_factory=dict)
     task_max_attempts: int = 20
     # Cloud Tasks gives a task up only when it has had max_attempts *and* this long since its
     # first attempt: 3 days, as Stripe retries webhooks. An outage of hours needs nobody.

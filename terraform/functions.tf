@@ -8,7 +8,7 @@
 #   bq_reads        tables and views it queries (a view's reader needs the tables behind it too)
 #   bq_appends      tables it appends rows to (streaming inserts: no read, update or delete)
 #   bq_jobs         may run query jobs
-#   enqueues_tasks  may create Cloud Tasks (as the invoker service account, for OIDC)
+#   task_targets    functions it creates Cloud Tasks for (each task signed as its target's invoker)
 locals {
   functions = {
     backfill = {
@@ -24,9 +24,15 @@ locals {
       schedule        = ""
       secrets         = ["stripe-secret-key", "qbo-client-id", "qbo-client-secret", "qbo-refresh-token"]
       rotated_secrets = ["qbo-refresh-token"]
-      bq_data_role    = "roles/bigquery.dataEditor"
-      bq_jobs         = true
-      enqueues_tasks  = true
+      # It posts with the worker's code: the worker's tables, and its runs table.
+      bq_reads = [
+        "ledger_settlements", "ledger_settlements_current", "settlement_credits",
+        "settlement_credits_current", "sync_links", "sync_links_current", "sync_runs",
+        "sync_runs_current",
+      ]
+      bq_appends   = ["payout_reconciliations", "sync_links", "sync_log", "sync_runs"]
+      bq_jobs      = true
+      task_targets = ["backfill"]
     }
     catch_up = {
       description     = "Scheduled hourly: enqueue Stripe events whose delivery failed or that the archive lacks."
@@ -45,9 +51,9 @@ locals {
         "analyst_pending_syncs", "stripe_events", "stripe_events_latest", "sync_failures",
         "sync_links", "sync_links_current", "sync_log",
       ]
-      bq_appends     = ["stripe_events"]
-      bq_jobs        = true
-      enqueues_tasks = true
+      bq_appends   = ["stripe_events"]
+      bq_jobs      = true
+      task_targets = ["sync_worker"]
     }
     reconcile = {
       description     = "Scheduled daily: compare Stripe and QBO, record drift as findings."
@@ -66,9 +72,9 @@ locals {
         "sync_links",
         "sync_links_current",
       ]
-      bq_appends     = ["ar_balances", "reconcile_runs", "reconciliation_findings"]
-      bq_jobs        = true
-      enqueues_tasks = false
+      bq_appends   = ["ar_balances", "reconcile_runs", "reconciliation_findings"]
+      bq_jobs      = true
+      task_targets = []
     }
     replay = {
       description     = "Private HTTP: enqueue replays by event ids, time range, object type or every failed link."
@@ -89,9 +95,9 @@ locals {
         "sync_links",
         "sync_links_current",
       ]
-      bq_appends     = ["stripe_events"]
-      bq_jobs        = true
-      enqueues_tasks = true
+      bq_appends   = ["stripe_events"]
+      bq_jobs      = true
+      task_targets = ["sync_worker"]
     }
     settlement_poll = {
       description     = "Scheduled: turn completed ledger settlements into sent Stripe invoices, exactly once."
@@ -115,9 +121,9 @@ locals {
         "settlement_invoice_links",
         "settlement_invoice_links_current",
       ]
-      bq_appends     = ["settlement_credit_applications", "settlement_invoice_links"]
-      bq_jobs        = true
-      enqueues_tasks = false
+      bq_appends   = ["settlement_credit_applications", "settlement_invoice_links"]
+      bq_jobs      = true
+      task_targets = []
     }
     stripe_webhook = {
       description     = "Public Stripe webhook: verify the signature, archive the event, enqueue its sync task."
@@ -133,7 +139,7 @@ locals {
       bq_reads        = []
       bq_appends      = ["stripe_events"]
       bq_jobs         = false
-      enqueues_tasks  = true
+      task_targets    = ["sync_worker"]
     }
     sync_worker = {
       description = "Cloud Tasks target: sync one Stripe object into QuickBooks Online."
@@ -157,9 +163,9 @@ locals {
         "sync_links",
         "sync_links_current",
       ]
-      bq_appends     = ["payout_reconciliations", "sync_links", "sync_log"]
-      bq_jobs        = true
-      enqueues_tasks = false
+      bq_appends   = ["payout_reconciliations", "sync_links", "sync_log"]
+      bq_jobs      = true
+      task_targets = []
     }
   }
 

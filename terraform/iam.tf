@@ -106,7 +106,7 @@ resource "google_project_iam_member" "bq_jobs" {
 }
 
 resource "google_cloud_tasks_queue_iam_member" "enqueuer" {
-  for_each = { for name, fn in local.functions : name => fn if fn.enqueues_tasks }
+  for_each = { for name, fn in local.functions : name => fn if length(fn.task_targets) > 0 }
 
   name     = google_cloud_tasks_queue.sync.name
   location = google_cloud_tasks_queue.sync.location
@@ -114,13 +114,22 @@ resource "google_cloud_tasks_queue_iam_member" "enqueuer" {
   member   = google_service_account.fn[each.key].member
 }
 
-# Creating a task that carries an OIDC token of the worker's invoker requires acting as it.
-resource "google_service_account_iam_member" "enqueuer_acts_as_invoker" {
-  for_each = { for name, fn in local.functions : name => fn if fn.enqueues_tasks }
+# Creating a task that carries an OIDC token of its target's invoker requires acting as that
+# invoker: each enqueuer may act as the invokers of its own targets only.
+locals {
+  task_signers = {
+    for pair in flatten([
+      for name, fn in local.functions : [for target in fn.task_targets : { name = name, target = target }]
+    ]) : "${pair.name}/${pair.target}" => pair
+  }
+}
 
-  service_account_id = google_service_account.invoker[local.task_target].name
+resource "google_service_account_iam_member" "enqueuer_acts_as_invoker" {
+  for_each = local.task_signers
+
+  service_account_id = google_service_account.invoker[each.value.target].name
   role               = "roles/iam.serviceAccountUser"
-  member             = google_service_account.fn[each.key].member
+  member             = google_service_account.fn[each.value.name].member
 }
 
 # A 2nd gen function is served by the Cloud Run service of the same name: invocation is

@@ -24,16 +24,21 @@ locals {
   # Settings (SYNC_<FIELD>) every function gets; see shared/config.py. The consistency test
   # (tests/contract/test_terraform.py) fails when a setting the code reads is missing here.
   base_env = {
-    SYNC_GCP_PROJECT                    = var.project_id
-    SYNC_GCP_LOCATION                   = var.region
-    SYNC_WAREHOUSE                      = "bigquery"
-    SYNC_BQ_DATASET                     = google_bigquery_dataset.sync.dataset_id
-    SYNC_BQ_LOCATION                    = var.bq_location
-    SYNC_TASK_QUEUE                     = "cloud_tasks"
-    SYNC_TASKS_QUEUE_NAME               = google_cloud_tasks_queue.sync.name
-    SYNC_WORKER_URL                     = local.function_urls[local.task_target]
-    SYNC_TASKS_SERVICE_ACCOUNT          = google_service_account.invoker[local.task_target].email
-    SYNC_TASKS_AUDIENCE                 = local.function_urls[local.task_target]
+    SYNC_GCP_PROJECT           = var.project_id
+    SYNC_GCP_LOCATION          = var.region
+    SYNC_WAREHOUSE             = "bigquery"
+    SYNC_BQ_DATASET            = google_bigquery_dataset.sync.dataset_id
+    SYNC_BQ_LOCATION           = var.bq_location
+    SYNC_TASK_QUEUE            = "cloud_tasks"
+    SYNC_TASKS_QUEUE_NAME      = google_cloud_tasks_queue.sync.name
+    SYNC_WORKER_URL            = local.function_urls[local.task_target]
+    SYNC_TASKS_SERVICE_ACCOUNT = google_service_account.invoker[local.task_target].email
+    SYNC_TASKS_AUDIENCE        = local.function_urls[local.task_target]
+    # Each task is signed as the invoker of the function it targets (its URL -> the account).
+    SYNC_TASK_INVOKERS = jsonencode({
+      for target in distinct(flatten([for fn in local.functions : fn.task_targets])) :
+      local.function_urls[target] => google_service_account.invoker[target].email
+    })
     SYNC_TASK_MAX_ATTEMPTS              = tostring(local.task_retry.max_attempts)
     SYNC_TASK_MAX_RETRY_SECONDS         = tostring(local.task_retry.max_retry_seconds)
     SYNC_TASK_MIN_BACKOFF_SECONDS       = tostring(local.task_retry.min_backoff_seconds)

@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 import threading
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +57,7 @@ class CloudTasksQueue:
         worker_url: str,
         service_account_email: str = "",
         audience: str = "",
+        invokers: Mapping[str, str] | None = None,
         dispatch_deadline_seconds: float = 300.0,
         timeout_seconds: float = 30.0,
         client: Any | None = None,
@@ -64,6 +66,7 @@ class CloudTasksQueue:
         self._worker_url = worker_url
         self._service_account_email = service_account_email
         self._audience = audience
+        self._invokers = dict(invokers or {})
         self._dispatch_deadline = timedelta(seconds=dispatch_deadline_seconds)
         self._timeout = timeout_seconds
         self._client = client
@@ -78,6 +81,7 @@ class CloudTasksQueue:
             worker_url=settings.worker_url,
             service_account_email=settings.tasks_service_account,
             audience=settings.tasks_audience,
+            invokers=settings.task_invokers,
             dispatch_deadline_seconds=settings.task_dispatch_deadline_seconds,
             client=client,
         )
@@ -110,12 +114,14 @@ class CloudTasksQueue:
             headers=headers,
             body=json.dumps(task.payload, separators=(",", ":"), sort_keys=True).encode("utf-8"),
         )
-        if self._service_account_email:
+        account = self._invokers.get(url, self._service_account_email)
+        if account:
             # A task aimed at another function (a backfill continuing itself) carries that
-            # function's URL, the audience it accepts; the worker's tasks the configured one.
+            # function's URL, the audience it accepts, and is signed as that function's own
+            # invoker (the only account it accepts); the worker's tasks the configured ones.
             audience = url if task.url else (self._audience or url)
             http_request.oidc_token = tasks_v2.OidcToken(
-                service_account_email=self._service_account_email, audience=audience
+                service_account_email=account, audience=audience
             )
         message = tasks_v2.Task(
             name=self.task_path(task.name),

@@ -98,6 +98,26 @@ def test_a_task_for_another_function_carries_that_functions_audience(tasks_clien
     assert stored.http_request.oidc_token.audience == backfill
 
 
+def test_a_task_is_signed_as_its_targets_own_invoker(tasks_client: Any) -> None:
+    """Each private function accepts only its own invoker: a backfill continuing itself signs
+    as the backfill's invoker, a worker task as the worker's."""
+    backfill = "https://backfill-abc-ew.a.run.app"
+    queue = make_queue(
+        tasks_client,
+        audience="https://sync-worker-abc-ew.a.run.app",
+        invokers={backfill: "inv-backfill@p.iam.gserviceaccount.com"},
+    )
+    assert queue.enqueue(Task(name="backfill-run2", payload={}, url=backfill))
+    assert queue.enqueue(Task(name="evt-2", payload={}))
+    token = fetch(tasks_client, f"{QUEUE_PATH}/tasks/backfill-run2").http_request.oidc_token
+    assert (token.service_account_email, token.audience) == (
+        "inv-backfill@p.iam.gserviceaccount.com",
+        backfill,
+    )
+    worker = fetch(tasks_client, f"{QUEUE_PATH}/tasks/evt-2").http_request.oidc_token
+    assert worker.service_account_email == SERVICE_ACCOUNT
+
+
 def test_no_service_account_means_no_token(tasks_client: Any) -> None:
     queue = make_queue(tasks_client, service_account_email="")
 

@@ -39,7 +39,7 @@ from tests.contract.terraform_support import (
 FUNCTION_ATTRIBUTES = {
     "description", "public", "memory", "cpu", "timeout_seconds", "max_instances", "concurrency",
     "schedule", "secrets", "rotated_secrets", "bq_reads", "bq_appends", "bq_jobs",
-    "enqueues_tasks",
+    "task_targets",
 }  # fmt: skip
 PUBLIC_FUNCTIONS = {"stripe_webhook"}
 
@@ -336,6 +336,12 @@ def test_private_functions_get_their_audience_and_overrides_cannot_win(tf: Terra
     assert base_env["SYNC_WORKER_URL"] == "${local.function_urls[local.task_target]}"
     assert base_env["SYNC_TASKS_AUDIENCE"] == base_env["SYNC_WORKER_URL"]
     assert "SYNC_OIDC_ALLOWED_SERVICE_ACCOUNTS" not in base_env
+    # Every task target's tasks are signed as that target's own invoker.
+    assert squash(base_env["SYNC_TASK_INVOKERS"]) == squash(
+        "${jsonencode({for target in distinct(flatten([for fn in local.functions : "
+        "fn.task_targets])) : local.function_urls[target] => "
+        "google_service_account.invoker[target].email})}"
+    )
 
 
 def test_task_targets_are_real_private_functions(
@@ -527,13 +533,20 @@ def test_iam_is_additive_and_least_privilege(
     assert {invoker["role"], public["role"]} == {"roles/run.invoker"}
 
     webhook, worker = functions["stripe_webhook"], functions["sync_worker"]
-    assert webhook["enqueues_tasks"] and not webhook["bq_jobs"]
+    assert webhook["task_targets"] == ["sync_worker"] and not webhook["bq_jobs"]
     assert worker["bq_jobs"] and "sync_links" in worker["bq_appends"]
     acts_as = tf.resource("google_service_account_iam_member", "enqueuer_acts_as_invoker")
     assert acts_as["role"] == "roles/iam.serviceAccountUser"
+    assert acts_as["for_each"] == "${local.task_signers}"
     assert acts_as["service_account_id"] == (
-        "${google_service_account.invoker[local.task_target].name}"
+        "${google_service_account.invoker[each.value.target].name}"
     )
+    assert acts_as["member"] == "${google_service_account.fn[each.value.name].member}"
+    private = {name for name, fn in functions.items() if not fn["public"]}
+    for fn in functions.values():
+        assert set(fn["task_targets"]) <= private
+    enqueuer = tf.resource("google_cloud_tasks_queue_iam_member", "enqueuer")
+    assert "length(fn.task_targets)>0" in squash(enqueuer["for_each"])
 
 
 def test_one_invoker_per_private_function(

@@ -18,6 +18,7 @@ import pytest
 import requests
 import sqlglot
 import stripe
+from flask import has_request_context, request
 from sqlglot import exp
 
 from local_emulator.fakes.stripe.webhooks import WebhookDeliverer
@@ -78,17 +79,22 @@ def terraform_grants() -> Grants:
 
 
 class RecordingWarehouse:
-    """Passes through to the stack's warehouse, noting the tables each function touches."""
+    """Passes through to the stack's warehouse, noting the tables each function touches: the
+    function is the one whose request is being served (the host mounts each at /<name>), or,
+    in a thread of its own pool, the function the test is calling (``current``)."""
 
     def __init__(self, inner: Any) -> None:
         self._inner = inner
-        self.function = "setup"
+        self.current = "setup"
         self.used: Grants = defaultdict(lambda: {"reads": set(), "appends": set()})
         self._lock = threading.Lock()
 
+    def _function(self) -> str:
+        return request.script_root.strip("/") if has_request_context() else self.current
+
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         with self._lock:
-            self.used[self.function]["reads"] |= tables_in(sql)
+            self.used[self._function()]["reads"] |= tables_in(sql)
         result: list[dict[str, Any]] = self._inner.query(sql, params)
         return result
 
@@ -96,7 +102,7 @@ class RecordingWarehouse:
         self, table: str, rows: Sequence[Mapping[str, Any]], row_ids: Sequence[str] | None = None
     ) -> None:
         with self._lock:
-            self.used[self.function]["appends"].add(table)
+            self.used[self._function()]["appends"].add(table)
         self._inner.append(table, rows, row_ids)
 
     def __getattr__(self, name: str) -> Any:
@@ -111,8 +117,9 @@ def recorded(tmp_path: Path) -> Iterator[Grants]:
         token = {"Authorization": f"Bearer {bootstrap.settings().local_auth_token}"}
 
         def call(name: str, body: dict[str, Any]) -> None:
-            recorder.function = name
+            recorder.current = name
             response = requests.post(stack.host.url_for(name), json=body, headers=token, timeout=60)
+            recorder.current = "setup"
             assert response.status_code == 200, (name, response.text)
 
         # Sample settlements become Stripe invoices; a generated month brings payouts too.
@@ -130,7 +137,6 @@ def recorded(tmp_path: Path) -> Iterator[Grants]:
         )
         for obj in scenario.seed_state():
             stack.fake_stripe.seed_object(obj)
-        recorder.function = "stripe_webhook"
         events = stack.fake_stripe.events()  # the seeded month's events included
         # Stripe's events API reaches 30 days back: the missed one is a settlement invoice's.
         missed = [e for e in events if e["created"] > time.time() - 86_400][-1]
@@ -141,24 +147,24 @@ def recorded(tmp_path: Path) -> Iterator[Grants]:
         wrong = WebhookDeliverer(stack.fake_stripe, stack.host.url_for("stripe_webhook"),
                                  secret="whsec_rolled_away")  # fmt: skip
         assert wrong.send(missed) == 400
-        recorder.function = "sync_worker"
         stack.queue.drain()
         call("catch_up", {})
         call("replay", {"object_type": "invoice"})
         call("replay", {"failed": True})
         call("replay", {"source": "stripe", "since": int(time.time()) - 3_600})  # archives too
-        recorder.function = "sync_worker"
         stack.queue.drain()
         # Someone edits a synced invoice in QBO: reconcile records findings.
-        recorder.function = "setup"
         doc = stack.fake_qbo.state_json()["Invoice"][0]
         stack.fake_qbo.update("Invoice", {**doc, "PrivateNote": f"{doc.get('PrivateNote')} ed"})
-        line = dict(doc["Line"][0], Amount="1.00")
-        line["SalesItemLineDetail"] = {**line["SalesItemLineDetail"], "UnitPrice": "1", "Qty": 1}
+        line = dict(doc["Line"][0], Amount="99999.00")  # more than anything paid of it
+        line["SalesItemLineDetail"] = {
+            **line["SalesItemLineDetail"], "UnitPrice": "99999", "Qty": 1
+        }  # fmt: skip
         stack.fake_qbo.update(
             "Invoice", {**stack.fake_qbo.state_json()["Invoice"][0], "Line": [line]}
         )
         call("reconcile", {})
+        call("backfill", {"since": "2020-01-01"})
         yield dict(recorder.used)
 
 
@@ -170,11 +176,18 @@ def test_terraform_grants_each_function_the_tables_it_uses_and_no_more(
     exercised = set(recorded) - {"setup"}
     assert exercised == set(granted), "every deployed function was exercised"
     for name, use in sorted(recorded.items()):
-        if name == "setup":
+        if name in ("setup", "backfill"):
             continue
         needed = behind(use["reads"], views)  # a view's reader needs the tables behind it
         assert granted[name]["reads"] == needed, (name, "reads")
         assert granted[name]["appends"] == use["appends"], (name, "appends")
+    # The backfill posts with the worker's code (whatever of it a range needs) and keeps its
+    # runs: the worker's grants and the runs table, and it used no more than those.
+    worker, backfill = granted["sync_worker"], granted["backfill"]
+    assert backfill["reads"] == worker["reads"] | {"sync_runs", "sync_runs_current"}
+    assert backfill["appends"] == worker["appends"] | {"sync_runs"}
+    assert behind(recorded["backfill"]["reads"], views) <= backfill["reads"]
+    assert recorded["backfill"]["appends"] <= backfill["appends"]
 
 
 def test_grants_name_real_tables_and_views_only() -> None:

@@ -163,6 +163,11 @@ class Settings(BaseSettings):
     oidc_audience: str = ""
     oidc_allowed_service_accounts: str = ""  # comma-separated emails
 
+    # --- health (alerts) ------------------------------------------------------------------------
+    # A sync pending this long counts as lagging in the sync_health log line; Terraform sets it
+    # from the same variable as the lag alert's threshold.
+    health_lag_minutes: int = 10
+
     log_level: str = "INFO"
 
     @property

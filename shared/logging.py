@@ -18,6 +18,9 @@ ALLOWED_FIELDS = frozenset(
         "qbo_id", "operation", "outcome", "error_class", "error_code", "attempt", "duration_ms",
         "count", "status", "settlement_id", "payout_id", "realm_id", "function", "reason",
         "findings", "severity_hint", "retry_after_s", "http_status", "path",
+        # sync_health: counts and rates only
+        "pending_syncs", "lagging_syncs", "oldest_pending_minutes", "finished_syncs",
+        "success_rate", "minutes_since_success",
     }
 )  # fmt: skip
 

@@ -141,6 +141,25 @@ locals {
       bq_jobs         = false
       task_targets    = ["sync_worker"]
     }
+    sync_health = {
+      description     = "Scheduled every 5 minutes: measure the sync's health (sync_health view) and log it for the alert policies."
+      public          = false
+      memory          = "256Mi"
+      cpu             = "1"
+      timeout_seconds = 120
+      max_instances   = 1
+      concurrency     = 1
+      schedule        = "*/5 * * * *"
+      secrets         = []
+      rotated_secrets = []
+      bq_reads = [
+        "analyst_pending_syncs", "stripe_events", "stripe_events_latest", "sync_health",
+        "sync_log",
+      ]
+      bq_appends   = []
+      bq_jobs      = true
+      task_targets = []
+    }
     sync_worker = {
       description = "Cloud Tasks target: sync one Stripe object into QuickBooks Online."
       public      = false

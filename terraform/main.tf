@@ -61,6 +61,8 @@ locals {
     # Longer than a worker request may run, so a live holder never loses its lease.
     SYNC_LEASE_TTL_SECONDS    = tostring(local.task_retry.dispatch_deadline_seconds + 60)
     SYNC_LEASE_SETTLE_SECONDS = "60"
+    # A sync pending this long counts as lagging in the health line (the lag alert's threshold).
+    SYNC_HEALTH_LAG_MINUTES = tostring(var.alert_sync_lag_minutes)
     # A backfill continues itself through a task to its own URL, a minute before its timeout.
     SYNC_BACKFILL_URL           = local.function_urls["backfill"]
     SYNC_BACKFILL_SLICE_SECONDS = tostring(local.functions["backfill"].timeout_seconds - 60)

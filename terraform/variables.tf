@@ -178,6 +178,40 @@ variable "alert_email" {
   default     = ""
 }
 
+variable "alert_sync_lag_minutes" {
+  description = "Alert when the oldest pending sync has waited longer than this many minutes; a sync pending this long also counts toward alert_pending_syncs."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.alert_sync_lag_minutes >= 1 && floor(var.alert_sync_lag_minutes) == var.alert_sync_lag_minutes
+    error_message = "alert_sync_lag_minutes is a whole number of minutes, at least 1."
+  }
+}
+
+variable "alert_pending_syncs" {
+  description = "Alert when more than this many syncs have been pending for alert_sync_lag_minutes or longer."
+  type        = number
+  default     = 5
+}
+
+variable "alert_min_success_rate" {
+  description = "Alert when fewer than this share (0 to 1) of the sync attempts that finished in the last 24 hours succeeded."
+  type        = number
+  default     = 0.95
+
+  validation {
+    condition     = var.alert_min_success_rate > 0 && var.alert_min_success_rate <= 1
+    error_message = "alert_min_success_rate is a share between 0 and 1, e.g. 0.95."
+  }
+}
+
+variable "alert_no_success_hours" {
+  description = "Alert when no sync has succeeded for this many hours while syncs are pending."
+  type        = number
+  default     = 24
+}
+
 variable "stuck_task_attempts" {
   description = "A task still retrying at this attempt counts as stuck (attempt 10 comes about 9 minutes after the first at the default retry config)."
   type        = number

@@ -20,6 +20,7 @@ from sqlglot import exp
 from shared.adapters.ddl import ddl_files, split_statements
 from shared.config import Settings
 from shared.logging import ALLOWED_FIELDS
+from shared.services.health import HEALTH_MESSAGE, Health
 from shared.services.records import Outcome
 from tests.contract.terraform_support import (
     RESOURCE_STUB,
@@ -637,11 +638,39 @@ def test_views_reference_qualified_tables_in_bigquery(evaluated: dict[str, Any])
 # --- monitoring --------------------------------------------------------------------------------
 
 
-def test_alerts_cover_failures_stuck_tasks_and_findings(tf: Terraform) -> None:
+def test_alerts_cover_what_the_requirements_name(tf: Terraform) -> None:
+    """Sync lag, pending syncs, success rate, FAILED after retries, no success while syncs
+    wait, the webhook at ERROR (and stuck tasks, findings); thresholds are variables. Whether
+    each filter fires on the lines the code writes: tests/contract/test_alert_filters.py."""
     metrics = tf.locals["log_metrics"]
     alerts = tf.locals["alerts"]
-    expected = {"sync_failed", "sync_stuck_tasks", "reconciliation_findings"}
-    assert set(metrics) == expected and set(alerts) == expected
+    expected = {"sync_failed", "sync_stuck_tasks", "reconciliation_findings", "webhook_errors",
+                "sync_lag", "syncs_pending", "success_rate_low", "no_success"}  # fmt: skip
+    assert set(alerts) == expected and set(metrics) == expected | {"health_probes"}
+    thresholds = {
+        "sync_lag": "${var.alert_sync_lag_minutes}",
+        "syncs_pending": "${var.alert_pending_syncs}",
+        "success_rate_low": "${var.alert_min_success_rate}",
+        "no_success": "${var.alert_no_success_hours*60}",
+    }
+    for name, variable in thresholds.items():
+        assert variable in squash(metrics[name]["filter"]), name
+        assert squash(variable).removeprefix("${var.").split("*")[0].rstrip("}") in tf.variables
+    defaults = {k: tf.variables[k]["default"] for k in tf.variables if k.startswith("alert_")}
+    assert defaults == {"alert_email": "", "alert_sync_lag_minutes": 10, "alert_pending_syncs": 5,
+                        "alert_min_success_rate": 0.95, "alert_no_success_hours": 24}  # fmt: skip
+    assert tf.local("base_env")["SYNC_HEALTH_LAG_MINUTES"] == (
+        "${tostring(var.alert_sync_lag_minutes)}"
+    )
+    health_fields = set(Health.__dataclass_fields__)
+    for name in ("sync_lag", "syncs_pending", "success_rate_low", "no_success"):
+        used = set(re.findall(r"jsonPayload\.(\w+)", metrics[name]["filter"])) - {"message"}
+        assert used <= health_fields and used <= ALLOWED_FIELDS, name
+    assert 'jsonPayload.message="sync health"' in tf.locals["health_logs"]
+    assert HEALTH_MESSAGE == "sync health"
+    assert "severity>=ERROR" in metrics["webhook_errors"]["filter"]
+    absent = tf.resource("google_monitoring_alert_policy", "health_absent")
+    assert "health_probes" in block(absent, "conditions")["condition_absent"][0]["filter"]
     failed, stuck = metrics["sync_failed"]["filter"], metrics["sync_stuck_tasks"]["filter"]
     assert 'jsonPayload.outcome="FAILED"' in failed
     assert "RETRY" in stuck and "jsonPayload.attempt>=" in stuck

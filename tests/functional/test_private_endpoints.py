@@ -24,6 +24,7 @@ PRIVATE = {
     "settlement_poll": {},
     "replay": {"object_type": "invoice"},
     "catch_up": {},
+    "sync_health": {},
 }
 TABLES = ("stripe_events", "sync_links", "sync_log", "settlement_invoice_links")
 SERVICE_ACCOUNT = "tasks@project.iam.gserviceaccount.com"

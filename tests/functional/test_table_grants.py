@@ -165,6 +165,7 @@ def recorded(tmp_path: Path) -> Iterator[Grants]:
         )
         call("reconcile", {})
         call("backfill", {"since": "2020-01-01"})
+        call("sync_health", {})
         yield dict(recorder.used)
 
 

@@ -1,10 +1,13 @@
 """``stripe-qbo-sync campaign --events 10000 --seed 1``: the fault campaign's figures.
 
-Generated months through the whole stack under QBO 429/5xx/timeouts/dropped responses, worker
-crashes before and after QBO calls, duplicate and reordered webhooks and a Stripe outage; then
-the operator's routine (redelivery, replay of FAILED links). Prints events, faults by kind,
-retries, duplicates in QBO, records lost and invariant violations; exit 0 when the last three
-are 0, 1 otherwise.
+Generated months through the whole stack under QBO 429/5xx/timeouts/dropped responses (QBO's
+requestid replay off by default), worker crashes before and after QBO calls (their leases
+expire), duplicate and reordered webhooks, the webhook's archive and queue failing (transiently,
+and for good until fixed), six tasks at once per paid invoice and a Stripe outage; then nobody
+replays anything: Stripe redelivers, the catch-up re-drives. Prints events, faults by kind,
+retries, duplicates in QBO, records lost, invariant violations and what is left FAILED; exit 0
+when there are no duplicates, nothing lost, no violation and every FAILED link has its reason and
+its alert, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -15,8 +18,15 @@ from dataclasses import fields
 from pathlib import Path
 
 from shared.cli import output
-from shared.cli.args import non_negative, positive, probability
+from shared.cli.args import count, non_negative, positive, probability
 from shared.cli.command import EXIT_FAILED, EXIT_OK, Command
+
+
+def on_off(text: str) -> str:
+    if text not in ("on", "off"):
+        raise argparse.ArgumentTypeError(f"{text!r}: on or off")
+    return text
+
 
 # knob -> (type, help); the defaults come from CampaignFaults itself
 KNOBS = {
@@ -28,6 +38,10 @@ KNOBS = {
     "duplicate": (probability, "a webhook is delivered twice (0..1)"),
     "out_of_order": (probability, "a webhook is delivered late (0..1)"),
     "outage_minutes": (non_negative, "minutes of Stripe answering 503 (0: none)"),
+    "qbo_requestid": (on_off, "fake QBO replays a repeated requestid (on) or not (off)"),
+    "webhook_5xx": (probability, "the webhook's archive, and its queue, fail with a 5xx (0..1)"),
+    "refused_deliveries": (count, "deliveries the archive refuses for good, then the queue"),
+    "concurrent": (positive, "tasks at once for every paid invoice (1: no burst)"),
 }
 
 
@@ -77,6 +91,13 @@ def run(args: argparse.Namespace) -> int:
             "lost": report.lost,
             "violations": sum(report.violations.values()),
             "schema_refused": sum(report.schema_refused.values()),
+            "webhook_refused": report.webhook_refused,
+            "webhook_alerts": report.webhook_alerts,
+            "leases_kept": report.leases_kept,
+            "redriven": report.replayed,
+            "failed_links": report.failed_links,
+            "failed_without_reason": report.failed_without_reason,
+            "failed_without_alert": report.failed_without_alert,
             "seconds": round(report.seconds, 1),
         }
         print(json.dumps(figures))

@@ -1,16 +1,24 @@
 """The fault campaign: generated months through the whole local stack under heavy faults, judged
 by the invariant checker and by counting QBO documents per Stripe marker.
 
-Faults: QBO 429, 5xx, timeouts and responses dropped after the write (fake QBO); worker
-processes killed at random QBO calls, before or after the call (a crash-injecting gateway: the
-request gets no answer at all and the queue retries); duplicate and reordered webhook deliveries;
-and a Stripe outage of ``outage_minutes`` (queue-clock minutes) in the middle of the run.
-Afterwards the operator's routine: Stripe's redelivery of failed webhooks, then a replay of every
-FAILED link (tasks that exhausted their attempts are recorded FAILED).
+Faults: QBO 429, 5xx, timeouts and responses dropped after the write (fake QBO), with QBO's
+requestid replay on or off (``qbo_requestid``: off, the sync must not need it); worker processes
+killed at random QBO calls, before or after the call (a crash-injecting gateway: the request gets
+no answer, and the dead worker's lease is never given back, it expires); duplicate and reordered
+webhook deliveries; the webhook's archive and queue failing transiently (5xx) and, for a stretch
+of deliveries each, for good until a person fixes them (permission denied, queue missing);
+``concurrent`` tasks at once for every paid invoice (leases decide who writes); and a Stripe
+outage of ``outage_minutes`` (queue-clock minutes) in the middle of the run.
+
+Afterwards nobody replays anything: the faults end, Stripe redelivers what the webhook refused,
+the hourly catch-up re-drives what ran out of retries, and the queue drains. What is left FAILED
+must carry its reason and have raised an alert (an ERROR line the sync_failed metric counts).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import threading
 import time
 from collections import Counter
@@ -23,14 +31,26 @@ from typing import Any
 
 from local_emulator.checks.invariants import MARKER, NOTE_FIELDS, TRANSACTIONS, check_invariants
 from local_emulator.generator import generate_month
-from local_emulator.harness.crashes import CrashingQbo, CrashPlan, DeadThreadWarehouse, HardCrash
+from local_emulator.harness.crashes import (
+    CrashingQbo,
+    CrashPlan,
+    DeadThreadLeases,
+    DeadThreadWarehouse,
+    HardCrash,
+)
 from local_emulator.harness.scenario import FaultSpec, Scenario
 from local_emulator.harness.stack import LocalStack
+from local_emulator.harness.webhook_faults import (
+    FaultyArchive,
+    FaultyQueue,
+    Refusal,
+    WebhookFaults,
+)
 from shared import bootstrap
 from shared.adapters.duckdb_warehouse import DuckDbWarehouse
 from shared.adapters.local_tasks import DrainStats, LocalTaskQueue
+from shared.domain.retries import stamped
 from shared.ports import Task
-from shared.services.replay import Replay, ReplayRequest
 from shared.services.retry_policy import record_exhausted_task, retry_deps
 
 JsonDict = dict[str, Any]
@@ -48,6 +68,10 @@ class CampaignFaults:
     duplicate: float = 0.25
     out_of_order: float = 0.25
     outage_minutes: float = 10.0  # Stripe answers 503 for this long (0: no outage)
+    qbo_requestid: str = "off"  # "off": QBO never replays a requestid; the sync must not need it
+    webhook_5xx: float = 0.02  # the webhook's archive, and its queue, fail transiently (each)
+    refused_deliveries: int = 30  # a stretch of deliveries the archive refuses, one the queue
+    concurrent: int = 6  # tasks at once for every paid invoice (1: only the webhook's own)
 
 
 @dataclass
@@ -59,8 +83,13 @@ class CampaignReport:
     retries: int = 0
     scheduled_retries: int = 0
     exhausted: int = 0
-    replayed: int = 0
+    replayed: int = 0  # re-driven by the catch-up (exhausted transient failures, lost tasks)
+    webhook_refused: int = 0  # 5xx answers to Stripe (it delivered again)
+    webhook_alerts: int = 0  # of those, logged at ERROR: a person had to act
+    leases_kept: int = 0  # leases crashed workers never gave back, taken over once expired
     failed_links: int = 0
+    failed_without_reason: int = 0
+    failed_without_alert: int = 0
     duplicates: int = 0
     lost_objects: int = 0
     events_not_archived: int = 0
@@ -74,11 +103,13 @@ class CampaignReport:
 
     @property
     def ok(self) -> bool:
+        unexplained = self.failed_without_reason + self.failed_without_alert
         return (
             not self.duplicates
             and not self.lost
             and not self.violations
             and not self.schema_refused
+            and not unexplained
         )
 
     def lines(self) -> list[str]:
@@ -90,8 +121,12 @@ class CampaignReport:
             f"faults injected       {sum(self.faults.values())} ({faults})",
             f"retries               {self.retries} by the queue, {self.scheduled_retries} "
             f"scheduled after 429",
-            f"exhausted -> FAILED   {self.exhausted} (replayed: {self.replayed})",
-            f"FAILED links at end   {self.failed_links}",
+            f"webhook refused       {self.webhook_refused} deliveries (5xx; "
+            f"{self.webhook_alerts} at ERROR for a person)",
+            f"crashed leases        {self.leases_kept} never given back, taken over once expired",
+            f"exhausted -> FAILED   {self.exhausted} (re-driven by catch-up: {self.replayed})",
+            f"FAILED links at end   {self.failed_links} ({self.failed_without_reason} without a "
+            f"reason, {self.failed_without_alert} without an alert)",
             f"duplicates in QBO     {self.duplicates}",
             f"records lost          {self.lost} ({self.lost_objects} objects without their QBO "
             f"entity, {self.events_not_archived} events not archived)",
@@ -144,15 +179,19 @@ def _quiet_crashes() -> Iterator[None]:
         threading.excepthook = previous
 
 
-def _install(stack: LocalStack, plan: CrashPlan, concurrency: int) -> LocalTaskQueue:
+def _install(
+    stack: LocalStack, plan: CrashPlan, concurrency: int
+) -> tuple[LocalTaskQueue, DeadThreadLeases]:
     """Crash-injecting ports, and a queue that records exhausted tasks (as the worker would)."""
     s = bootstrap.settings()
     # In memory: the same DuckDB and SQL, without a disk write per append (the run is thrown away)
     warehouse = DuckDbWarehouse(":memory:")
     warehouse.ensure_schema()
+    leases = DeadThreadLeases(bootstrap.leases(), error=HardCrash)
     bootstrap.override(
         qbo_gateway=CrashingQbo(bootstrap.qbo_gateway(), plan),
         warehouse=DeadThreadWarehouse(warehouse, error=HardCrash),
+        leases=leases,
     )
 
     def exhausted(task: Task, status: int | None) -> None:
@@ -168,7 +207,65 @@ def _install(stack: LocalStack, plan: CrashPlan, concurrency: int) -> LocalTaskQ
         on_exhausted=exhausted, queue_name=s.tasks_queue_name,
     )  # fmt: skip
     bootstrap.override(task_queue=queue)
-    return queue
+    return queue, leases
+
+
+def _install_webhook_faults(faults: CampaignFaults, seed: int) -> WebhookFaults:
+    """The webhook's archive and queue, failing as ``faults`` says (the worker's are left alone)."""
+    injected = WebhookFaults(
+        archive_5xx=faults.webhook_5xx, enqueue_5xx=faults.webhook_5xx, seed=seed
+    )
+    deps = bootstrap.ingest_deps()
+    bootstrap.override(
+        ingest_deps=dataclasses.replace(
+            deps,
+            warehouse=FaultyArchive(deps.warehouse, injected),
+            queue=FaultyQueue(deps.queue, injected),
+        )
+    )
+    return injected
+
+
+def _refusal(position: int, total: int, stretch: int) -> Refusal | None:
+    """Deliveries a third of the way in meet an archive that refuses for good, two thirds of
+    the way in a queue that is gone, each for ``stretch`` deliveries (then a person fixes it)."""
+    for start, kind in ((total // 3, "archive"), (2 * total // 3, "enqueue")):
+        if stretch and start <= position < start + stretch:
+            return kind  # type: ignore[return-value]
+    return None
+
+
+def _burst(queue: LocalTaskQueue, event: JsonDict, copies: int, stack: LocalStack) -> int:
+    """``copies`` more tasks for a paid invoice, enqueued at once: they run concurrently with
+    the webhook's own, and the invoice family's lease decides who writes."""
+    invoice = (event.get("data") or {}).get("object") or {}
+    if event.get("type") != "invoice.paid" or not invoice.get("id") or copies <= 0:
+        return 0
+    payload = {"object_type": "invoice", "object_id": invoice["id"], "event_id": event["id"]}
+    made = 0
+    for n in range(copies):
+        task = Task(name=f"conc-{event['id']}-{n}", payload=stamped(payload, stack.clock.now()))
+        made += queue.enqueue(task)
+    return made
+
+
+def _alerted_objects(log_path: Path) -> tuple[set[str], int]:
+    """Objects an ERROR line recorded FAILED (what the sync_failed metric counts), and the
+    number of webhook refusals at ERROR (what the webhook_errors metric counts)."""
+    failed: set[str] = set()
+    webhook = 0
+    for raw in log_path.read_text(encoding="utf-8").splitlines():
+        try:
+            line = json.loads(raw)
+        except ValueError:
+            continue
+        if line.get("severity") != "ERROR":
+            continue
+        if line.get("outcome") == "FAILED" and line.get("object_id"):
+            failed.add(str(line["object_id"]))
+        if line.get("logger") == "sync.stripe_webhook":
+            webhook += 1
+    return failed, webhook
 
 
 @contextmanager
@@ -231,7 +328,8 @@ def run_campaign(  # noqa: PLR0915 - one narrative: set up, deliver, recover, ju
     report.objects = sum(1 for o in seeded if o.get("object") != "event")
     spec = FaultSpec(
         qbo={"qbo_429": faults.qbo_429, "qbo_5xx": faults.qbo_5xx,
-             "qbo_drop_response": faults.qbo_drop_response, "qbo_timeout": faults.qbo_timeout},
+             "qbo_drop_response": faults.qbo_drop_response, "qbo_timeout": faults.qbo_timeout,
+             "qbo_requestid": faults.qbo_requestid},
         delivery={"duplicate": faults.duplicate, "out_of_order": faults.out_of_order},
         stripe={},
     )  # fmt: skip
@@ -240,7 +338,8 @@ def run_campaign(  # noqa: PLR0915 - one narrative: set up, deliver, recover, ju
         stack.fake_qbo.faults.set("timeout_delay_seconds", 0.05)
         for obj in seeded:
             stack.fake_stripe.seed_object(obj)
-        queue = _install(stack, plan, concurrency)
+        queue, leases = _install(stack, plan, concurrency)
+        webhook = _install_webhook_faults(faults, seed)
         deliverer = stack.deliverer()
         schedule = deliverer.schedule(scenario.events)
         report.deliveries = len(schedule)
@@ -252,8 +351,14 @@ def run_campaign(  # noqa: PLR0915 - one narrative: set up, deliver, recover, ju
         for index, chunk in enumerate(chunks):
             outage = _stripe_outage(stack, faults.outage_minutes) if index == outage_at else None
             with outage or nullcontext(), _pumping(queue) as pumped:
-                for event in chunk:  # workers run while webhooks keep arriving
-                    deliverer.send(event)
+                for position, event in enumerate(chunk, start=index * CHUNK):
+                    # workers run while webhooks keep arriving
+                    webhook.refusing = _refusal(position, len(schedule), faults.refused_deliveries)
+                    if deliverer.send(event) >= 500:
+                        report.webhook_refused += 1
+                    burst = _burst(queue, event, faults.concurrent - 1, stack)
+                    report.faults["concurrent_task"] += burst
+                webhook.refusing = None
                 pumped.append(queue.drain())
             retried = sum(s.retried for s in pumped)
             report.retries += retried
@@ -261,19 +366,24 @@ def run_campaign(  # noqa: PLR0915 - one narrative: set up, deliver, recover, ju
                 f"delivered {min((index + 1) * CHUNK, len(schedule))}/{len(schedule)}; "
                 f"{sum(s.dispatched for s in pumped)} task runs, {retried} retried"
             )
-        # The operator's routine after a bad day: Stripe redelivers what failed, then every
-        # FAILED link (exhausted tasks included) is replayed once the faults are gone.
+        # The bad day ends and nobody replays anything: the faults stop (the person fixed the
+        # refusals), Stripe delivers again what the webhook refused, the hourly catch-up
+        # re-drives what ran out of retries, and the queue drains.
+        stack.fake_qbo.faults.clear()
+        plan.probability = 0.0
+        webhook.off()
         redelivered = deliverer.deliver_pending()
         report.faults["webhook_redeliveries"] = len(redelivered.attempts)
         report.retries += queue.drain().retried
-        report.exhausted = len(queue.exhausted_tasks())
-        stack.fake_qbo.faults.clear()
-        plan.probability = 0.0
-        replay = Replay(bootstrap.warehouse(), bootstrap.stripe_gateway(), queue, stack.clock)
-        replayed = replay.run(ReplayRequest(failed=True))
-        report.replayed = replayed.enqueued
+        report.exhausted = len(queue.exhausted_tasks()) + int(
+            bootstrap.warehouse().query(
+                "SELECT COUNT(*) AS n FROM sync_log WHERE error_code = 'exhausted'"
+            )[0]["n"]
+        )
+        caught = bootstrap.catch_up().run()
+        report.replayed = caught.redriven_exhausted + caught.redriven_stale
         report.retries += queue.drain().retried
-        say(f"replayed {report.replayed} FAILED objects")
+        say(f"catch-up re-drove {report.replayed} syncs")
         warehouse = bootstrap.warehouse()
         report.scheduled_retries = int(
             warehouse.query(
@@ -281,7 +391,13 @@ def run_campaign(  # noqa: PLR0915 - one narrative: set up, deliver, recover, ju
                 "AND outcome = 'RETRY'"
             )[0]["n"]
         )
-        report.failed_links = len(warehouse.query("SELECT stripe_object_id FROM sync_failures"))
+        failures = warehouse.query(
+            "SELECT stripe_object_id, error_code, error_message FROM sync_failures"
+        )
+        report.failed_links = len(failures)
+        report.failed_without_reason = sum(
+            1 for f in failures if not f["error_code"] or not f["error_message"]
+        )
         archived = {str(r["event_id"]) for r in warehouse.query(
             "SELECT event_id FROM stripe_events_latest")}  # fmt: skip
         report.events_not_archived = len({e["id"] for e in scenario.events} - archived)
@@ -297,6 +413,11 @@ def run_campaign(  # noqa: PLR0915 - one narrative: set up, deliver, recover, ju
         report.faults["stripe_outage_503"] = stripe_counts.get("fault.outage", 0)
         report.faults["worker_crash_before_call"] = plan.crashes["before"]
         report.faults["worker_crash_after_call"] = plan.crashes["after"]
+        report.faults.update(webhook.injected)
+        # Leases crashed workers never gave back: taken over once they had expired.
+        report.leases_kept = int(getattr(leases, "taken_over", 0))
+        alerted, report.webhook_alerts = _alerted_objects(out_dir / ".state" / "functions.log")
+        report.failed_without_alert = len({str(f["stripe_object_id"]) for f in failures} - alerted)
     violations = check_invariants(scenario, qbo_state)
     report.violations = Counter(v.rule for v in violations)
     report.lost_objects = report.violations.get("missing", 0)

@@ -1,10 +1,11 @@
 """Crash injection at the ports: a worker that dies at a chosen (or random) QBO call.
 
-Production code has no crash hooks. These wrappers stand in for the QboGateway and the Warehouse
-(``bootstrap.override``) and raise :class:`SimulatedCrash` at a call: *before* it (the request
-never left) or *after* it (QBO did the work, the answer died with the process). Once a thread
-has crashed, the warehouse refuses its appends too, so nothing a dead process could not have
-written is recorded by ``finally`` blocks on the way out.
+Production code has no crash hooks. These wrappers stand in for the QboGateway, the Warehouse
+and the LeaseStore (``bootstrap.override``) and raise :class:`SimulatedCrash` at a call: *before*
+it (the request never left) or *after* it (QBO did the work, the answer died with the process).
+Once a thread has crashed, the warehouse refuses its appends and the lease store ignores its
+release, so nothing a dead process could not have done happens in ``finally`` blocks on the way
+out: a dead worker's lease is never given back, it expires.
 """
 
 from __future__ import annotations
@@ -117,6 +118,30 @@ class DeadThreadWarehouse:
         if crashed_in_this_thread():
             raise self._error("the process died before this append")
         self._inner.append(table, rows, row_ids)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class DeadThreadLeases:
+    """A LeaseStore whose leases a 'dead' thread cannot give back: they run out instead, as a
+    crashed worker's lease does in Firestore (its TTL), and the next holder heals first."""
+
+    def __init__(self, inner: Any, error: type[BaseException] = SimulatedCrash) -> None:
+        self._inner = inner
+        self._error = error
+        self.kept = 0  # leases a dead thread held on to
+
+    def acquire(self, key: str, holder: str, ttl: Any) -> Any:
+        if crashed_in_this_thread():
+            raise self._error("the process died before this lease")
+        return self._inner.acquire(key, holder, ttl)
+
+    def release(self, lease: Any) -> None:
+        if crashed_in_this_thread():
+            self.kept += 1
+            return
+        self._inner.release(lease)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)

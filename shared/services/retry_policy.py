@@ -30,6 +30,7 @@ from shared.services.sync_records import attempt_row, entity_key_of, failed_link
 
 THROTTLE_MIN_WAIT_SECONDS = 60.0
 LEASE_WAIT_SECONDS = 5.0  # a held lease: look again after this, plus up to as much again
+LEASE_WAITS = "lease_waits"  # payload key: held leases met in a row by this chain
 
 ORIGIN_TASK = "origin_task"  # payload key: the first task's name, the stem of follow-up names
 
@@ -110,13 +111,18 @@ def decide_transient(
     if deps.last_attempt(request, payload):
         _record_exhausted(request, error, deps)
         return RetryDecision("EXHAUSTED")
-    delay = follow_up_delay(request, error)
+    waits = payload.get(LEASE_WAITS)
+    waits = waits if isinstance(waits, int) and not isinstance(waits, bool) else 0
+    delay = follow_up_delay(request, error, waits)
     if delay is not None:
         name = follow_up_task_name(request, payload)
         origin = payload.get(ORIGIN_TASK) or request.task_name
+        follow = {**payload, PRIOR_ATTEMPTS: request.attempt, ORIGIN_TASK: origin}
+        if isinstance(error, LeaseHeldError):
+            follow[LEASE_WAITS] = waits + 1
         task = Task(
             name=name,
-            payload={**payload, PRIOR_ATTEMPTS: request.attempt, ORIGIN_TASK: origin},
+            payload=follow,
             schedule_time=deps.clock.now() + timedelta(seconds=delay),
         )
         try:
@@ -128,15 +134,23 @@ def decide_transient(
     return RetryDecision("RETRY")
 
 
-def follow_up_delay(request: SyncRequest, error: TransientError) -> float | None:
-    """Seconds until a follow-up task for a failure the queue's backoff serves badly, or None."""
+def follow_up_delay(
+    request: SyncRequest, error: TransientError, lease_waits: int = 0
+) -> float | None:
+    """Seconds until a follow-up task for a failure the queue's backoff serves badly, or None.
+
+    A held lease: 5 to 10 s the first time (a live holder is done within seconds), doubling
+    while it stays held, up to the time the lease can still run (a crashed holder's expires).
+    """
     if isinstance(error, ThrottledError) and error.retry_after_seconds:
         return max(THROTTLE_MIN_WAIT_SECONDS, float(error.retry_after_seconds))
     if isinstance(error, LeaseHeldError):
         # Spread the waiters of one family (six deliveries of an invoice at once) over the
         # window, deterministically: the same delivery answered twice schedules the same task.
         spread = hashlib.sha256(f"{request.task_name}:{request.attempt}".encode()).digest()[0]
-        return LEASE_WAIT_SECONDS * (1 + spread / 255)
+        wait = LEASE_WAIT_SECONDS * (1 + spread / 255) * float(2 ** min(lease_waits, 6))
+        ceiling = max(float(error.retry_after_seconds or 0.0), 2 * LEASE_WAIT_SECONDS)
+        return min(wait, ceiling)
     return None
 
 

@@ -86,8 +86,12 @@ class LeaseStore(Protocol):
         """
         ...
 
-    def release(self, lease: Lease) -> None:
-        """Give the lease back if it is still ours (another may have taken it after expiry)."""
+    def release(self, lease: Lease, *, settled: bool = True) -> None:
+        """Give the lease back if it is still ours (another may have taken it after expiry).
+
+        ``settled`` False: the run ended with a transient failure and may have written to QBO
+        without an answer; the family's next holders look in QBO first until a run settles it.
+        """
         ...
 
 

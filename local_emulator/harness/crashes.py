@@ -137,11 +137,11 @@ class DeadThreadLeases:
             raise self._error("the process died before this lease")
         return self._inner.acquire(key, holder, ttl)
 
-    def release(self, lease: Any) -> None:
+    def release(self, lease: Any, *, settled: bool = True) -> None:
         if crashed_in_this_thread():
             self.kept += 1
             return
-        self._inner.release(lease)
+        self._inner.release(lease, settled=settled)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)

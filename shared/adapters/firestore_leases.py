@@ -84,7 +84,12 @@ class FirestoreLeaseStore:
             option = self._get_client().write_option(last_update_time=snapshot.update_time)
             try:
                 result = document.update(
-                    self._fields(holder, expires, record.released_at),
+                    self._fields(
+                        holder,
+                        expires,
+                        record.released_at,
+                        unsettled=record.unsettled or record.holder is not None,
+                    ),
                     option=option,
                     timeout=self._timeout,
                 )
@@ -98,12 +103,16 @@ class FirestoreLeaseStore:
             return Lease(key, holder, expires, _version(result.update_time), contended)
         raise LeaseHeldError(f"lease {key} keeps changing; try again")
 
-    def release(self, lease: Lease) -> None:
+    def release(self, lease: Lease, *, settled: bool = True) -> None:
         document = self._document(lease.key)
         now = self._clock.now()
         option = self._get_client().write_option(last_update_time=_timestamp(lease.version))
         try:
-            document.update(self._fields(None, now, now), option=option, timeout=self._timeout)
+            document.update(
+                self._fields(None, now, now, unsettled=not settled),
+                option=option,
+                timeout=self._timeout,
+            )
         except (gexc.FailedPrecondition, gexc.NotFound):
             return  # it expired and another worker took it: not ours to give back
         except gexc.GoogleAPICallError as exc:
@@ -118,12 +127,18 @@ class FirestoreLeaseStore:
             raise _translate(exc, key) from None
 
     def _fields(
-        self, holder: str | None, expires: datetime, released: datetime | None
+        self,
+        holder: str | None,
+        expires: datetime,
+        released: datetime | None,
+        *,
+        unsettled: bool = False,
     ) -> dict[str, Any]:
         return {
             "holder": holder,
             "expires_at": expires,
             "released_at": released,
+            "unsettled": unsettled,
             "purge_at": expires + PURGE_AFTER,
         }
 
@@ -138,6 +153,7 @@ def _record(data: dict[str, Any]) -> LeaseRecord:
         if isinstance(expires, datetime)
         else datetime.min.replace(tzinfo=UTC),
         released_at=_utc(released) if isinstance(released, datetime) else None,
+        unsettled=data.get("unsettled") is True,
     )
 
 

@@ -42,17 +42,22 @@ class InMemoryLeaseStore:
                 self.taken_over += 1
             version = str(next(self._versions))
             lease = Lease(key, holder, now + ttl, version, is_contended(record, now, self._settle))
-            self._records[key] = (LeaseRecord(holder, lease.expires_at), version)
+            unsettled = record is not None and (record.unsettled or record.holder is not None)
+            self._records[key] = (
+                LeaseRecord(holder, lease.expires_at, unsettled=unsettled),
+                version,
+            )
             self.acquired += 1
             return lease
 
-    def release(self, lease: Lease) -> None:
+    def release(self, lease: Lease, *, settled: bool = True) -> None:
         now = self._clock.now()
         with self._lock:
             stored = self._records.get(lease.key)
             if stored is None or stored[1] != lease.version:
                 return  # taken over after it expired: not ours to give back
-            self._records[lease.key] = (LeaseRecord(None, now, now), str(next(self._versions)))
+            record = LeaseRecord(None, now, now, unsettled=not settled)
+            self._records[lease.key] = (record, str(next(self._versions)))
 
     def holder(self, key: str) -> str | None:
         """Who holds ``key`` now (tests and the campaign's checks)."""

@@ -5,6 +5,11 @@ its holder, when it expires, and when it was last given back. A record may be ta
 absent, given back, or expired (its holder crashed or overran). Taking one that was given back a
 moment ago, or that expired under another holder, is *contended*: that holder's links may not be
 visible in the warehouse yet, so the new holder looks in QBO before any create.
+
+A lease given back after a transient failure stays *unsettled* until a run of the family ends
+cleanly: that run may have written to QBO without an answer (a lost response, a timeout), and
+however much later the next holder comes, it must look before it creates (QBO's requestid replay,
+which would answer such a repeat, is not relied on).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ class LeaseRecord:
     holder: str | None
     expires_at: datetime
     released_at: datetime | None = None
+    unsettled: bool = False  # the last run given back ended with a transient failure
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,9 @@ def is_contended(record: LeaseRecord | None, now: datetime, settle: timedelta) -
     """Whether the previous holder may have written work not yet visible as links."""
     if record is None:
         return False
-    if record.holder is not None:  # taken over from a holder that never gave it back
+    if record.holder is not None or record.unsettled:
+        # taken over from a holder that never gave it back, or one whose run may have written
+        # without an answer
         return True
     return record.released_at is not None and now - record.released_at < settle
 

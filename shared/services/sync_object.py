@@ -146,7 +146,8 @@ def _sync(request: SyncRequest, deps: SyncDeps) -> SyncResult:
             ],
             now,
         )
-        work.release()  # after the links: the next holder finds them
+        # After the links, so the next holder finds them; unsettled after a transient failure.
+        work.release(settled=not isinstance(error, TransientError))
     return result
 
 

@@ -61,6 +61,24 @@ def test_a_held_lease_refuses_a_second_holder_until_released(store: LeaseStore) 
     store.release(other_family)
 
 
+def test_a_lease_given_back_unsettled_stays_contended_until_a_clean_run(
+    store: LeaseStore, clock: ManualClock
+) -> None:
+    """A run that failed transiently may have written to QBO without an answer: whoever takes
+    the family next, however much later, looks before creating, until a run ends cleanly."""
+    failed = store.acquire("invoice:in_1", "task-a", TTL)
+    store.release(failed, settled=False)
+    clock.advance(3_600)  # far past the settle time
+    later = store.acquire("invoice:in_1", "task-b", TTL)
+    assert later.contended
+    clock.advance(TTL.total_seconds() + 1)  # task-b crashed: still unsettled for the next
+    after_crash = store.acquire("invoice:in_1", "task-c", TTL)
+    assert after_crash.contended
+    store.release(after_crash)  # a clean run
+    clock.advance(3_600)
+    assert not store.acquire("invoice:in_1", "task-d", TTL).contended
+
+
 def test_a_crashed_holders_lease_expires(store: LeaseStore, clock: ManualClock) -> None:
     store.acquire("invoice:in_1", "crashed", TTL)  # never released
     clock.advance(TTL.total_seconds() - 1)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from typing import Any
 
@@ -11,11 +12,14 @@ from flask.testing import FlaskClient
 
 from local_emulator.harness.stack import LocalStack
 from shared import bootstrap
-from shared.errors import UpstreamUnavailableError
+from shared.errors import TransientError, UpstreamUnavailableError
 from shared.services import sync_object as sync_module
 from shared.services.posting.work import SyncRequest
 from shared.services.retry_policy import decide_transient
+from shared.services.sync_object import sync_object
 from tests.fakes import InMemoryTaskQueue
+from tests.functional.conftest import T0, seed_acme_invoice
+from tests.functional.test_posting import entities, invoice_payment
 from tests.functional.test_worker_function import invoice_task, qbo_invoices, run_task, seed_invoice
 
 
@@ -95,3 +99,46 @@ def test_a_failure_is_recorded_where_it_happened_and_a_later_success_clears_it(
         "AND qbo_entity_type = 'Payment:oob'"
     )
     assert rows == [{"status": "RESOLVED"}]
+
+
+class LosesPaymentAnswer:
+    """QBO writes the first Payment, and its answer is lost (a dropped response)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.lost = False
+
+    def create(self, entity: str, document: Any, request_id: str) -> Any:
+        result = self._inner.create(entity, document, request_id)
+        if entity == "Payment" and not self.lost:
+            self.lost = True
+            raise UpstreamUnavailableError("answer lost (injected)")
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def test_a_family_left_unsettled_is_healed_however_late_the_next_run(stack: LocalStack) -> None:
+    """A run that failed transiently may have written without an answer. With QBO's requestid
+    replay off, another task of the family minutes later (past the lease's settle time, at its
+    own first attempt) must look before creating: the lease stays unsettled until a clean run."""
+    stack.fake_qbo.faults.config.switch("off")
+    seed_acme_invoice(stack, "in_0901", status="paid", amount_paid=10000, amount_remaining=0)
+    invoice_payment(stack, "inpay_in_0901", "in_0901", 10000, "pi_in_0901")
+    deps = bootstrap.sync_deps()
+    lossy = dataclasses.replace(deps, qbo=LosesPaymentAnswer(deps.qbo))
+    first = SyncRequest("invoice", "in_0901", "evt-a", "c1", fresh_after=T0 + 200.0)
+    with pytest.raises(TransientError):
+        sync_object(first, lossy)
+    assert len(entities(stack.fake_qbo, "Payment")) == 1  # written, its answer lost
+    stack.clock.advance(600)  # long past the settle time
+    later = sync_object(
+        SyncRequest("invoice", "in_0901", "evt-b", "c2", fresh_after=T0 + 200.0), deps
+    )
+    assert later.outcome == "COMPLETED", later.reason
+    assert len(entities(stack.fake_qbo, "Payment")) == 1
+    assert failures() == []
+    # Settled again: once its links have had time to show, the next run trusts them.
+    stack.clock.advance(120)
+    assert not bootstrap.leases().acquire("invoice:in_0901", "x", timedelta(seconds=5)).contended

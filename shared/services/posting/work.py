@@ -114,9 +114,11 @@ class Work:
         if self.deps.clock.now() >= self.lease.expires_at - LEASE_MARGIN:
             raise ConflictError(f"lease {self.lease.key} runs out; the retry continues")
 
-    def release(self) -> None:
+    def release(self, *, settled: bool = True) -> None:
+        """Give the family's lease back; ``settled`` False after a transient failure (a write
+        may have gone out without an answer: the next holder looks before it creates)."""
         if self.lease is not None and self.deps.leases is not None:
-            self.deps.leases.release(self.lease)
+            self.deps.leases.release(self.lease, settled=settled)
             self.lease = None
 
     def terms(self, currency: str) -> CurrencyTerms:

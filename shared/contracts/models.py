@@ -85,6 +85,14 @@ class SyncTaskPayload(BaseModel):
         None, ge=0, description="attempts made by the tasks this follow-up continues"
     )
     origin_task: str | None = Field(None, description="the first task of a follow-up chain")
+    enqueued_at: str | None = Field(
+        None,
+        description="ISO 8601 time the chain's first task was enqueued: the start of its retry "
+        "horizon (its last attempt is the one past both the attempts and the horizon)",
+    )
+    lease_waits: int | None = Field(
+        None, ge=0, description="held leases this chain met in a row (each wait doubles)"
+    )
 
     def body(self) -> dict[str, Any]:
         """The JSON object to enqueue (unset fields left out)."""

@@ -33,6 +33,8 @@ FUNCTIONS: tuple[HttpFunction, ...] = (
                  ReplayRequestBody),
     HttpFunction("catch_up", "Enqueue events whose delivery failed or that the archive lacks"),
     HttpFunction("backfill", "Backfill a range of Stripe history into QBO, one slice per call"),
+    HttpFunction("sync_health", "Measure the sync's health and log it for the alert policies",
+                 methods=("post", "get")),
 )  # fmt: skip
 
 # Contract models that are no function's body: name -> model.

@@ -146,7 +146,7 @@ def test_a_sync_pending_past_the_retry_horizon_lost_its_task_and_is_re_driven(
     its event stays pending. Once every task could have ended, catch-up enqueues it again."""
     bootstrap.override(task_queue=(held := InMemoryTaskQueue()))  # the task is never run
     assert stack.deliverer().send(invoice_event(stack, "in_0901", int(time.time()) - 60)) == 200
-    assert list(held.tasks) == ["evt-evt_in_0901"]
+    assert len(held.tasks) == 1
     catch_up = bootstrap.catch_up()
     assert catch_up.run().redriven_stale == 0  # young: its task may still be retrying
     stack.clock.advance(timedelta(days=4, hours=1).total_seconds())

@@ -118,12 +118,10 @@ def test_retries_follow_cloud_tasks_backoff_exactly() -> None:
 def test_a_task_is_given_up_only_when_attempts_and_retry_duration_are_both_used() -> None:
     """Cloud Tasks' rule: past max_attempts the task keeps retrying at max_backoff until
     max_retry_duration has passed since its first attempt (a QBO outage of hours heals)."""
-    clock = ManualClock(T0)
-    recorder = Recorder(clock, answer=lambda call: 503)
-    queue, _ = make_queue(
-        recorder, max_attempts=5, min_backoff=10.0, max_backoff=300.0, max_doublings=3,
-        max_retry_seconds=3_600.0,
-    )  # fmt: skip
+    horizon = {"max_attempts": 5, "min_backoff": 10.0, "max_backoff": 300.0,
+               "max_doublings": 3, "max_retry_seconds": 3_600.0}  # fmt: skip
+    recorder = Recorder(ManualClock(T0), answer=lambda call: 503)
+    queue, _ = make_queue(recorder, **horizon)
     queue.enqueue(Task("t1", {}))
     stats = queue.drain()
     first, last = recorder.calls[0].at, recorder.calls[-1].at
@@ -132,11 +130,7 @@ def test_a_task_is_given_up_only_when_attempts_and_retry_duration_are_both_used(
     assert stats.dispatched > 5 and stats.exhausted == 1
     # And an outage that ends within the hour is healed by the queue alone.
     answers = iter([503] * 12 + [200])
-    healed = Recorder(ManualClock(T0), answer=lambda call: next(answers))
-    queue, _ = make_queue(
-        healed, max_attempts=5, min_backoff=10.0, max_backoff=300.0, max_doublings=3,
-        max_retry_seconds=3_600.0,
-    )  # fmt: skip
+    queue, _ = make_queue(Recorder(ManualClock(T0), answer=lambda call: next(answers)), **horizon)
     queue.enqueue(Task("t2", {}))
     stats = queue.drain()
     assert (stats.dispatched, stats.succeeded, stats.exhausted) == (13, 1, 0)

@@ -95,7 +95,7 @@ locals {
         "sync_links",
         "sync_links_current",
       ]
-      bq_appends   = ["stripe_events"]
+      bq_appends   = ["stripe_events", "sync_runs"] # it records its runs
       bq_jobs      = true
       task_targets = ["sync_worker"]
     }

@@ -11,6 +11,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -156,9 +157,9 @@ def recorded(tmp_path: Path) -> Iterator[Grants]:
         # Someone edits a synced invoice in QBO: reconcile records findings.
         doc = stack.fake_qbo.state_json()["Invoice"][0]
         stack.fake_qbo.update("Invoice", {**doc, "PrivateNote": f"{doc.get('PrivateNote')} ed"})
-        line = dict(doc["Line"][0], Amount="99999.00")  # more than anything paid of it
+        line = dict(doc["Line"][0], Amount=Decimal("99999.00"))  # more than anything paid of it
         line["SalesItemLineDetail"] = {
-            **line["SalesItemLineDetail"], "UnitPrice": "99999", "Qty": 1
+            **line["SalesItemLineDetail"], "UnitPrice": Decimal(99999), "Qty": 1
         }  # fmt: skip
         stack.fake_qbo.update(
             "Invoice", {**stack.fake_qbo.state_json()["Invoice"][0], "Line": [line]}

@@ -120,7 +120,7 @@ class CampaignReport:
             f"{self.objects} Stripe objects)",
             f"faults injected       {sum(self.faults.values())} ({faults})",
             f"retries               {self.retries} by the queue, {self.scheduled_retries} "
-            f"scheduled after 429",
+            f"scheduled ahead (429, held leases)",
             f"webhook refused       {self.webhook_refused} deliveries (5xx; "
             f"{self.webhook_alerts} at ERROR for a person)",
             f"crashed leases        {self.leases_kept} never given back, taken over once expired",

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from shared.services.undo import Undo
 
 T = TypeVar("T")
+BACKFILL_SNAPSHOT_SECONDS = 600.0
 _lock = threading.RLock()
 _builders: list[Callable[..., object]] = []
 _overrides: dict[str, object] = {}
@@ -440,7 +441,8 @@ def backfill() -> Iterator[Backfill]:
     deps = SyncDeps(
         stripe=stripe,
         qbo=qbo,
-        links=LinkStore(buffer),
+        # A page's links are read at once and stand while its objects sync (see backfill).
+        links=LinkStore(buffer, snapshot_seconds=BACKFILL_SNAPSHOT_SECONDS),
         sync_log=SyncLog(buffer),
         references=ReferenceData(qbo, books),
         clock=clock(),

@@ -135,8 +135,10 @@ class LinkStore:
         ]
         for key in expired:
             del self._snapshots[key]
-        if len(self._snapshots) >= _MAX_SNAPSHOTS:
-            self._snapshots.clear()
+        if len(self._snapshots) >= _MAX_SNAPSHOTS:  # the oldest half goes
+            by_age = sorted(self._snapshots.items(), key=lambda item: item[1][0])
+            for key, _ in by_age[: len(by_age) // 2]:
+                del self._snapshots[key]
 
     def _remember(self, link: Link) -> None:
         with self._lock:
@@ -150,8 +152,20 @@ class LinkStore:
                 snapshot[1][link.qbo_entity_type] = link
 
     def prime(self, stripe_object_ids: Sequence[str]) -> None:
-        """Read every role of these objects in one query (a backfill page at a time)."""
-        wanted = sorted({i for i in stripe_object_ids if i})
+        """Read every role of these objects in one query (those without a fresh snapshot)."""
+        now = time.monotonic()
+        with self._lock:
+            wanted = sorted(
+                {
+                    i
+                    for i in stripe_object_ids
+                    if i
+                    and not (
+                        i in self._snapshots
+                        and now - self._snapshots[i][0] < self._snapshot_seconds
+                    )
+                }
+            )
         if not wanted:
             return
         with self._lock:

@@ -8,7 +8,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from local_emulator.generator import generate_month
+from local_emulator.generator.payouts import add_payouts
 from local_emulator.generator.stripe_objects import invoice_month
+from local_emulator.harness.runner import run_scenario
 from local_emulator.harness.scenario import FaultSpec, Scenario
 from local_emulator.harness.stack import LocalStack
 from shared import bootstrap
@@ -145,4 +148,63 @@ def test_requests_per_synced_object(tmp_path: Path) -> None:
         "queue drained through the worker. QBO counts are the fake's API calls by kind, Stripe "
         "counts the fake's API requests, warehouse counts come from a counting proxy put in "
         "with `bootstrap.override(warehouse=...)`.",
+    )
+
+
+MONTH_SEED = 5
+
+
+def test_steady_flow_on_a_month_with_payouts(tmp_path: Path) -> None:
+    """Issue 15's steady-flow goals on a generated month with payouts, delivered as webhooks:
+    no QBO create answered from requestid memory (the link was read first), and at most 1.5
+    Stripe requests per synced object."""
+    lines = add_payouts(generate_month(MONTH_SEED, customers=30, invoices=120), MONTH_SEED)
+    scenario = Scenario(
+        events=[x for x in lines if x.get("object") == "event"],
+        objects=[x for x in lines if x.get("object") != "event"],
+    )
+    stripe_counts: Counter[str] = Counter()
+
+    def count_stripe(stack: LocalStack) -> None:
+        stripe_counts.update(stack.fake_stripe.request_counts())
+
+    result = run_scenario(
+        scenario, tmp_path / "month", faults=FaultSpec({}, {}, {}), seed=MONTH_SEED,
+        progress=lambda _: None, after_drain=count_stripe,
+    )  # fmt: skip
+    qbo = result.summary["qbo_requests"]
+    creates = qbo.get("create", 0)
+    repeats = qbo.get("requestid_repeats", 0)
+    links = [link for link in result.links if link["status"] == "COMPLETED"]
+    objects = len({str(link["stripe_object_id"]) for link in links})
+    stripe_api = {
+        k: v for k, v in stripe_counts.items() if v > 0 and not k.startswith(("fault", "webhook"))
+    }
+    stripe_total = sum(stripe_api.values())
+    violations = result.summary["check"]["violations"]
+    REPORT.figure(
+        SECTION, "steady flow, month with payouts: synced",
+        f"{objects} Stripe objects ({len(scenario.events)} events, "
+        f"{sum(result.summary['objects']['synced'].values())} links), {violations} checker "
+        "violations",
+    )  # fmt: skip
+    REPORT.figure(
+        SECTION, "steady flow: QBO creates answered from requestid memory",
+        f"{repeats / max(creates, 1):.1%} ({repeats} of {creates} creates; was about 12%)",
+        "0", repeats == 0,
+    )  # fmt: skip
+    REPORT.figure(
+        SECTION, "steady flow: Stripe requests per synced object",
+        f"{stripe_total / max(objects, 1):.3f} ({dict(sorted(stripe_api.items()))}; was 2.8)",
+        "<= 1.5", stripe_total / max(objects, 1) <= 1.5,
+    )  # fmt: skip
+    REPORT.note(
+        SECTION,
+        f"Steady flow: `add_payouts(generate_month({MONTH_SEED}, customers=30, invoices=120))` "
+        "(invoices paid in full, in part, out of band, credit notes, refunds, disputes, charges "
+        "without an invoice, payouts) delivered as webhooks through `run_scenario` with faults "
+        "off. Creates answered from requestid memory are the fake QBO's `requestid_repeats` (a "
+        "create sent again under a requestid it has answered): each one is a create the sync "
+        "sent because it had not read the link first. Stripe requests are the fake Stripe's "
+        "API requests (webhook deliveries are not requests to Stripe).",
     )

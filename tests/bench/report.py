@@ -16,6 +16,7 @@ SECTIONS = (
     "3. Requests per object",
     "4. Throughput at the ceiling",
     "5. Statements",
+    "6. Import (backfill)",
 )
 
 

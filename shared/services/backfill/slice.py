@@ -181,6 +181,8 @@ class Slice:
                 page = self._list(object_type, cursor)
                 heal, uncertain = uncertain > 0, max(0, uncertain - 1)
                 cursor = str(page.objects[-1]["id"]) if page.objects else cursor
+                targets = [sync_target(object_type, obj) for obj in page.objects]
+                self.deps.sync.links.prime([t[1] for t in targets if t is not None])
                 work = _Page(cursor)
                 for obj in page.objects:
                     listed = _Listed(object_type, obj, listed_at, heal)

@@ -135,6 +135,9 @@ def post_payments(work: Work, posted: PostedInvoice, raw_invoice: JsonDict | Non
     payments = invoice_payments(work, invoice, raw_invoice)
     if not payments and invoice.amount_paid <= 0:
         return
+    # the links of every payment and its payment intent, in one read
+    ids = [p.id for p in payments] + [p.payment_intent for p in payments if p.payment_intent]
+    deps.links.prime([i for i in ids if i])
     settled = settlement_amounts(work, invoice, payments)
     undo = partial(
         release_auto_applications,

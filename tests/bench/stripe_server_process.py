@@ -1,0 +1,34 @@
+"""The fake Stripe in its own process, holding the import benchmark's history.
+
+``python -m tests.bench.stripe_server_process <objects> <seed>`` builds the history, prints one
+JSON line (base URL, API key, objects by type), then answers ``counts`` on stdin with the fake's
+request counters, and stops on ``quit`` or end of input.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+
+from local_emulator.fakes.stripe import FakeStripe, FakeStripeServer
+from tests.bench.import_data import import_objects
+
+
+def main(objects: int, seed: int) -> None:
+    fake = FakeStripe(seed=seed)
+    history = import_objects(objects, seed)
+    for obj in history:
+        fake.seed_object(obj)
+    with FakeStripeServer(fake) as server:
+        kinds = Counter(str(o["object"]) for o in history)
+        hello = {"base_url": server.base_url, "api_key": fake.api_key, "objects": kinds}
+        print(json.dumps(hello), flush=True)
+        for line in sys.stdin:
+            if line.strip() != "counts":
+                break
+            print(json.dumps(fake.request_counts()), flush=True)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), int(sys.argv[2]))

@@ -6,8 +6,8 @@ refuse what the functions refuse, so the schemas generated from them say what is
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AwareDatetime,
@@ -150,3 +150,95 @@ class ReconcileRequestBody(ContractModel):
 
     since: AwareDatetime | None = Field(None, description="from this time (with a UTC offset)")
     until: AwareDatetime | None = Field(None, description="up to this time (with a UTC offset)")
+
+
+# What a backfill lists, in the order it syncs them: what an object needs in QBO is usually there
+# before it (customers and products before invoices, invoices before their payments, charges
+# before their refunds and disputes, everything before the payouts that settle it).
+BackfillType = Literal[
+    "customer",
+    "product",
+    "invoice",
+    "invoice_payment",
+    "charge",
+    "refund",
+    "credit_note",
+    "dispute",
+    "payout",
+]
+BACKFILL_TYPES: tuple[BackfillType, ...] = get_args(BackfillType)
+BackfillTypes = Annotated[
+    list[BackfillType],
+    WithJsonSchema({"anyOf": [
+        {"type": "array", "items": {"enum": list(BACKFILL_TYPES)}, "minItems": 1},
+        {"type": "string", "description": "comma-separated"},
+    ]}),
+]  # fmt: skip
+# A day (its start; for ``until`` its end), a time (ISO 8601) or unix seconds.
+Day = Annotated[
+    datetime | None,
+    WithJsonSchema({"anyOf": [{"type": "string", "format": "date"},
+                              {"type": "string", "format": "date-time"},
+                              {"type": "integer", "minimum": 0}, {"type": "null"}]}),
+]  # fmt: skip
+
+
+def moment_of(value: Any, *, end_of_day: bool = False) -> Any:
+    """A bare ISO date as the start (or the end) of that day in UTC; anything else unchanged,
+    for pydantic to read as a datetime."""
+    if isinstance(value, str) and len(value.strip()) == 10:
+        try:
+            day = date.fromisoformat(value.strip())
+        except ValueError:
+            return value
+        return datetime.combine(day, time.max if end_of_day else time.min, UTC)
+    return None if value == "" else value
+
+
+class BackfillRequestBody(ContractModel):
+    """``POST /backfill``: import Stripe history created in a range, or resume a run. One call
+    works one slice (minutes) and enqueues a task to this function for the next, until done."""
+
+    since: Day = Field(None, description="objects created at or after (a date: its start, UTC)")
+    until: Day = Field(
+        None, description="objects created at or before (a date: its end, UTC); default: now"
+    )
+    types: BackfillTypes = Field(
+        default_factory=lambda: list(BACKFILL_TYPES),
+        min_length=1,
+        description="what to list (a list, or one comma-separated string); default: all; "
+        "always synced in this order: " + ", ".join(BACKFILL_TYPES),
+    )
+    run_id: str | None = Field(
+        None,
+        pattern=RUN_ID_PATTERN,
+        description="resume this backfill run from its checkpoint (since is then not needed)",
+    )
+    dry_run: bool = Field(False, description="count what the range holds, write nothing")
+
+    @field_validator("since", mode="before")
+    @classmethod
+    def _since(cls, value: Any) -> Any:
+        return moment_of(value)
+
+    @field_validator("until", mode="before")
+    @classmethod
+    def _until(cls, value: Any) -> Any:
+        return moment_of(value, end_of_day=True)
+
+    @field_validator("since", "until", mode="after")
+    @classmethod
+    def _in_utc(cls, value: datetime | None) -> datetime | None:
+        return _utc(value)
+
+    @field_validator("types", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return list(BACKFILL_TYPES) if value in (None, []) else value
+
+    @field_validator("run_id", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        return None if value in (None, "") else value

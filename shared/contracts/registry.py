@@ -7,7 +7,12 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from shared.contracts.models import ReconcileRequestBody, ReplayRequestBody, SyncTaskPayload
+from shared.contracts.models import (
+    BackfillRequestBody,
+    ReconcileRequestBody,
+    ReplayRequestBody,
+    SyncTaskPayload,
+)
 
 
 @dataclass(frozen=True)
@@ -32,7 +37,8 @@ FUNCTIONS: tuple[HttpFunction, ...] = (
     HttpFunction("replay", "Enqueue replays from the event archive or Stripe's events API",
                  ReplayRequestBody),
     HttpFunction("catch_up", "Enqueue events whose delivery failed or that the archive lacks"),
-    HttpFunction("backfill", "Backfill a range of Stripe history into QBO, one slice per call"),
+    HttpFunction("backfill", "Backfill a range of Stripe history into QBO, one slice per call",
+                 BackfillRequestBody),
     HttpFunction("sync_health", "Measure the sync's health and log it for the alert policies",
                  methods=("post", "get")),
 )  # fmt: skip

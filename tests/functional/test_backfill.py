@@ -133,4 +133,6 @@ def test_the_function_works_a_slice_and_enqueues_the_rest(
     dry = client.post("/", json={"since": "2020-01-01", "dry_run": True}, headers=AUTH)
     assert dry.get_json()["invoice"] == 12
     assert client.post("/", json={"since": "soon"}, headers=AUTH).status_code == 400
+    misspelt = client.post("/", json={"since": "2020-01-01", "type": "invoice"}, headers=AUTH)
+    assert misspelt.status_code == 400 and misspelt.get_json()["code"] == "bad_backfill"
     assert client.post("/", json={"since": "2020-01-01"}).status_code == 401

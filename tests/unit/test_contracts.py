@@ -16,6 +16,7 @@ from shared.contracts.models import (
 )
 from shared.contracts.registry import FUNCTIONS, schema_models
 from shared.errors import BadRequestError
+from shared.services.backfill import BACKFILL_TYPES, backfill_request_from_json
 from shared.services.replay import replay_request_from_json
 from shared.services.task_request import parse_task
 
@@ -44,7 +45,8 @@ def test_every_function_is_described_once() -> None:
 def test_every_body_has_its_schema_file() -> None:
     bodies = {f.body for f in FUNCTIONS if f.body is not None}
     assert set(schema_models().values()) >= bodies
-    assert {"replay_request", "reconcile_request", "sync_worker_request"} <= set(schema_models())
+    expected = {"replay_request", "reconcile_request", "sync_worker_request", "backfill_request"}
+    assert expected <= set(schema_models())
 
 
 def test_replay_body_accepts_what_the_cli_and_callers_send() -> None:
@@ -87,3 +89,30 @@ def test_the_task_payload_is_the_model() -> None:
     assert request.object_id == "in_1"  # an unknown field from a newer enqueuer is ignored
     with pytest.raises(BadRequestError, match="task: object_id"):
         parse_task(b'{"object_type": "invoice", "object_id": ""}', {})
+
+
+def test_backfill_body_accepts_days_times_and_comma_separated_types() -> None:
+    request = backfill_request_from_json(
+        {"since": "2026-01-01", "until": "2026-01-31", "types": "invoice, customer"}
+    )
+    assert request.since is not None and request.since.isoformat() == "2026-01-01T00:00:00+00:00"
+    assert request.until is not None and request.until.isoformat().startswith("2026-01-31T23:59")
+    assert request.types == ("invoice", "customer")
+    resumed = backfill_request_from_json({"run_id": "bf_1", "since": None, "types": None})
+    assert resumed.run_id == "bf_1" and resumed.types == BACKFILL_TYPES
+    assert backfill_request_from_json({"since": 1_767_225_600}).since is not None
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ({"since": "yesterday"}, "since"),
+        ({"since": "2026-01-01", "types": "plans"}, "types.0"),
+        ({"run_id": "bad name!"}, "run_id"),
+        ({"since": "2026-01-01", "dryrun": True}, "dryrun: Extra inputs are not permitted"),
+    ],
+)
+def test_backfill_body_refuses_with_the_field(body: dict[str, Any], says: str) -> None:
+    with pytest.raises(BadRequestError, match="backfill request") as refused:
+        backfill_request_from_json(body)
+    assert says in refused.value.message and refused.value.code == "bad_backfill"

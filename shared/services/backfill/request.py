@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
+
+from shared.contracts.models import BACKFILL_TYPES, BackfillRequestBody, moment_of, refusal
 from shared.errors import BadRequestError
 from shared.ports import JsonDict
 from shared.services.runs import check_run_id
-
-# Listed in this order, so what an object needs in QBO is usually there before it: customers and
-# products before invoices, invoices before their payments, charges before their refunds and
-# disputes, everything before the payouts that settle it.
-BACKFILL_TYPES = (
-    "customer",
-    "product",
-    "invoice",
-    "invoice_payment",
-    "charge",
-    "refund",
-    "credit_note",
-    "dispute",
-    "payout",
-)
 
 
 @dataclass(frozen=True)
@@ -71,30 +58,23 @@ def moment_from_json(value: Any, name: str, *, end_of_day: bool = False) -> date
     try:
         if isinstance(value, int | float) and not isinstance(value, bool):
             return datetime.fromtimestamp(value, UTC)
-        text = str(value)
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            return datetime.combine(day, time.max if end_of_day else time.min, UTC)
-        parsed = datetime.fromisoformat(text)
+        day = moment_of(value, end_of_day=end_of_day)
+        parsed = day if isinstance(day, datetime) else datetime.fromisoformat(str(value))
     except (ValueError, OverflowError, OSError):
         raise BadRequestError(f"{name} is not a date or time") from None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def backfill_request_from_json(body: JsonDict) -> BackfillRequest:
-    """The backfill function's JSON body."""
-    types: Sequence[Any] = body.get("types") or BACKFILL_TYPES
-    if isinstance(types, str):
-        types = [part.strip() for part in types.split(",") if part.strip()]
-    if not isinstance(types, Sequence) or not all(isinstance(t, str) for t in types):
-        raise BadRequestError("types is a list of strings")
-    run_id = body.get("run_id")
-    if run_id is not None and not isinstance(run_id, str):
-        raise BadRequestError("run_id is a string")
+    """The backfill function's JSON body (``BackfillRequestBody``) as the use case's request."""
+    try:
+        parsed = BackfillRequestBody.model_validate(body)
+    except ValidationError as error:
+        raise refusal(error, "backfill request", "bad_backfill") from None
     return BackfillRequest(
-        since=moment_from_json(body.get("since"), "since"),
-        until=moment_from_json(body.get("until"), "until", end_of_day=True),
-        types=tuple(types),
-        run_id=run_id or None,
-        dry_run=bool(body.get("dry_run")),
+        since=parsed.since,
+        until=parsed.until,
+        types=tuple(parsed.types),
+        run_id=parsed.run_id,
+        dry_run=parsed.dry_run,
     )

@@ -280,7 +280,10 @@ def books_config(s: Settings) -> BooksConfig:
         tax_item_name=s.tax_item_name,
         refunds_item_name=s.refunds_item_name,
         bad_debt_item_name=s.bad_debt_item_name,
+        opening_balance_account_name=s.opening_balance_account_name,
+        opening_balance_item_name=s.opening_balance_item_name,
         tz=ZoneInfo(s.books_timezone),
+        cutover_date=s.cutover_date,
     )
 
 

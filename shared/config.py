@@ -125,7 +125,8 @@ class Settings(BaseSettings):
     # (open invoices per customer and currency, and what Stripe holds per clearing account as
     # of the cutover) start the books instead. Empty: everything is posted in full.
     cutover_date: date | None = None
-    opening_balance_account_name: str = "Opening Balance Equity"
+    opening_balance_account_name: str = "Opening Balance Equity"  # found by type if renamed
+    opening_balance_item_name: str = "Opening balance"
 
     # --- existing books -------------------------------------------------------------------------
     # How a Stripe customer or product meets a QBO customer or item that exists already, tried in

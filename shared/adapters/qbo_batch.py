@@ -1,10 +1,14 @@
 """QBO's batch endpoint: up to 30 operations per request, paced per realm and app.
 
-Limits (Intuit's limits page and its 2025-08-13 blog, see local_emulator/fakes/qbo/throttle.py):
-40 batch requests per minute per realm and app, 120 per realm for every app together, 30
-payloads per batch, and the 500 requests per minute per realm. Whether each payload counts
-against the 500 is not spelled out; ``items_count=True`` (the default, the stricter reading)
-paces as if it does, so the writer stays under the limits whichever way QBO counts.
+Limits: 40 batch requests per minute per realm and app, 120 per realm for every app together,
+30 payloads per batch, and the 500 requests per minute per realm. Sources: Intuit's limits page,
+https://developer.intuit.com/app/developer/qbo/docs/learn/limits-and-throttles, and the change of
+2025 (the 120 per realm, in production since 2025-10-31) announced on Intuit's developer blog,
+https://blogs.intuit.com/2025/08/13/upcoming-changes-to-the-accounting-api (all sources with
+their quotes: local_emulator/fakes/qbo/throttle.py). Whether each payload counts against the 500
+is not spelled out on the limits page; Intuit's own batch sample says each is "metered like a
+normal call", so ``items_count=True`` (the default) paces as if it does, and the writer stays
+under the limits whichever way QBO counts.
 """
 
 from __future__ import annotations

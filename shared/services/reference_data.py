@@ -37,7 +37,10 @@ class BooksConfig:
     tax_item_name: str = "Stripe sales tax"
     refunds_item_name: str = "Stripe refunds"
     bad_debt_item_name: str = "Bad debt"
+    opening_balance_account_name: str = "Opening Balance Equity"
+    opening_balance_item_name: str = "Opening balance"
     tz: tzinfo = UTC
+    cutover_date: date | None = None  # activity before it starts the books as opening balances
 
 
 # (QBO AccountType, AccountSubType) per role
@@ -53,11 +56,13 @@ ACCOUNT_KINDS = {
     "bank": ("Bank", "Checking"),
     "suspense": ("Other Current Liability", "OtherCurrentLiabilities"),
     "rounding": ("Other Expense", "OtherMiscellaneousExpense"),
+    "opening": ("Equity", "OpeningBalanceEquity"),
 }
 # Roles QBO keeps a system account for, found by AccountType/AccountSubType whatever it is named:
 # newer companies call Undeposited Funds "Payments to deposit". It holds payments of every
-# currency (at their home value), so one account serves them all.
-SYSTEM_ROLES = frozenset({"undeposited"})
+# currency (at their home value), so one account serves them all. Every company has its Opening
+# Balance Equity (AccountSubType OpeningBalanceEquity) too.
+SYSTEM_ROLES = frozenset({"undeposited", "opening"})
 
 
 class ReferenceData:
@@ -117,6 +122,7 @@ class ReferenceData:
             "bank": self.books.bank_account_name,
             "suspense": self.books.suspense_account_name,
             "rounding": self.books.rounding_account_name,
+            "opening": self.books.opening_balance_account_name,
         }[role]
 
     @staticmethod

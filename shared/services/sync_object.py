@@ -21,6 +21,7 @@ from shared.logging import get_logger, log_event
 from shared.services.posting.charges import sync_charge, sync_refund
 from shared.services.posting.credits import sync_credit_note, sync_dispute
 from shared.services.posting.customers import sync_customer
+from shared.services.posting.cutover import sync_cutover
 from shared.services.posting.invoices import sync_invoice, sync_product
 from shared.services.posting.payouts import sync_payout
 from shared.services.posting.work import SyncDeps, SyncRequest, SyncResult, Work
@@ -41,6 +42,8 @@ HANDLERS: dict[str, tuple[str, Callable[[Work], SyncResult]]] = {
     "credit_note": ("CreditMemo", sync_credit_note),
     "dispute": ("JournalEntry", sync_dispute),
     "payout": ("Deposit", sync_payout),
+    # what clearing held at the cutover date (a currency code, or ``all``): a backfill's first step
+    "cutover": ("JournalEntry", sync_cutover),
 }
 
 

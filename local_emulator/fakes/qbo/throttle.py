@@ -7,13 +7,16 @@ Sources (Intuit's own):
   requests per minute, per realm ID and app" and "120 Batch requests per minute per realm ID";
   recommended maximum 30 payloads per batch; 10 requests per second per realm ID and app (the
   batch endpoint has its own limits, so the per-second window counts single requests only).
-- Intuit developer blog, 2025-08-13, "Upcoming changes to the Accounting API": the 120 batch
+- Intuit developer blog, 2025-08-13, "Upcoming changes to the Accounting API",
+  https://blogs.intuit.com/2025/08/13/upcoming-changes-to-the-accounting-api: the 120 batch
   requests per minute per realm ID is new, in addition to the limits already in place (sandbox
   from 2025-08-15, production from 2025-10-31).
-- Intuit developer blog, 2016-08-08: "API calls are throttled at 500 requests per minute per
-  realmId, including batch requests", and at most 10 concurrent requests per realm and app.
-- IntuitDeveloper/SampleApp-Batch-Java, docs/batch-tutorial.md: "Each BatchItemRequest is
-  metered like a normal call (no cost discount)".
+- Intuit developer blog, 2016-08-08, https://blogs.intuit.com/2016/08/08/idg-concurrent-api-use-
+  changes-coming-soon/: "API calls are throttled at 500 requests per minute per realmId,
+  including batch requests", and at most 10 concurrent requests per realm and app.
+- Intuit's batch sample, https://github.com/IntuitDeveloper/SampleApp-Batch-Java (file
+  docs/batch-tutorial.md): "Each BatchItemRequest is metered like a normal call (no cost
+  discount)".
 
 Whether each payload of a batch counts against the 500 per minute is not stated in so many words.
 ``batch_counting="items"`` (the default, the stricter reading of the sources above) counts every

@@ -14,6 +14,7 @@ from shared.domain.qbo_models import QboCustomer, Ref
 from shared.domain.stripe_payments import StripeCharge, StripeInvoicePayment, StripeRefund
 from shared.errors import NotFoundError
 from shared.services.posting.customers import ensure_customer
+from shared.services.posting.cutover import cutover_of
 from shared.services.posting.invoices import reconcile_invoice
 from shared.services.posting.work import SyncResult, Work
 from shared.services.qbo_lookup import find_all
@@ -66,6 +67,13 @@ def customer_for(work: Work, customer_id: str | None, currency: str) -> Ref:
 
 def post_refund(work: Work, refund: StripeRefund, customer_id: str | None) -> SyncResult:
     deps = work.deps
+    cutover = cutover_of(work)
+    if cutover is not None and cutover.before(refund.created):
+        # clearing's opening balance holds it; money it gave back after the cutover is posted
+        if refund.status in REFUND_UNDONE and not cutover.before(_returned_unix(work, refund)):
+            reversal = reverse_refund(work, refund, customer_id)
+            return SyncResult("COMPLETED", "SalesReceipt", reversal, reason="reversed")
+        return SyncResult("SKIPPED", "RefundReceipt", reason="before the cutover")
     if refund.status in REFUND_UNDONE:
         if work.done(refund.id, "RefundReceipt") is None:
             return SyncResult("SKIPPED", "RefundReceipt", reason=f"refund {refund.status}")
@@ -93,8 +101,8 @@ def post_refund(work: Work, refund: StripeRefund, customer_id: str | None) -> Sy
     return SyncResult("COMPLETED", "RefundReceipt", qbo_id)
 
 
-def _returned_on(work: Work, refund: StripeRefund) -> date:
-    """When Stripe gave the refund back: its failure balance transaction's day."""
+def _returned_unix(work: Work, refund: StripeRefund) -> int:
+    """When Stripe gave the refund back: its failure balance transaction's time."""
     when = refund.created
     if refund.failure_balance_transaction:
         try:
@@ -104,7 +112,11 @@ def _returned_on(work: Work, refund: StripeRefund) -> date:
             when = max(int(raw.get("created") or 0), refund.created)
         except NotFoundError:
             pass
-    return date_from_unix(when, work.deps.books.tz)
+    return when
+
+
+def _returned_on(work: Work, refund: StripeRefund) -> date:
+    return date_from_unix(_returned_unix(work, refund), work.deps.books.tz)
 
 
 def reverse_refund(work: Work, refund: StripeRefund, customer_id: str | None) -> str:
@@ -155,6 +167,9 @@ def sync_charge(work: Work) -> SyncResult:
         )
     elif invoice_id is not None:
         result = reconcile_invoice(work, invoice_id)
+    elif (cutover := cutover_of(work)) is not None and cutover.before(charge.created):
+        work.hold("charge", charge.id)
+        result = SyncResult("SKIPPED", "SalesReceipt", reason="before the cutover")
     else:
         work.hold("charge", charge.id)
         terms = deps.references.terms(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from shared.domain.cutover import finalized_before
 from shared.domain.mapping import date_from_unix
 from shared.domain.mapping_money import (
     DisputeAccounts,
@@ -13,7 +14,9 @@ from shared.domain.mapping_money import (
 )
 from shared.domain.qbo_models import Ref
 from shared.domain.stripe_payments import StripeCreditNote, StripeDispute
+from shared.errors import MappingGapError
 from shared.services.posting.autoapply import ensure_payment, release_auto_applications
+from shared.services.posting.cutover import cutover_of, ensure_opening
 from shared.services.posting.invoices import ensure_invoice, fetch_invoice
 from shared.services.posting.settlements import invoice_payments, settlement_amounts
 from shared.services.posting.voids import void_credit_memo
@@ -30,19 +33,35 @@ def sync_credit_note(work: Work) -> SyncResult:
     if note.status == "void":
         return undo_credit_note(work, note, "voided")
     before, kept = note.applied_before_payment, note.credited_to_balance
+    cutover = cutover_of(work)
+    if cutover is not None and cutover.before(note.effective_at or note.created):
+        if kept > 0:  # the customer's credit at the cutover: its opening credit memo
+            ensure_opening(work, note.customer, note.currency, cutover)
+        return SyncResult("SKIPPED", "CreditMemo", reason="before the cutover: opening balance")
     if before <= 0 and kept <= 0:
         return SyncResult("SKIPPED", "CreditMemo", reason="refunded in full: the refund posts")
     invoice = fetch_invoice(work, note.invoice)
     if invoice.status == "void" and kept <= 0:
         # it only reduced an invoice that is void now: QBO voids that invoice whole
         return undo_credit_note(work, note, "its invoice is void")
-    posted = ensure_invoice(work, invoice)
     terms = deps.references.terms(note.currency, date_from_unix(note.created, deps.books.tz))
-    # what it settles of the invoice, when QBO cannot hold the amount exactly (``rounding``)
-    settles = settlement_amounts(work, invoice, invoice_payments(work, invoice)).get(note.id)
+    settles = None
+    if cutover is not None and finalized_before(invoice, cutover):
+        # its invoice is a line of the opening balance: the credit applies to that
+        opening = ensure_opening(work, invoice.customer, invoice.currency, cutover)
+        customer, invoice_ref = opening.customer, opening.invoice
+        if invoice_ref is None and before > 0:
+            raise MappingGapError(
+                f"credit note {note.id}: its invoice owed nothing at the cutover", code="cutover"
+            )
+    else:
+        posted = ensure_invoice(work, invoice)
+        customer, invoice_ref = posted.customer, posted.ref
+        # what it settles of the invoice, when QBO cannot hold the amount exactly (``rounding``)
+        settles = settlement_amounts(work, invoice, invoice_payments(work, invoice)).get(note.id)
     document = qbo_credit_memo_from_credit_note(
         note,
-        posted.customer,
+        customer,
         deps.references.sales_refs(),
         terms,
         amount_minor=None if before > 0 else kept,
@@ -58,12 +77,12 @@ def sync_credit_note(work: Work) -> SyncResult:
         lookup=lambda: find_all(deps.qbo, "CreditMemo", "DocNumber", document.DocNumber or ""),
     )
     release_auto_applications(work, note.id, "credit_note", "CreditMemo", memo_id)
-    if before > 0:
+    if before > 0 and invoice_ref is not None:
         application = qbo_credit_application(
             "credit_application",
             note.id,
-            customer=posted.customer,
-            invoice=posted.ref,
+            customer=customer,
+            invoice=invoice_ref,
             credit_memo=Ref(value=memo_id),
             amount=before,
             terms=terms,
@@ -96,7 +115,10 @@ def sync_dispute(work: Work) -> SyncResult:
     if not dispute.balance_transactions:
         return SyncResult("SKIPPED", "JournalEntry", reason="no funds moved yet")
     posted: list[str] = []
+    cutover = cutover_of(work)
     for txn in dispute.balance_transactions:
+        if cutover is not None and cutover.before(txn.created):
+            continue  # clearing's opening balance holds what it moved
         terms = deps.references.terms(txn.currency, date_from_unix(txn.created, deps.books.tz))
         accounts = DisputeAccounts(
             clearing=deps.references.account("clearing", txn.currency),
@@ -118,4 +140,6 @@ def sync_dispute(work: Work) -> SyncResult:
                 ),
             )
         )
+    if not posted:
+        return SyncResult("SKIPPED", "JournalEntry", reason="before the cutover: opening balance")
     return SyncResult("COMPLETED", "JournalEntry", posted[-1], reason=f"dispute {dispute.status}")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 
+from shared.domain.cutover import Cutover, finalized_before
 from shared.domain.idempotency import doc_number_from_stripe_number
 from shared.domain.mapping import (
     CurrencyTerms,
@@ -27,6 +28,7 @@ from shared.ports import JsonDict
 from shared.services.existing_books import Wanted
 from shared.services.posting.autoapply import ensure_payment, release_auto_applications
 from shared.services.posting.customers import ensure_customer
+from shared.services.posting.cutover import cutover_of, ensure_opening
 from shared.services.posting.matching import adopt_existing
 from shared.services.posting.settlements import (
     OUT_OF_BAND_REST,
@@ -129,8 +131,15 @@ def ensure_invoice(work: Work, invoice: StripeInvoice) -> PostedInvoice:
     return PostedInvoice(invoice, customer, Ref(value=qbo_id), terms)
 
 
-def post_payments(work: Work, posted: PostedInvoice, raw_invoice: JsonDict | None = None) -> None:
-    """A QBO payment per Stripe payment; what Stripe says was paid outside it, to Undeposited."""
+def post_payments(
+    work: Work,
+    posted: PostedInvoice,
+    raw_invoice: JsonDict | None = None,
+    *,
+    after: Cutover | None = None,
+) -> None:
+    """A QBO payment per Stripe payment; what Stripe says was paid outside it, to Undeposited.
+    ``after``: only what was paid from the cutover on (the rest is in the opening balance)."""
     invoice, deps = posted.invoice, work.deps
     payments = invoice_payments(work, invoice, raw_invoice)
     if not payments and invoice.amount_paid <= 0:
@@ -138,12 +147,15 @@ def post_payments(work: Work, posted: PostedInvoice, raw_invoice: JsonDict | Non
     # the links of every payment and its payment intent, in one read
     ids = [p.id for p in payments] + [p.payment_intent for p in payments if p.payment_intent]
     deps.links.prime([i for i in ids if i])
-    settled = settlement_amounts(work, invoice, payments)
+    # against an opening balance each settles its own amount (``rounding``: see the README)
+    settled = settlement_amounts(work, invoice, payments) if after is None else {}
     undo = partial(
         release_auto_applications,
         work, invoice.id, "invoice", "Invoice", posted.ref.value, again=True,
     )  # fmt: skip
     for payment in paid(payments):
+        if after is not None and after.before(payment.paid_at):
+            continue
         out_of_band = is_out_of_band(payment)
         terms = deps.references.terms(
             invoice.currency, date_from_unix(payment.paid_at, deps.books.tz)
@@ -168,6 +180,8 @@ def post_payments(work: Work, posted: PostedInvoice, raw_invoice: JsonDict | Non
         if not out_of_band:
             round_payment(work, payment, document.TotalAmt, account, terms)
     remainder = out_of_band_rest(invoice, payments)
+    if after is not None and after.before(invoice.status_transitions.paid_at or invoice.created):
+        remainder = 0
     if remainder > 0:
         document = qbo_out_of_band_payment_from_invoice(
             invoice,
@@ -273,6 +287,9 @@ def reconcile_invoice(work: Work, invoice_id: str) -> SyncResult:
     if not invoice.is_accounting_document:
         return SyncResult("SKIPPED", "Invoice", reason="draft: not an accounting document yet")
     work.hold("invoice", invoice.id)
+    cutover = cutover_of(work)
+    if cutover is not None and finalized_before(invoice, cutover):
+        return reconcile_before_cutover(work, raw, invoice, cutover)
     posted = ensure_invoice(work, invoice)
     attach_statement_once(work, raw, posted)
     if invoice.status == "void":
@@ -282,6 +299,27 @@ def reconcile_invoice(work: Work, invoice_id: str) -> SyncResult:
     if invoice.status == "uncollectible":
         write_off(work, posted)
     return SyncResult("COMPLETED", "Invoice", posted.ref.value)
+
+
+def reconcile_before_cutover(
+    work: Work, raw: JsonDict, invoice: StripeInvoice, cutover: Cutover
+) -> SyncResult:
+    """An invoice finalized before the cutover: what it owed then is a line of its customer's
+    opening balance; what settles it from the cutover on applies to that opening invoice."""
+    if invoice.status == "void":
+        return SyncResult("SKIPPED", "Invoice", reason="before the cutover, and void: owes nothing")
+    opening = ensure_opening(work, invoice.customer, invoice.currency, cutover)
+    if opening.invoice is None:
+        return SyncResult("SKIPPED", "Invoice", reason="before the cutover: nothing owed then")
+    terms = work.deps.references.terms(invoice.currency, cutover.opening_day)
+    posted = PostedInvoice(invoice, opening.customer, opening.invoice, terms)
+    post_payments(work, posted, raw, after=cutover)
+    marked = invoice.status_transitions.marked_uncollectible_at
+    if invoice.status == "uncollectible" and not cutover.before(marked):
+        write_off(work, posted)
+    return SyncResult(
+        "COMPLETED", "Invoice", opening.invoice.value, reason="before the cutover: opening balance"
+    )
 
 
 def sync_product(work: Work) -> SyncResult:

@@ -28,6 +28,7 @@ from shared.domain.qbo_models import QboTxn
 from shared.domain.stripe_payments import StripeBalanceTransaction
 from shared.errors import NotFoundError
 from shared.logging import get_logger, log_event
+from shared.services.posting.cutover import cutover_of, ensure_opening_clearing, failed_before
 from shared.services.posting.work import SyncResult, Work
 from shared.services.qbo_lookup import find_all
 
@@ -71,8 +72,13 @@ def sync_payout(work: Work) -> SyncResult:
     work.hold("payout", payout.id)
     if payout.status in NOT_YET:
         return SyncResult("SKIPPED", "Deposit", reason=f"payout {payout.status}: not paid yet")
+    cutover = cutover_of(work)
+    if cutover is not None and cutover.before(payout.arrival_date):
+        return _before_cutover(work, payout)
     if payout.status == "canceled" and work.done(payout.id, "Deposit") is None:
         return SyncResult("SKIPPED", "Deposit", reason="payout canceled before it was posted")
+    if cutover is not None:
+        ensure_opening_clearing(work, payout.currency, cutover)
     txns = [
         StripeBalanceTransaction.model_validate(raw)
         for raw in deps.stripe.list_objects("balance_transaction", {"payout": payout.id})
@@ -80,12 +86,7 @@ def sync_payout(work: Work) -> SyncResult:
     plan = payout_plan_from_balance_transactions(payout, txns)
     arrival = date_from_unix(payout.arrival_date, books.tz)
     terms = deps.references.terms(payout.currency, arrival)
-    accounts = PayoutAccounts(
-        clearing=deps.references.account("clearing", payout.currency),
-        bank=deps.references.account("bank", payout.currency),
-        fees=deps.references.account("fees"),
-        suspense=deps.references.account("suspense"),
-    )
+    accounts = _accounts(work, payout)
     for kind, amount in plan.fees_to_post.items():
         entry = qbo_fee_entry_from_payout(payout, kind, amount, accounts, terms, tz=books.tz)
         _ensure_entry(work, payout.id, f"JournalEntry:fees_{kind}", entry)
@@ -110,6 +111,29 @@ def sync_payout(work: Work) -> SyncResult:
     )
     record_reconciliation(work, check)
     return SyncResult("COMPLETED", "Deposit", deposit_id, reason=reason)
+
+
+def _accounts(work: Work, payout: StripePayout) -> PayoutAccounts:
+    refs = work.deps.references
+    return PayoutAccounts(
+        clearing=refs.account("clearing", payout.currency),
+        bank=refs.account("bank", payout.currency),
+        fees=refs.account("fees"),
+        suspense=refs.account("suspense"),
+    )
+
+
+def _before_cutover(work: Work, payout: StripePayout) -> SyncResult:
+    """A payout that arrived before the cutover is in the opening balance; if it failed after
+    the cutover, its funds coming back to clearing are posted."""
+    cutover = cutover_of(work)
+    if payout.status not in UNDONE or cutover is None or failed_before(work, payout, cutover):
+        return SyncResult("SKIPPED", "Deposit", reason="arrived before the cutover")
+    failed_on = date_from_unix(_failure_date_unix(work, payout), work.deps.books.tz)
+    terms = work.deps.references.terms(payout.currency, failed_on)
+    reversal = qbo_reversal_from_failed_payout(payout, _accounts(work, payout), terms, failed_on)
+    entry = _ensure_entry(work, payout.id, "JournalEntry:reversal", reversal)
+    return SyncResult("COMPLETED", "JournalEntry", entry, reason=f"payout {payout.status}")
 
 
 def record_reconciliation(work: Work, check: PayoutReconciliation) -> None:

@@ -153,6 +153,23 @@ class Work:
             self._recorded[(stripe_id, entity_key)] = link
         self.deps.links.publish(link)
 
+    def skip(self, stripe_id: str, stripe_type: str, entity_key: str) -> None:
+        """Record that this role needs no QBO document (its figures were zero), so it is not
+        worked out again; a SKIPPED link, never one with a QBO id."""
+        link = Link(
+            stripe_object_id=stripe_id,
+            stripe_object_type=stripe_type,
+            qbo_entity_type=entity_key,
+            status="SKIPPED",
+            attempt=self.request.attempt,
+            event_id=self.request.event_id,
+            task_name=self.request.task_name,
+        )
+        with self._lock:
+            self.links.append(link)
+            self._recorded[(stripe_id, entity_key)] = link
+        self.deps.links.publish(link)
+
     def ensure(
         self,
         stripe_id: str,

@@ -31,7 +31,7 @@ from local_emulator.harness.runner import Mode, run_scenario
 from local_emulator.harness.scenario import FaultSpec, Scenario, parse_faults
 
 JsonDict = dict[str, Any]
-SEED = 12
+SEED = 17
 CUTOVER = (datetime.fromtimestamp(MONTH_START, UTC) + timedelta(days=11)).date()
 MOMENT = int(datetime.combine(CUTOVER, datetime.min.time(), UTC).timestamp())
 LINES = add_payouts(
@@ -94,12 +94,25 @@ def stripe_ar() -> dict[tuple[str, str], Decimal]:
     return {key: money(value, key[1]) for key, value in owed.items() if value}
 
 
-def qbo_ar(qbo: QboIndex) -> dict[tuple[str, str], Decimal]:
+def stripe_credit() -> dict[tuple[str, str], Decimal]:
+    """What each customer holds as credit per currency: after-payment credit notes' parts
+    credited to its balance and not refunded (the generator never spends such a credit)."""
+    held: dict[tuple[str, str], int] = defaultdict(int)
+    for note in (o for o in STATE if o.get("object") == "credit_note"):
+        if note["status"] != "issued" or note["type"] != "post_payment":
+            continue
+        refunded = sum(int(r["amount_refunded"]) for r in note.get("refunds") or [])
+        held[(note["customer"], note["currency"])] += int(note["amount"]) - refunded
+    return {key: money(value, key[1]) for key, value in held.items() if value}
+
+
+def qbo_open(qbo: QboIndex, entity: str, field: str) -> dict[tuple[str, str], Decimal]:
+    """(Stripe customer, currency) -> the sum of ``field`` over the customer's ``entity``s."""
     owed: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    for doc in qbo.docs("Invoice"):
+    for doc in qbo.docs(entity):
         customer = qbo.customers.get(str(doc["CustomerRef"]["value"]))
-        assert customer is not None, f"invoice {doc['Id']} of a customer not ours"
-        owed[(customer[0], customer[1].lower())] += amount_of(doc.get("Balance"))
+        assert customer is not None, f"{entity} {doc['Id']} of a customer not ours"
+        owed[(customer[0], customer[1].lower())] += amount_of(doc.get(field))
     return {key: value for key, value in owed.items() if value}
 
 
@@ -161,5 +174,7 @@ def test_a_month_with_a_cutover_starts_from_opening_balances(
     assert clearing_entries  # charges before the cutover not yet paid out
 
     # the books at the end: AR per customer and currency, and clearing, as Stripe says
-    assert qbo_ar(qbo) == stripe_ar()
+    assert qbo_open(qbo, "Invoice", "Balance") == stripe_ar()
+    assert qbo_open(qbo, "CreditMemo", "RemainingCredit") == stripe_credit()
+    assert any(kind == "opening_credit" for kind, _ in qbo.marked)  # credit across the cutover
     assert clearing_violations(state) == []

@@ -173,6 +173,7 @@ def line_from_item(item: JsonDict, invoice_id: str, line_id: str) -> JsonDict:
 
 def attach_item(fake: FakeStripe, item: JsonDict, invoice: JsonDict) -> None:
     item["invoice"] = invoice["id"]
+    fake.put(item)  # it points at another object now: lists by invoice must see it
     lines = fake.invoice_lines(invoice["id"])
     lines.append(line_from_item(item, invoice["id"], fake.ids.new("il")))
 

@@ -32,8 +32,7 @@ def include(fake: FakeStripe, body: JsonDict, paths: list[str]) -> list[str]:
         if path == "payments" and body.get("object") == "invoice":
             found = [
                 copy.deepcopy(p)
-                for p in fake.objects_of("invoice_payment")
-                if p.get("invoice") == body["id"]
+                for p in fake.objects_pointing_at("invoice_payment", "invoice", body["id"])
             ]
             body["payments"] = {
                 "object": "list",

@@ -128,10 +128,22 @@ def filter_objects(fake: FakeStripe, object_type: str, params: JsonDict) -> list
     if object_type == "event":
         tests.append(fake.event_in_window)
         tests.extend(_event_filters(fake, params))
-    found = [o for o in fake.objects_of(object_type) if all(t(o) for t in tests)]
+    found = [o for o in _candidates(fake, object_type, params) if all(t(o) for t in tests)]
     if object_type == "balance_transaction" and "payout" in params:
         found = _with_payout_txn(fake, params["payout"], found)
     return found
+
+
+# Filters naming another object's id: their index narrows the scan (the tests still apply).
+_ID_FIELDS = ("customer", "invoice", "charge", "payment_intent", "payout", "source")
+
+
+def _candidates(fake: FakeStripe, object_type: str, params: JsonDict) -> list[JsonDict]:
+    for name in _ID_FIELDS:
+        wanted = params.get(name)
+        if name in _FIELD_FILTERS[object_type] and isinstance(wanted, str):
+            return fake.objects_pointing_at(object_type, name, wanted)
+    return fake.objects_of(object_type)
 
 
 def _with_payout_txn(fake: FakeStripe, payout_id: str, found: list[JsonDict]) -> list[JsonDict]:

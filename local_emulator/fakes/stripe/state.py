@@ -109,6 +109,9 @@ class FakeStripe:
         # per type, for lists: ids, and the newest-first order (dropped when the type changes)
         self._by_type: dict[str, dict[str, JsonDict]] = {}
         self._sorted: dict[str, list[JsonDict]] = {}
+        # per (type, id field): objects by the id they point at, newest first (dropped with
+        # the type's order); lists by customer, invoice, charge... stay fast at 100,000 objects
+        self._by_ref: dict[tuple[str, str], dict[str, list[JsonDict]]] = {}
         self._order: dict[str, int] = {}
         self._next_order = 0
         self._invoice_lines: dict[str, list[JsonDict]] = {}
@@ -159,11 +162,16 @@ class FakeStripe:
             previous = self._objects.get(object_id)
             if previous is not None and previous.get("object") != obj.get("object"):
                 self._by_type.get(str(previous.get("object")), {}).pop(object_id, None)
-                self._sorted.pop(str(previous.get("object")), None)
+                self._forget_order(str(previous.get("object")))
             self._objects[object_id] = obj
             object_type = str(obj.get("object"))
             self._by_type.setdefault(object_type, {})[object_id] = obj
-            self._sorted.pop(object_type, None)
+            self._forget_order(object_type)
+
+    def _forget_order(self, object_type: str) -> None:
+        self._sorted.pop(object_type, None)
+        for key in [k for k in self._by_ref if k[0] == object_type]:
+            del self._by_ref[key]
 
     def get(self, object_id: str) -> JsonDict | None:
         """The live stored object (callers hold the lock and copy before returning it)."""
@@ -184,6 +192,21 @@ class FakeStripe:
                 ordered = sorted(found, key=self.sort_key, reverse=True)
                 self._sorted[object_type] = ordered
             return list(ordered)
+
+    def objects_pointing_at(self, object_type: str, field: str, target_id: str) -> list[JsonDict]:
+        """Live objects of a type whose ``field`` names ``target_id`` (an id, or an expanded
+        object with that id), newest first; the same as filtering ``objects_of``."""
+        with self.lock:
+            index = self._by_ref.get((object_type, field))
+            if index is None:
+                index = {}
+                for obj in self.objects_of(object_type):
+                    value = obj.get(field)
+                    ref = value.get("id") if isinstance(value, dict) else value
+                    if isinstance(ref, str):
+                        index.setdefault(ref, []).append(obj)
+                self._by_ref[(object_type, field)] = index
+            return list(index.get(target_id, ()))
 
     def sort_key(self, obj: JsonDict) -> tuple[int, int]:
         return (int(obj.get("created") or obj.get("date") or 0), self._order.get(obj["id"], 0))

@@ -8,11 +8,11 @@ payloads against the 500 requests per minute (default: items, each one).
 
 from __future__ import annotations
 
-import json
 import sys
 
 from local_emulator.fakes.qbo import FakeQbo, FakeQboServer, ThrottleLimits
 from local_emulator.fakes.qbo.throttle import BatchCounting
+from tests.bench.support import serve_counts
 
 CLIENT_ID = "bench-client-id"
 CLIENT_SECRET = "bench-client-secret"
@@ -28,11 +28,7 @@ def main(time_scale: float, counting: BatchCounting = "items") -> None:
             "realm_id": server.realm_id,
             "refresh_token": token,
         }
-        print(json.dumps(hello), flush=True)
-        for line in sys.stdin:
-            if line.strip() != "counts":
-                break
-            print(json.dumps(fake.request_counts()), flush=True)
+        serve_counts(hello, fake.request_counts)
 
 
 if __name__ == "__main__":

@@ -7,12 +7,12 @@ request counters, and stops on ``quit`` or end of input.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import Counter
 
 from local_emulator.fakes.stripe import FakeStripe, FakeStripeServer
 from tests.bench.import_data import import_objects
+from tests.bench.support import serve_counts
 
 
 def main(objects: int, seed: int) -> None:
@@ -23,11 +23,7 @@ def main(objects: int, seed: int) -> None:
     with FakeStripeServer(fake) as server:
         kinds = Counter(str(o["object"]) for o in history)
         hello = {"base_url": server.base_url, "api_key": fake.api_key, "objects": kinds}
-        print(json.dumps(hello), flush=True)
-        for line in sys.stdin:
-            if line.strip() != "counts":
-                break
-            print(json.dumps(fake.request_counts()), flush=True)
+        serve_counts(hello, fake.request_counts)
 
 
 if __name__ == "__main__":

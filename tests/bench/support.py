@@ -8,8 +8,9 @@ import json
 import logging
 import os
 import statistics
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,6 +19,16 @@ from shared.config import reset_settings
 from shared.logging import JsonFormatter, get_logger
 
 WEBHOOK_SECRET = "whsec_bench_secret"
+
+
+def serve_counts(hello: Mapping[str, object], counts: Callable[[], dict[str, int]]) -> None:
+    """A fake in its own process: print ``hello`` as one JSON line, then answer ``counts`` on
+    stdin with the fake's request counters, until ``quit`` or the end of input."""
+    print(json.dumps(hello), flush=True)
+    for line in sys.stdin:
+        if line.strip() != "counts":
+            break
+        print(json.dumps(counts()), flush=True)
 
 
 def percentile(samples: list[float], fraction: float) -> float:

@@ -11,20 +11,10 @@ import stripe
 
 from local_emulator.fakes.stripe import FakeStripe, FakeStripeServer
 from shared.adapters.stripe_gateway import StripeApiGateway
+from shared.contracts.models import BACKFILL_TYPES
 from tests.functional.stripe_fixtures import client_for, running_fake, secrets_for, settings_for
 
 T0 = 1_767_225_600  # 2026-01-01
-BACKFILL_TYPES = (
-    "customer",
-    "product",
-    "invoice",
-    "invoice_payment",
-    "charge",
-    "refund",
-    "credit_note",
-    "dispute",
-    "payout",
-)
 
 
 @pytest.fixture

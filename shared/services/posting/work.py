@@ -16,7 +16,7 @@ from shared.errors import ConflictError
 from shared.ports import Clock, JsonDict, LeaseStore, QboGateway, StripeGateway, Warehouse
 from shared.services.existing_books import ExistingBooks
 from shared.services.qbo_lookup import Lookup, create_or_heal
-from shared.services.records import Link, LinkStore, Outcome, SyncLog
+from shared.services.records import Link, LinkStatus, LinkStore, Outcome, SyncLog
 from shared.services.reference_data import BooksConfig, ReferenceData
 
 DEFAULT_LEASE_TTL = timedelta(seconds=360)
@@ -137,33 +137,26 @@ class Work:
     def record(
         self, stripe_id: str, stripe_type: str, entity_key: str, qbo_id: str, **extra: Any
     ) -> None:
-        link = Link(
-            stripe_object_id=stripe_id,
-            stripe_object_type=stripe_type,
-            qbo_entity_type=entity_key,
-            qbo_entity_id=qbo_id,
-            status="COMPLETED",
-            attempt=self.request.attempt,
-            event_id=self.request.event_id,
-            task_name=self.request.task_name,
-            **extra,
-        )
-        with self._lock:
-            self.links.append(link)
-            self._recorded[(stripe_id, entity_key)] = link
-        self.deps.links.publish(link)
+        self._keep(stripe_id, stripe_type, entity_key, "COMPLETED", qbo_entity_id=qbo_id, **extra)
 
     def skip(self, stripe_id: str, stripe_type: str, entity_key: str) -> None:
         """Record that this role needs no QBO document (its figures were zero), so it is not
         worked out again; a SKIPPED link, never one with a QBO id."""
+        self._keep(stripe_id, stripe_type, entity_key, "SKIPPED")
+
+    def _keep(
+        self, stripe_id: str, stripe_type: str, entity_key: str, status: LinkStatus, **extra: Any
+    ) -> None:
+        """A link of this run: appended with the rest at the end, visible to this instance now."""
         link = Link(
             stripe_object_id=stripe_id,
             stripe_object_type=stripe_type,
             qbo_entity_type=entity_key,
-            status="SKIPPED",
+            status=status,
             attempt=self.request.attempt,
             event_id=self.request.event_id,
             task_name=self.request.task_name,
+            **extra,
         )
         with self._lock:
             self.links.append(link)

@@ -34,6 +34,12 @@ REFUND_BOOKED = frozenset({"refund", "payment_refund", "refund_failure", "paymen
 STRIPE_FEES = frozenset({"stripe_fee", "stripe_fx_fee", "tax_fee", "application_fee"})
 # A failed or canceled payout's funds coming back: the deposit's reversal booked them.
 PAYOUT_RETURNS = frozenset({"payout_failure", "payout_cancel"})
+# A payout's own movement and its return: the deposit and its reversal book them, never a sweep.
+PAYOUT_MOVEMENTS = frozenset({"payout", *PAYOUT_RETURNS})
+# ``Payout.reconciliation_status`` once Stripe can list the payout's balance transactions
+# ("If completed, you can use the Balance Transactions API to list all balance transactions
+# that are paid out in this payout": stripe-python 16.1.0, stripe/_payout.py).
+RECONCILED = "completed"
 DISPUTE_SOURCES = ("du_", "dp_")
 DISPUTE_CATEGORIES = frozenset({"dispute", "dispute_reversal"})
 FEE_CODES: dict[FeeKind, str] = {"processing": "F", "dispute": "D", "other": "X"}
@@ -49,6 +55,8 @@ class StripePayout(StripeModel):
     created: int
     status: str  # paid | pending | in_transit | canceled | failed
     automatic: bool = True
+    # completed | in_progress | not_applicable; None: an object that does not say (unreconciled)
+    reconciliation_status: str | None = None
     balance_transaction: str | None = None
     failure_balance_transaction: str | None = None
     failure_code: str | None = None
@@ -56,6 +64,14 @@ class StripePayout(StripeModel):
     _refs = field_validator("balance_transaction", "failure_balance_transaction", mode="before")(
         lambda v: ref_id(v) if isinstance(v, dict) else v
     )
+
+    @property
+    def awaits_reconciliation(self) -> bool:
+        """An automatic payout whose balance transactions Stripe cannot list completely yet
+        (``payout.reconciliation_completed`` comes when it can). A manual payout never does:
+        Stripe lists nothing by a manual payout (``?payout=`` is "for automatic Stripe payouts
+        only", stripe-python params/_balance_transaction_list_params.py)."""
+        return self.automatic and self.reconciliation_status != RECONCILED
 
 
 class DepositLineDetail(QboModel):
@@ -354,7 +370,9 @@ def payout_reconciliation_from(
     arrival = date_from_unix(payout.arrival_date, tz)
     amount = terms.amount(payout.amount)
     problems: list[str] = []
-    difference_minor = plan.computed_amount - payout.amount
+    # A manual payout's amount is the account holder's choice, not the sum of a batch: only its
+    # deposit is checked (its fees were booked from the balance transactions of its window).
+    difference_minor = plan.computed_amount - payout.amount if payout.automatic else 0
     if difference_minor:
         problems.append("components_differ")
     if plan.payout_txn_net is not None and plan.payout_txn_net != -payout.amount:
@@ -374,6 +392,7 @@ def payout_reconciliation_from(
         if deposit_date != arrival:
             problems.append("deposit_date_differs")
     components = {
+        "automatic": payout.automatic,
         "balance_transactions": plan.txn_count,
         "fees_by_kind": {k: str(terms.amount(v)) for k, v in plan.fees.items()},
         "fees_posted": {k: str(terms.amount(v)) for k, v in plan.fees_to_post.items()},

@@ -85,3 +85,17 @@ def test_an_invoice_includes_its_payments_only_when_asked(
     payments = gateway.retrieve("invoice", "in_1", expand=["payments"])["payments"]
     assert payments["has_more"] is True
     assert [p["id"] for p in payments["data"]] == [f"inpay_{i:02d}" for i in range(11, 1, -1)]
+
+
+def test_listing_by_a_manual_payout_is_refused() -> None:
+    """``payout``: "For automatic Stripe payouts only" (stripe-python's list params)."""
+    with running_fake() as (fake, server, _clock):
+        fake.seed_object({"id": "po_auto", "object": "payout", "automatic": True, "created": T0})
+        fake.seed_object({"id": "po_man", "object": "payout", "automatic": False, "created": T0})
+        client = client_for(server)
+        assert client.v1.balance_transactions.list({"payout": "po_auto"}).data == []
+        with pytest.raises(stripe.InvalidRequestError) as refused:
+            client.v1.balance_transactions.list({"payout": "po_man"})
+        assert refused.value.http_status == 400
+        assert refused.value.param == "payout"
+        assert "automatic" in str(refused.value.user_message)

@@ -47,6 +47,7 @@ def seed_payout(
         "created": T0 + DAY,
         "status": "paid",
         "automatic": True,
+        "reconciliation_status": "completed",
         "balance_transaction": own["id"],
         "failure_balance_transaction": None,
         **fields,
@@ -190,3 +191,102 @@ def test_every_page_of_balance_transactions_counts(stack: LocalStack, client: Fl
     assert Decimal(str(deposit["TotalAmt"])) == Decimal("1411.50")
     (row,) = warehouse_rows(stack, "SELECT * FROM payout_reconciliations_current")
     assert row["status"] == "BALANCED" and row["components"]["balance_transactions"] == 150
+
+
+def test_a_payout_stripe_is_still_reconciling_waits(
+    stack: LocalStack, client: FlaskClient
+) -> None:
+    sales_receipt(stack, "ch_8", 10_000)
+    sync(client, "charge", "ch_8")
+    seed_payout(
+        stack,
+        "po_7",
+        [txn("txn_8", "charge", 10_000, 320, "ch_8", payout="po_7")],
+        reconciliation_status="in_progress",
+    )
+    body = sync(client, "payout", "po_7")
+    assert body["outcome"] == "SKIPPED" and "in_progress" in body["reason"]
+    assert entities(stack.fake_qbo, "Deposit") == []
+    stack.fake_stripe.seed_object(
+        {**stack.fake_stripe.get("po_7"), "reconciliation_status": "completed"}
+    )
+    assert sync(client, "payout", "po_7")["outcome"] == "COMPLETED"
+    assert balance(stack.fake_qbo, "Stripe Clearing") == 0
+
+
+def test_a_payout_posted_early_is_completed_not_frozen(
+    stack: LocalStack, client: FlaskClient
+) -> None:
+    """An older run posted the payout while Stripe listed only part of it: once Stripe lists
+    all of it, the fee entry is updated in place (no second entry), clearing is exact."""
+    sales_receipt(stack, "ch_9", 10_000)
+    sales_receipt(stack, "ch_10", 5_000)
+    sync(client, "charge", "ch_9")
+    sync(client, "charge", "ch_10")
+    first = txn("txn_9", "charge", 10_000, 320, "ch_9", payout="po_8")
+    later = txn("txn_10", "charge", 5_000, 175, "ch_10", payout="po_8")
+    seed_payout(stack, "po_8", [first, later])
+    stack.fake_stripe.seed_object({**later, "payout": None})  # not listed under it yet
+    sync(client, "payout", "po_8")
+    assert balance(stack.fake_qbo, "Stripe Fees") == Decimal("3.20")
+    assert balance(stack.fake_qbo, "Stripe Clearing") == Decimal("1.75")  # a fee not booked yet
+    (row,) = warehouse_rows(stack, "SELECT status FROM payout_reconciliations_current")
+    assert row["status"] == "MISMATCH"
+    stack.fake_stripe.seed_object(later)  # Stripe lists it under the payout now
+    assert sync(client, "payout", "po_8")["outcome"] == "COMPLETED"
+    (fees,) = entities(stack.fake_qbo, "JournalEntry")
+    assert Decimal(str(fees["TotalAmt"])) == Decimal("4.95") and fees["SyncToken"] == "1"
+    assert len(entities(stack.fake_qbo, "Deposit")) == 1
+    assert balance(stack.fake_qbo, "Stripe Fees") == Decimal("4.95")
+    assert balance(stack.fake_qbo, "Stripe Clearing") == 0
+    (row,) = warehouse_rows(stack, "SELECT status FROM payout_reconciliations_current")
+    assert row["status"] == "BALANCED"
+    assert sync(client, "payout", "po_8")["outcome"] == "SKIPPED"  # converged: nothing to do
+
+
+def manual_payout(stack: LocalStack, payout_id: str, amount: int, created: int) -> None:
+    own = {
+        **txn(f"txn_{payout_id}", "payout", -amount, 0, payout_id, payout=payout_id),
+        "created": created,
+    }
+    stack.fake_stripe.seed_object(own)
+    stack.fake_stripe.seed_object(
+        {
+            "id": payout_id,
+            "object": "payout",
+            "amount": amount,
+            "currency": "usd",
+            "arrival_date": created + DAY,
+            "created": created,
+            "status": "paid",
+            "automatic": False,
+            "reconciliation_status": "not_applicable",
+            "balance_transaction": own["id"],
+            "failure_balance_transaction": None,
+        }
+    )
+
+
+def test_manual_payouts_deposit_exactly_and_book_their_windows_fees(
+    stack: LocalStack, client: FlaskClient
+) -> None:
+    """Stripe lists nothing by a manual payout: each deposits its own amount and books the fees
+    of the balance transactions since the previous manual payout, each fee exactly once."""
+    for n, (amount, fee, at) in enumerate([(10_000, 320, 10), (5_000, 175, 2 * DAY)]):
+        sales_receipt(stack, f"ch_m{n}", amount)
+        sync(client, "charge", f"ch_m{n}")
+        bare = txn(f"txn_m{n}", "charge", amount, fee, f"ch_m{n}", payout="")
+        del bare["payout"]  # Stripe's balance transactions name no payout
+        stack.fake_stripe.seed_object({**bare, "created": T0 + at})
+    manual_payout(stack, "po_m1", 6_000, T0 + DAY)  # an amount of the holder's choosing
+    manual_payout(stack, "po_m2", 7_000, T0 + 3 * DAY)
+    for payout_id in ("po_m2", "po_m1"):  # in any order
+        assert sync(client, "payout", payout_id)["outcome"] == "COMPLETED"
+    fees = sorted(Decimal(str(j["TotalAmt"])) for j in entities(stack.fake_qbo, "JournalEntry"))
+    assert fees == [Decimal("1.75"), Decimal("3.20")]
+    deposits = sorted(Decimal(str(d["TotalAmt"])) for d in entities(stack.fake_qbo, "Deposit"))
+    assert deposits == [Decimal("60.00"), Decimal("70.00")]
+    # what Stripe still holds: 150.00 - 4.95 fees - 130.00 paid out
+    assert balance(stack.fake_qbo, "Stripe Clearing") == Decimal("15.05")
+    rows = warehouse_rows(stack, "SELECT status FROM payout_reconciliations_current")
+    assert [r["status"] for r in rows] == ["BALANCED", "BALANCED"]

@@ -138,6 +138,7 @@ def test_a_payout_leaves_clearing_exact(books: MemoryBooks) -> None:
             "created": T0 + DAY,
             "status": "paid",
             "automatic": True,
+            "reconciliation_status": "completed",
             "balance_transaction": "txn_po",
             "failure_balance_transaction": None,
         },

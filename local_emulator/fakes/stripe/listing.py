@@ -151,6 +151,16 @@ def _with_payout_txn(fake: FakeStripe, payout_id: str, found: list[JsonDict]) ->
     payout = fake.get(payout_id)
     if payout is None or payout.get("object") != "payout":
         raise invalid(f"No such payout: '{payout_id}'", param="payout", code="resource_missing")
+    if payout.get("automatic") is False:
+        # ``payout``: "For automatic Stripe payouts only" (stripe-python 16.1.0,
+        # params/_balance_transaction_list_params.py; docs.stripe.com/api/balance_transactions/
+        # list). The real refusal's wording is not in any stored artifact: this one is Stripe's
+        # as recalled (an invalid_request_error on ``payout``); the sync never asks.
+        raise invalid(
+            "Balance transaction history can only be filtered on automatic transfers, not "
+            "manual.",
+            param="payout",
+        )
     txn = fake.get(str(payout.get("balance_transaction") or ""))
     if txn is not None and all(t["id"] != txn["id"] for t in found):
         found = sorted([*found, txn], key=fake.sort_key, reverse=True)

@@ -1,11 +1,19 @@
 """Payouts: fees out of clearing, unknown movements to suspense, one deposit into the bank on
-the arrival date (reversed if the payout fails), then a reconciliation row for the payout."""
+the arrival date (reversed if the payout fails), then a reconciliation row for the payout.
+
+An automatic payout posts once Stripe has reconciled it (``reconciliation_status`` completed,
+``payout.reconciliation_completed``); until then it is SKIPPED and that event brings it back.
+Its entries follow Stripe's figures on every sync: one posted from a partial list (by an older
+run) is updated to the complete one, never left frozen. A manual payout books the balance
+transactions of its window (``payout_transactions``)."""
 
 from __future__ import annotations
 
 import logging
 from functools import partial
 
+from shared.domain.fingerprint import fingerprint
+from shared.domain.idempotency import payload_hash, qbo_request_id_from
 from shared.domain.mapping import date_from_unix
 from shared.domain.mapping_payouts import (
     PayoutAccounts,
@@ -25,10 +33,10 @@ from shared.domain.mapping_rounding import (
     qbo_rounding_entry,
 )
 from shared.domain.qbo_models import QboTxn
-from shared.domain.stripe_payments import StripeBalanceTransaction
 from shared.errors import NotFoundError
 from shared.logging import get_logger, log_event
 from shared.services.posting.cutover import cutover_of, ensure_opening_clearing, failed_before
+from shared.services.posting.payout_transactions import payout_transactions
 from shared.services.posting.work import SyncResult, Work
 from shared.services.qbo_lookup import find_all
 
@@ -51,6 +59,36 @@ def _ensure_entry(work: Work, payout_id: str, key: str, document: QboTxn) -> str
         lookup=partial(find_all, work.deps.qbo, entity, "DocNumber", document.DocNumber or ""),
         doc_number=document.DocNumber,
     )
+
+
+def _converge_entry(work: Work, payout_id: str, key: str, document: QboTxn) -> str:
+    """A payout's journal entry as Stripe's figures say now: created once, and when a run
+    posted it from other figures (a payout posted before Stripe finished reconciling it), the
+    same entry updated in place (its SyncToken read fresh; a retried update carries the same
+    requestid, derived from the content it writes)."""
+    link = work.current(payout_id, key)
+    if link is None or not link.completed or link.qbo_entity_id is None:
+        return _ensure_entry(work, payout_id, key, document)
+    body = document.to_qbo()
+    wanted = fingerprint(body)
+    if link.payload_hash == wanted:
+        return link.qbo_entity_id
+    qbo = work.deps.qbo
+    current = qbo.read("JournalEntry", link.qbo_entity_id)
+    if fingerprint(current) != wanted:
+        work.writing(payout_id, key)
+        update = {**body, "Id": current["Id"], "SyncToken": current.get("SyncToken", "0")}
+        operation = f"{key.lower().replace(':', '-')}-{wanted[-6:]}"
+        qbo.update("JournalEntry", update, qbo_request_id_from(operation, payout_id))
+    work.record(
+        payout_id,
+        "payout",
+        key,
+        link.qbo_entity_id,
+        payload_hash=wanted,
+        doc_number=document.DocNumber,
+    )
+    return link.qbo_entity_id
 
 
 def _failure_date_unix(work: Work, payout: StripePayout) -> int:
@@ -77,27 +115,28 @@ def sync_payout(work: Work) -> SyncResult:
         return _before_cutover(work, payout)
     if payout.status == "canceled" and work.done(payout.id, "Deposit") is None:
         return SyncResult("SKIPPED", "Deposit", reason="payout canceled before it was posted")
+    if payout.awaits_reconciliation:
+        state = payout.reconciliation_status or "not reconciled"
+        return SyncResult("SKIPPED", "Deposit", reason=f"payout {state}: awaiting Stripe")
     if cutover is not None:
         ensure_opening_clearing(work, payout.currency, cutover)
-    txns = [
-        StripeBalanceTransaction.model_validate(raw)
-        for raw in deps.stripe.list_objects("balance_transaction", {"payout": payout.id})
-    ]
+    since = cutover.moment if cutover is not None else None
+    txns = payout_transactions(deps.stripe, payout, since=since)
     plan = payout_plan_from_balance_transactions(payout, txns)
     arrival = date_from_unix(payout.arrival_date, books.tz)
     terms = deps.references.terms(payout.currency, arrival)
     accounts = _accounts(work, payout)
     for kind, amount in plan.fees_to_post.items():
         entry = qbo_fee_entry_from_payout(payout, kind, amount, accounts, terms, tz=books.tz)
-        _ensure_entry(work, payout.id, f"JournalEntry:fees_{kind}", entry)
+        _converge_entry(work, payout.id, f"JournalEntry:fees_{kind}", entry)
     suspense = qbo_suspense_entry_from_payout(payout, plan.suspense, accounts, terms, tz=books.tz)
     if suspense is not None:
-        _ensure_entry(work, payout.id, "JournalEntry:suspense", suspense)
+        _converge_entry(work, payout.id, "JournalEntry:suspense", suspense)
     residual = payout_rounding(payout, clearing_bookings(payout, plan, txns))
     if residual:  # three-decimal currencies only (``rounding`` rule 3)
         rounding = RoundingAccounts(accounts.clearing, deps.references.account("rounding"))
         entry = qbo_rounding_entry(payout.id, "payout", residual, rounding, terms, on=arrival)
-        _ensure_entry(work, payout.id, "JournalEntry:rounding", entry)
+        _converge_entry(work, payout.id, "JournalEntry:rounding", entry)
     deposit = qbo_deposit_from_payout(payout, accounts, terms, tz=books.tz)
     deposit_id = _ensure_entry(work, payout.id, "Deposit", deposit)
     reason = None
@@ -153,7 +192,10 @@ def record_reconciliation(work: Work, check: PayoutReconciliation) -> None:
     if warehouse is None:
         return
     request = work.request
-    row_id = f"{check.payout_id}:{request.task_name}:{request.attempt}"
+    # one row per run and outcome: a run that finds other figures than an earlier one with the
+    # same task name (a payout completed after an early post) is not dropped as its repeat
+    seen = payload_hash({"status": check.status, "fees": check.fees, "c": check.components})
+    row_id = f"{check.payout_id}:{request.task_name}:{request.attempt}:{seen[:8]}"
     warehouse.append(
         PAYOUT_RECONCILIATIONS, [check.row(work.deps.clock.now())], row_ids=[row_id[:128]]
     )

@@ -7,6 +7,13 @@ payout carries the net of its balance transactions).
 Nothing here asks the sync how it classifies a balance transaction type. What a transaction's
 own posting already booked comes from the object families (``booked_at_event``: a charge or a
 refund gross, a dispute net); everything else in a payout is the payout's to book: net - booked.
+
+When a payout is due in the books is Stripe's to say: an automatic one once its
+``reconciliation_status`` is ``completed`` (before that Stripe's list of it may be partial), a
+manual one once paid; a canceled payout never left Stripe and books nothing. An automatic
+payout holds the balance transactions Stripe lists under it; a manual one (Stripe lists none
+under it) those of its window: in its currency, created after the previous manual payout in
+that currency that was not canceled, up to its own creation, its own movements left out.
 """
 
 from __future__ import annotations
@@ -29,14 +36,24 @@ from local_emulator.checks.books import (
 from local_emulator.checks.family import Booked, Context
 
 JsonDict = dict[str, Any]
-POSTED = ("paid", "failed", "canceled")
+POSTED = ("paid", "failed")
 RETURNED = ("failed", "canceled")
+# reporting categories of a payout's own movement and its return (docs.stripe.com/reports/
+# reporting-categories): the deposit and its reversal book them, never a payout's window
+PAYOUT_CATEGORIES = ("payout", "payout_reversal", "payout_failure", "payout_cancel")
 # the payout's own entries; ``payout_rounding`` only for three-decimal currencies (README)
 ENTRY_KINDS = ("payout_fees", "payout_suspense", "payout_rounding")
 
 
+def manual(payout: JsonDict) -> bool:
+    return payout.get("automatic") is False
+
+
 def posted(payout: JsonDict) -> bool:
-    return payout.get("status") in POSTED
+    """Paid or failed, and (automatic) reconciled by Stripe."""
+    if payout.get("status") not in POSTED:
+        return False
+    return manual(payout) or payout.get("reconciliation_status") == "completed"
 
 
 def transactions(stripe: StripeBooks) -> dict[str, list[JsonDict]]:
@@ -46,7 +63,33 @@ def transactions(stripe: StripeBooks) -> dict[str, list[JsonDict]]:
         payout_id = ref(txn.get("payout"))
         if payout_id and ref(txn.get("source")) != payout_id:
             found[payout_id].append(txn)
+    found.update(manual_windows(stripe))
     return found
+
+
+def manual_windows(stripe: StripeBooks) -> dict[str, list[JsonDict]]:
+    """Manual payout id -> the balance transactions of its window."""
+    by_currency: dict[str, list[JsonDict]] = defaultdict(list)
+    for payout in stripe.of("payout"):
+        if manual(payout) and payout.get("status") != "canceled":
+            by_currency[str(payout["currency"]).lower()].append(payout)
+    out: dict[str, list[JsonDict]] = {}
+    for currency, payouts in by_currency.items():
+        txns = [
+            t
+            for t in stripe.of("balance_transaction")
+            if str(t["currency"]).lower() == currency
+            and str(t.get("reporting_category") or t.get("type")) not in PAYOUT_CATEGORIES
+        ]
+        start = None
+        for payout in sorted(payouts, key=lambda p: (int(p["created"]), str(p["id"]))):
+            end = int(payout["created"])
+            out[str(payout["id"])] = [
+                t for t in txns if (start is None or int(t["created"]) > start)
+                and int(t["created"]) <= end
+            ]  # fmt: skip
+            start = end
+    return out
 
 
 def to_book(txn: JsonDict, booked: Mapping[str, Booked]) -> int:
@@ -83,8 +126,8 @@ def expected_documents(stripe: StripeBooks) -> list[Expected]:
         if posted(payout):
             out.append(Expected("Deposit", "payout", pid, cur, money(payout["amount"], cur)))
             out += [Expected("JournalEntry", kind, pid, cur, many=True) for kind in ENTRY_KINDS]
-        if payout.get("status") in RETURNED:
-            out.append(Expected("JournalEntry", "payout_reversal", pid, cur))
+            if payout.get("status") in RETURNED:
+                out.append(Expected("JournalEntry", "payout_reversal", pid, cur))
     return out
 
 
@@ -106,7 +149,7 @@ def _check_payout(payout: JsonDict, txns: list[JsonDict], ctx: Context) -> list[
     out: list[Violation] = []
     carried = sum(int(t["net"]) for t in txns)
     amount = money(payout["amount"], cur)
-    if txns and carried != int(payout["amount"]):
+    if txns and not manual(payout) and carried != int(payout["amount"]):
         detail = f"Stripe: its balance transactions net {money(carried, cur)}, payout {amount}"
         out.append(Violation("components", pid, detail))
     if not posted(payout):
@@ -141,7 +184,8 @@ def check(ctx: Context) -> list[Violation]:
 
 
 def booked_at_event(stripe: StripeBooks) -> dict[str, Booked]:
-    """A failed or canceled payout's returned funds: its reversal booked them."""
+    """A failed payout's returned funds: its reversal booked them; a canceled payout's: nobody
+    books its leaving or its return (they cancel out in Stripe's balance too)."""
     return {str(p["id"]): "net" for p in stripe.of("payout") if p.get("status") in RETURNED}
 
 

@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 
 from shared.cli import output
-from shared.cli.args import count, positive
+from shared.cli.args import count, positive, probability
 from shared.cli.command import EXIT_OK, Command, UsageError
 
 KINDS = ("month", "invoices")
@@ -51,6 +51,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="add payouts and their balance transactions (--kind month)",
     )
+    parser.add_argument(
+        "--late-reconciliation",
+        type=probability,
+        default=0.0,
+        metavar="SHARE",
+        help="with --payouts: the share of automatic payouts Stripe reconciles days after paid",
+    )
+    parser.add_argument(
+        "--manual-payouts",
+        action="store_true",
+        help="with --payouts: manual payouts (amounts of the holder's choosing, some canceled)",
+    )
     parser.add_argument("--seed", type=count, default=1, help="the same seed, the same file")
     parser.add_argument(
         "--out", required=True, type=Path, metavar="FILE.jsonl", help="the scenario file to write"
@@ -60,6 +72,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from local_emulator.harness.scenario import write_scenario
 
+    if not args.payouts and (args.manual_payouts or args.late_reconciliation):
+        raise UsageError("--manual-payouts and --late-reconciliation need --payouts")
     if args.kind == "month":
         from local_emulator.generator import generate_month
 
@@ -72,7 +86,13 @@ def run(args: argparse.Namespace) -> int:
         if args.payouts:
             from local_emulator.generator.payouts import add_payouts
 
-            lines = add_payouts(lines, args.seed)
+            lines = add_payouts(
+                lines,
+                args.seed,
+                late_rate=args.late_reconciliation,
+                manual=args.manual_payouts,
+                cancel_rate=0.2 if args.manual_payouts else 0.0,
+            )
     else:
         if args.payouts or args.currencies != ("usd", "eur", "jpy", "kwd"):
             raise UsageError("--payouts and --currencies apply to --kind month only")

@@ -51,10 +51,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_run_options(parser)
     parser.add_argument(
         "--mode",
-        choices=("webhooks", "backfill"),
+        choices=("webhooks", "backfill", "daily"),
         default="webhooks",
         help="webhooks: deliver the events; backfill: seed every object, deliver nothing, and "
-        "backfill the whole range from the fake Stripe's lists",
+        "backfill the whole range from the fake Stripe's lists; daily: deliver day by day, the "
+        "fake Stripe holding each day's state (payouts paid before Stripe reconciles them)",
     )
 
 

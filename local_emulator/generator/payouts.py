@@ -1,6 +1,14 @@
-"""Automatic payouts for a generated month: balance transactions grouped every few days per
-currency, with the events Stripe sends for them, a failed payout now and then, and one balance
-transaction of a type the sync has never seen."""
+"""Payouts for a generated month: balance transactions grouped every few days per currency,
+with the events Stripe sends for them, a failed payout now and then, and one balance
+transaction of a type the sync has never seen.
+
+Automatic payouts are ``in_progress`` until Stripe has reconciled them
+(``payout.reconciliation_completed``, then ``completed``; stripe-python 16.1.0 stripe/_payout.py
+``reconciliation_status``), a while after ``payout.paid`` and, at ``late_rate``, days later.
+Manual payouts (``manual=True``) take an amount of the holder's choosing out of what is
+available, name no balance transactions (Stripe lists none by a manual payout), are
+``not_applicable`` for reconciliation, and now and then one is canceled before it leaves.
+"""
 
 from __future__ import annotations
 
@@ -53,7 +61,9 @@ def balance_transaction(
     }
 
 
-def payout_object(payout_id: str, currency: str, amount: int, created: int, txn: str) -> JsonDict:
+def payout_object(
+    payout_id: str, currency: str, amount: int, created: int, txn: str, *, automatic: bool = True
+) -> JsonDict:
     return {
         "id": payout_id,
         "object": "payout",
@@ -61,7 +71,7 @@ def payout_object(payout_id: str, currency: str, amount: int, created: int, txn:
         "application_fee": None,
         "application_fee_amount": None,
         "arrival_date": (created // DAY + 2) * DAY,
-        "automatic": True,
+        "automatic": automatic,
         "balance_transaction": txn,
         "created": created,
         "currency": currency,
@@ -74,7 +84,7 @@ def payout_object(payout_id: str, currency: str, amount: int, created: int, txn:
         "metadata": {},
         "method": "standard",
         "original_payout": None,
-        "reconciliation_status": "not_applicable",
+        "reconciliation_status": "in_progress" if automatic else "not_applicable",
         "reversed_by": None,
         "source_type": "card",
         "statement_descriptor": None,
@@ -89,6 +99,9 @@ class _Payouts:
     tag: str
     fail_rate: float = 0.12
     in_transit_rate: float = 0.5
+    late_rate: float = 0.0
+    manual: bool = False
+    cancel_rate: float = 0.0
     added: list[tuple[int, JsonDict]] = field(default_factory=list)  # (time, line)
     counter: int = 0
     event_counter: int = 0
@@ -128,6 +141,9 @@ class _Payouts:
             self._currency(currency, pending, end)
 
     def _currency(self, currency: str, pending: list[JsonDict], end: int) -> None:
+        if self.manual:
+            self._manual(currency, pending, end)
+            return
         when = MONTH_START + self.rng.randint(2, 4) * DAY + 6 * HOUR
         while pending and when <= end:
             ready = [t for t in pending if int(t["available_on"]) <= when]
@@ -160,9 +176,12 @@ class _Payouts:
         arrival = int(payout["arrival_date"])
         payout.update(status="paid")
         self.event("payout.paid", arrival + HOUR, payout)
-        payout["reconciliation_status"] = "completed"
-        self.event("payout.reconciliation_completed", arrival + 2 * HOUR, payout)
-        if self.rng.random() >= self.fail_rate:
+        late = self.late_rate > 0 and self.rng.random() < self.late_rate
+        reconciled_at = arrival + (2 * DAY + 5 * HOUR if late else 2 * HOUR)
+        fails = self.rng.random() < self.fail_rate
+        if not (late and fails):
+            self._reconciled(payout, reconciled_at)
+        if not fails:
             return None
         failure = balance_transaction(
             self.new_id("txn"), "payout_failure", amount=amount, fee=0, currency=currency,
@@ -177,7 +196,50 @@ class _Payouts:
             failure_balance_transaction=failure["id"],
         )
         self.event("payout.failed", arrival + DAY, payout)
+        if late:
+            self._reconciled(payout, reconciled_at)
         return failure
+
+    def _reconciled(self, payout: JsonDict, when: int) -> None:
+        payout["reconciliation_status"] = "completed"
+        self.event("payout.reconciliation_completed", when, payout)
+
+    def _manual(self, currency: str, pending: list[JsonDict], end: int) -> None:
+        """Manual payouts at uneven times, each of part of what is available then; their
+        balance transactions are not tagged (Stripe cannot say which a manual payout took)."""
+        when = MONTH_START + self.rng.randint(3, 6) * DAY + self.rng.randint(1, 20) * HOUR
+        paid_out = 0
+        while when <= end:
+            available = sum(int(t["net"]) for t in pending if int(t["available_on"]) <= when)
+            amount = (available - paid_out) * self.rng.randint(60, 95) // 100
+            if amount > 0:
+                canceled = self.rng.random() < self.cancel_rate
+                paid_out += 0 if canceled else amount
+                self._manual_payout(currency, amount, when, canceled=canceled)
+            when += self.rng.randint(3, 7) * DAY + self.rng.randint(1, 20) * HOUR
+
+    def _manual_payout(self, currency: str, amount: int, when: int, *, canceled: bool) -> None:
+        payout_id, own_id = self.new_id("po"), self.new_id("txn")
+        payout = payout_object(payout_id, currency, amount, when, own_id, automatic=False)
+        own = balance_transaction(
+            own_id, "payout", amount=-amount, fee=0, currency=currency, created=when,
+            source=payout_id, description="STRIPE PAYOUT",
+        )  # fmt: skip
+        own["available_on"] = when
+        self.bare(when, own)
+        self.event("payout.created", when, payout)
+        if canceled:  # only a manual payout can be canceled, before it leaves (_payout.py cancel)
+            back = balance_transaction(
+                self.new_id("txn"), "payout_cancel", amount=amount, fee=0, currency=currency,
+                created=when + 2 * HOUR, source=payout_id, description="Payout canceled",
+            )  # fmt: skip
+            back.update(available_on=when + 2 * HOUR, reporting_category="payout_reversal")
+            self.bare(when + 2 * HOUR, back)
+            payout.update(status="canceled")
+            self.event("payout.canceled", when + 2 * HOUR, payout)
+            return
+        payout.update(status="paid")
+        self.event("payout.paid", int(payout["arrival_date"]) + HOUR, payout)
 
 
 def _activity(
@@ -261,19 +323,24 @@ def add_payouts(
     fail_rate: float = 0.12,
     extras: bool = True,
     in_transit_rate: float = 0.5,
+    late_rate: float = 0.0,
+    manual: bool = False,
+    cancel_rate: float = 0.0,
 ) -> list[JsonDict]:
     """The month's lines with its payouts added (events and bare balance transactions).
 
     ``fail_rate``: the share of paid payouts that fail afterwards; ``extras``: add one balance
     transaction of an unknown type and one Stripe fee (billed outside any payment);
-    ``in_transit_rate``: the chance that the month's last payout is still on its way.
+    ``in_transit_rate``: the chance that the month's last payout is still on its way;
+    ``late_rate``: the share of automatic payouts Stripe reconciles days after they are paid;
+    ``manual``: manual payouts instead (``cancel_rate``: the share canceled before they leave).
     """
     rng = random.Random(seed * 7_919 + 4)
     tag = f"p{seed}n"
     txns = _activity(events, rng, tag, extras=extras)
     extra = [t for t in txns.values() if t["id"].startswith(f"txn_{tag}")]
     last = max((int(x.get("created") or 0) for x in events), default=MONTH_START)
-    payouts = _Payouts(rng, tag, fail_rate, in_transit_rate)
+    payouts = _Payouts(rng, tag, fail_rate, in_transit_rate, late_rate, manual, cancel_rate)
     for txn in extra:
         payouts.bare(int(txn["created"]), txn)
     payouts.run(txns, last + 6 * DAY)

@@ -20,7 +20,8 @@ from local_emulator.harness.stack import LocalStack
 from shared.domain.money import decimal_from_minor
 
 JsonDict = dict[str, Any]
-Mode = Literal["webhooks", "backfill"]
+Mode = Literal["webhooks", "backfill", "daily"]
+DAY = 86_400
 # Violations that mean a Stripe object is not in QBO exactly once.
 ONCE_RULES = ("duplicate", "missing", "unexpected", "unattributed")
 Progress = Callable[[str], None]
@@ -118,6 +119,33 @@ def check_summary(violations: list[Violation]) -> JsonDict:
     }
 
 
+def deliver_daily(
+    stack: LocalStack, scenario: Scenario, progress: Progress
+) -> tuple[list[tuple[str, int]], Any]:
+    """Day by day: the fake Stripe holds what the file says of that day's end, that day's events
+    are delivered and their tasks run, so a sync sees an object as Stripe had it then (a payout
+    paid but not yet reconciled). At the end it holds the file's final state, as Stripe now."""
+    days = sorted({int(e.get("created") or 0) // DAY for e in scenario.events})
+    attempts: list[tuple[str, int]] = []
+    drained: Any = {}
+    deliverer = stack.deliverer()
+    from shared.adapters.stripe_reads import MAX_AGE_SECONDS
+
+    for day in days:
+        # the events are old, so a read cached on an earlier day would count as fresh for
+        # them; past the cache's age limit none serves (the stack's clock only skips waits)
+        stack.clock.advance(MAX_AGE_SECONDS + 1)
+        for obj in scenario.seed_state(until=(day + 1) * DAY):
+            stack.fake_stripe.seed_object(obj)
+        todays = [e for e in scenario.events if int(e.get("created") or 0) // DAY == day]
+        attempts += deliverer.deliver(todays).attempts
+        drained = stack.queue.drain()
+    for obj in scenario.seed_state():  # Stripe as it is now: what the checker reads
+        stack.fake_stripe.seed_object(obj)
+    progress(f"delivered {len(attempts)} requests over {len(days)} days; tasks done")
+    return attempts, drained
+
+
 def run_scenario(
     scenario: Scenario,
     out_dir: Path,
@@ -132,13 +160,14 @@ def run_scenario(
     """Seed, deliver, drain; ``after_drain`` runs inside the stack before it stops (e.g. a
     reconcile, which needs the fakes); ``prepare`` before anything is delivered (e.g. fill the
     fake QBO with existing books). ``mode="backfill"``: seed, deliver no webhook, and backfill
-    the whole range from the fake Stripe's lists instead."""
+    the whole range from the fake Stripe's lists instead; ``mode="daily"``: deliver day by day
+    with the fake Stripe's state as of each day (``deliver_daily``)."""
     started = time.monotonic()
     out_dir.mkdir(parents=True, exist_ok=True)
     seeded = scenario.seed_state()
     backfill: JsonDict | None = None
     with LocalStack(out_dir / ".state", seed=seed, faults=faults) as stack:
-        for obj in seeded:
+        for obj in seeded if mode != "daily" else ():  # daily: each day's state, day by day
             stack.fake_stripe.seed_object(obj)
         if prepare is not None:
             prepare(stack)  # e.g. books that exist before the sync
@@ -146,6 +175,8 @@ def run_scenario(
             attempts: list[tuple[str, int]] = []
             backfill = backfill_everything(seeded, progress)
             drained: Any = {}
+        elif mode == "daily":
+            attempts, drained = deliver_daily(stack, scenario, progress)
         else:
             progress(f"seeded {len(seeded)} objects; delivering {len(scenario.events)} events")
             attempts = list(stack.deliverer().deliver(scenario.events).attempts)

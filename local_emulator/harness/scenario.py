@@ -20,11 +20,12 @@ class Scenario:
     events: list[JsonDict] = field(default_factory=list)  # in delivery order, repeats kept
     objects: list[JsonDict] = field(default_factory=list)  # bare objects: seeded, not delivered
 
-    def seed_state(self) -> list[JsonDict]:
+    def seed_state(self, until: int | None = None) -> list[JsonDict]:
         """The latest state of every object in the file, embedded ones included.
 
         Latest ``created`` of the carrying event wins; file order breaks ties. Bare objects count
-        at their own ``created`` (or 0).
+        at their own ``created`` (or 0). ``until``: the state as it was then (only what events
+        and bare objects created before it say).
         """
         best: dict[str, tuple[int, int, JsonDict]] = {}
         position = 0
@@ -32,6 +33,8 @@ class Scenario:
         def offer(obj: JsonDict, created: int) -> None:
             nonlocal position
             position += 1
+            if until is not None and created >= until:
+                return
             key = str(obj["id"])
             current = best.get(key)
             if current is None or (created, position) >= current[:2]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from local_emulator.generator.invoices import LineSpec
 from local_emulator.generator.payouts import add_payouts
@@ -21,6 +22,11 @@ HERE = Path(__file__).resolve().parent / "payouts"
 # name -> (story, fail rate, extras: an unknown-type balance transaction and a Stripe fee)
 Story = Callable[[StripeSim], None]
 PAYOUT_SCENARIOS: dict[str, tuple[Story, float, bool]] = {}
+# name -> how its payouts differ from the default (``add_payouts`` keyword arguments)
+PAYOUT_OPTIONS: dict[str, dict[str, Any]] = {
+    "payout_late_reconciliation": {"late_rate": 1.0},
+    "payout_manual": {"manual": True, "cancel_rate": 0.3},
+}
 
 
 def _paid_invoice(sim: StripeSim, customer: str, currency: str, amount: int) -> str:
@@ -72,12 +78,34 @@ def payout_currencies(sim: StripeSim) -> None:
     sim.at(sim.now + 10 * DAY)
 
 
+def payout_late_reconciliation(sim: StripeSim) -> None:
+    """Stripe reconciles every payout two days after it is paid (one of them fails first):
+    nothing is posted on ``payout.paid``, all of it on ``payout.reconciliation_completed``."""
+    _sales(sim)
+    sim.at(sim.now + 3 * DAY)
+    _sales(sim)
+    sim.at(sim.now + 10 * DAY)
+
+
+def payout_manual(sim: StripeSim) -> None:
+    """Manual payouts of part of the balance at uneven times, some canceled: each deposits its
+    own amount; the fees are booked from the balance transactions themselves."""
+    charges = _sales(sim)
+    sim.at(sim.now + 4 * DAY)
+    _sales(sim)
+    sim.at(sim.now + DAY)
+    sim.refund(charges[0], 3_000)
+    sim.at(sim.now + 12 * DAY)
+
+
 PAYOUT_SCENARIOS.update(
     {
         "payout_unknown_type": (payout_unknown_type, 0.0, True),
         "payout_refund_and_disputes": (payout_refund_and_disputes, 0.0, False),
         "payout_failed": (payout_failed, 1.0, False),
         "payout_currencies": (payout_currencies, 0.0, True),
+        "payout_late_reconciliation": (payout_late_reconciliation, 0.4, False),
+        "payout_manual": (payout_manual, 0.0, True),
     }
 )
 
@@ -87,7 +115,14 @@ def build_payout_scenario(name: str) -> list[JsonDict]:
     sim = StripeSim(tag=f"{name.removeprefix('payout_')[:6]}n")
     story(sim)
     seed = sum(name.encode())
-    return add_payouts(sim.lines, seed, fail_rate=fail_rate, extras=extras, in_transit_rate=0.0)
+    return add_payouts(
+        sim.lines,
+        seed,
+        fail_rate=fail_rate,
+        extras=extras,
+        in_transit_rate=0.0,
+        **PAYOUT_OPTIONS.get(name, {}),
+    )
 
 
 def main(argv: list[str]) -> int:

@@ -242,17 +242,25 @@ class Reconcile:
                     missing = True
             if missing:
                 currency = normalize_currency(str(payout["currency"]))
+                # the sync posts an automatic payout once Stripe has reconciled it: one that
+                # Stripe has not after days is Stripe's to finish, not a lost deposit
+                waiting = payout.get("automatic") is not False and (
+                    payout.get("reconciliation_status") != "completed"
+                )
                 report.findings.append(
                     Finding(
-                        "payout_without_deposit",
-                        "CRITICAL",
+                        "payout_awaiting_reconciliation" if waiting else "payout_without_deposit",
+                        "HIGH" if waiting else "CRITICAL",
                         str(payout["id"]),
                         "Deposit",
                         deposit_id,
                         currency.upper(),
                         decimal_from_minor(int(payout["amount"]), currency),
                         None,
-                        f"payout {payout.get('status')} without a QBO deposit",
+                        f"payout {payout.get('status')}, Stripe reconciliation "
+                        f"{payout.get('reconciliation_status')}: no deposit until completed"
+                        if waiting
+                        else f"payout {payout.get('status')} without a QBO deposit",
                     )
                 )
         for row in self.warehouse.query(MISMATCHED_PAYOUTS_SQL):

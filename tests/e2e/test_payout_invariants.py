@@ -20,7 +20,7 @@ import pytest
 from local_emulator.checks.invariants import check_invariants
 from local_emulator.generator import generate_month
 from local_emulator.generator.payouts import add_payouts
-from local_emulator.harness.runner import run_scenario
+from local_emulator.harness.runner import Mode, run_scenario
 from local_emulator.harness.scenario import Scenario, load_scenario, parse_faults
 from local_emulator.scenarios.payout_build import HERE, PAYOUT_SCENARIOS
 from shared.adapters.duckdb_warehouse import DuckDbWarehouse
@@ -36,9 +36,12 @@ def _quiet(message: str) -> None:
     """Progress lines of the runner: not needed here."""
 
 
-def run_and_check(scenario: Scenario, out: Path, seed: int) -> dict[str, int]:
+def run_and_check(
+    scenario: Scenario, out: Path, seed: int, mode: Mode = "webhooks"
+) -> dict[str, int]:
     """Runs the scenario; asserts every invariant; returns reconciliation statuses by count."""
-    result = run_scenario(scenario, out, faults=parse_faults(FAULTS), seed=seed, progress=_quiet)
+    faults = parse_faults(FAULTS)
+    result = run_scenario(scenario, out, faults=faults, seed=seed, progress=_quiet, mode=mode)
     assert result.all_processed, result.summary["events"]
     assert result.summary["objects"]["failed"] == []
     assert result.summary["schema_refused"] == {}  # every body passed the fake's schema check
@@ -80,11 +83,24 @@ def test_scenario_files_are_current() -> None:
         assert on_disk.events == built.events and on_disk.objects == built.objects, name
 
 
+@pytest.mark.parametrize("mode", ["webhooks", "daily"])
 @pytest.mark.parametrize("name", list(PAYOUT_SCENARIOS))
-def test_payout_scenario(name: str, tmp_path: Path) -> None:
+def test_payout_scenario(name: str, mode: Mode, tmp_path: Path) -> None:
+    """Every payout scenario, delivered at once (Stripe's final state) and day by day (Stripe's
+    state of each day: payouts paid before they are reconciled, manual payouts one by one)."""
     scenario = load_scenario(HERE / f"{name}.jsonl")
-    statuses = run_and_check(scenario, tmp_path, seed=len(name))
+    statuses = run_and_check(scenario, tmp_path, seed=len(name), mode=mode)
     assert statuses.get("BALANCED", 0) >= 1
+    if name == "payout_late_reconciliation" and mode == "daily":
+        warehouse = DuckDbWarehouse(str(tmp_path / ".state" / "warehouse.duckdb"))
+        try:
+            waited = warehouse.query(
+                "SELECT COUNT(DISTINCT object_id) AS n FROM sync_log "
+                "WHERE object_type = 'payout' AND detail LIKE '%awaiting Stripe%'"
+            )
+        finally:
+            warehouse.close()
+        assert waited[0]["n"] == statuses["BALANCED"]  # each waited for its reconciliation
     if name == "payout_unknown_type":
         qbo_state = json.loads((tmp_path / "qbo.json").read_text(encoding="utf-8"))
         notes = [str(j.get("PrivateNote")) for j in qbo_state.get("JournalEntry", [])]
@@ -103,6 +119,21 @@ def test_generated_months_with_payouts(seeds: tuple[int, ...], tmp_path: Path) -
     kinds = Counter(str(e["type"]) for e in scenario.events)
     assert kinds["payout.paid"] >= 1
     run_and_check(scenario, tmp_path, seed=seeds[0])
+
+
+@pytest.mark.parametrize(
+    ("seed", "options"),
+    [(21, {"late_rate": 0.6}), (22, {"manual": True, "cancel_rate": 0.2})],
+    ids=["late_reconciliation", "manual"],
+)
+def test_generated_months_with_late_or_manual_payouts(
+    seed: int, options: dict[str, Any], tmp_path: Path
+) -> None:
+    _, customers, invoices = MONTHS
+    month = generate_month(seed, customers=customers, invoices=invoices)
+    scenario = split(add_payouts(month, seed, **options))
+    assert any(e["type"] == "payout.paid" for e in scenario.events)
+    run_and_check(scenario, tmp_path, seed=seed, mode="daily")
 
 
 def test_a_type_the_sync_misclassifies_is_caught(

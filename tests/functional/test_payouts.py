@@ -193,9 +193,7 @@ def test_every_page_of_balance_transactions_counts(stack: LocalStack, client: Fl
     assert row["status"] == "BALANCED" and row["components"]["balance_transactions"] == 150
 
 
-def test_a_payout_stripe_is_still_reconciling_waits(
-    stack: LocalStack, client: FlaskClient
-) -> None:
+def test_a_payout_stripe_is_still_reconciling_waits(stack: LocalStack, client: FlaskClient) -> None:
     sales_receipt(stack, "ch_8", 10_000)
     sync(client, "charge", "ch_8")
     seed_payout(

@@ -84,6 +84,20 @@ def test_payout_without_deposit_is_a_finding(
     assert finding["severity"] == "CRITICAL" and finding["stripe_object_id"] == "po_9"
 
 
+def test_a_payout_stripe_has_not_reconciled_is_its_own_finding(
+    stack: LocalStack, reconcile_client: FlaskClient
+) -> None:
+    seed_payout(
+        stack,
+        "po_10",
+        [txn("txn_10", "charge", 1_000, 59, "ch_10", payout="po_10")],
+        reconciliation_status="in_progress",
+    )
+    assert run(reconcile_client)["by_kind"] == {"payout_awaiting_reconciliation": 1}
+    (finding,) = open_findings(stack)
+    assert finding["severity"] == "HIGH" and finding["stripe_object_id"] == "po_10"
+
+
 def test_a_later_clean_run_closes_findings(
     stack: LocalStack, client: FlaskClient, reconcile_client: FlaskClient
 ) -> None:

@@ -139,6 +139,7 @@ def test_a_check_that_cannot_run_is_a_finding_and_the_payout_check_still_runs(
             "created": T0 + 86_400,
             "status": "paid",
             "automatic": True,
+            "reconciliation_status": "completed",
             "balance_transaction": None,
             "failure_balance_transaction": None,
         }

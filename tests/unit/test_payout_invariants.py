@@ -36,6 +36,7 @@ def stripe_side(status: str = "paid", charge_type: str = "charge") -> Scenario:
     payout = {
         "id": "po_1", "object": "payout", "amount": 9_180, "currency": "usd",
         "arrival_date": T0 + 2 * 86_400, "created": T0, "status": status,
+        "automatic": True, "reconciliation_status": "completed",
         "balance_transaction": "txn_po",
     }  # fmt: skip
     return Scenario(
@@ -146,3 +147,33 @@ def test_clearing_is_per_currency() -> None:
     state = books()
     state["Account"].append({"Id": "20", "Name": "Stripe Clearing EUR", "CurrentBalance": "1.00"})
     assert rules(scenario, state) == {("clearing", "Stripe Clearing EUR")}
+
+
+def test_a_payout_stripe_has_not_reconciled_books_nothing_yet() -> None:
+    scenario = stripe_side()
+    scenario.objects[-1]["reconciliation_status"] = "in_progress"
+    state = books(clearing="150.00")
+    state["Deposit"], state["JournalEntry"] = [], []
+    assert rules(scenario, state) == set()
+    assert ("unexpected", "po_1") in rules(scenario, books())  # posted before Stripe finished
+
+
+def test_a_manual_payout_books_its_windows_fees_and_deposits_its_amount() -> None:
+    """Stripe names no payout on the transactions: the window (after the previous manual
+    payout, up to this one) says which fees are due; the amount is the holder's choice."""
+    scenario = stripe_side()
+    payout = scenario.objects[-1]
+    payout.update(automatic=False, reconciliation_status="not_applicable", amount=9_000)
+    for obj in scenario.objects:
+        if obj["object"] == "balance_transaction":
+            obj.pop("payout")
+            if obj["id"] == "txn_2":
+                obj["created"] = T0 + 10  # after the payout: the next window's
+            if obj["id"] == "txn_po":
+                obj.update(amount=-9_000, net=-9_000)  # its own movement
+    state = books(clearing="51.80")  # 150.00 - 8.20 fees - 90.00 paid out
+    state["Deposit"][0]["TotalAmt"] = "90.00"
+    assert rules(scenario, state) == set()
+    fees = [line("9.95", "Debit", FEES), line("9.95", "Credit", CLEARING)]
+    state["JournalEntry"][0]["Line"] = fees
+    assert ("payout_fees", "po_1") in rules(scenario, state)  # ch_2's fee is not this one's

@@ -157,8 +157,7 @@ def _with_payout_txn(fake: FakeStripe, payout_id: str, found: list[JsonDict]) ->
         # list). The real refusal's wording is not in any stored artifact: this one is Stripe's
         # as recalled (an invalid_request_error on ``payout``); the sync never asks.
         raise invalid(
-            "Balance transaction history can only be filtered on automatic transfers, not "
-            "manual.",
+            "Balance transaction history can only be filtered on automatic transfers, not manual.",
             param="payout",
         )
     txn = fake.get(str(payout.get("balance_transaction") or ""))

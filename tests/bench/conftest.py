@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.bench.report import REPORT, ROOT, SECTIONS
+from tests.bench.report import REPORT, ROOT, SECTIONS, load_average
 
 # Files whose tests print their figures rather than recording them: their printed lines are
 # kept and shown under this section.
@@ -56,11 +56,19 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         REPORT.printed.setdefault(section, []).extend(f"{item.name}: {line}" for line in lines)
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    REPORT.load_at_start = load_average()
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not REPORT.figures and not REPORT.printed:
         return
-    if not REPORT.covers(SECTIONS):
-        print("\nbenchmarks: a partial run; BENCHMARKS.md is left as it was")
+    if exitstatus != 0:
+        print("\nbenchmarks: the run failed; BENCHMARKS.md is left as it was")
         return
-    (ROOT / "BENCHMARKS.md").write_text(REPORT.render(), encoding="utf-8")
-    print("\nbenchmarks: wrote BENCHMARKS.md")
+    target = ROOT / "BENCHMARKS.md"
+    full = REPORT.measured() == list(SECTIONS)
+    previous = None if full or not target.exists() else target.read_text(encoding="utf-8")
+    target.write_text(REPORT.render(previous), encoding="utf-8")
+    what = "every section" if full else ", ".join(REPORT.measured())
+    print(f"\nbenchmarks: wrote BENCHMARKS.md ({what})")

@@ -111,6 +111,12 @@ class Settings(BaseSettings):
     fees_account_name: str = "Stripe Fees"
     bad_debt_account_name: str = "Bad Debt"
     suspense_account_name: str = "Stripe Suspense"
+    # Stripe Connect platforms (README, Connect): application fees collected (income), fees
+    # refunded to connected accounts (contra income), transfers to connected accounts and their
+    # reversals (cost of sales)
+    platform_fees_account_name: str = "Stripe Platform Fees"
+    platform_fee_refunds_account_name: str = "Stripe Platform Fee Refunds"
+    connect_transfers_account_name: str = "Stripe Connect Transfers"
     # three-decimal currencies: what rounding to QBO's 2 places leaves (README, rounding policy)
     rounding_account_name: str = "Stripe Currency Rounding"
     disputes_account_name: str = "Stripe Disputes"

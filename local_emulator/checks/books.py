@@ -66,6 +66,10 @@ class Expected:
 class Options:
     home_currency: str = "usd"
     clearing_account_name: str = "Stripe Clearing"
+    # Stripe Connect: the accounts the README names (settings' defaults)
+    platform_fees_account_name: str = "Stripe Platform Fees"
+    platform_fee_refunds_account_name: str = "Stripe Platform Fee Refunds"
+    connect_transfers_account_name: str = "Stripe Connect Transfers"
 
     def clearing_account(self, currency: str) -> str:
         """The clearing account of a currency: the home one bare, others ``<name> EUR``."""

@@ -17,6 +17,7 @@ from typing import Any
 
 from local_emulator.checks import (
     clearing,
+    connect,
     credit_notes,
     customers,
     disputes,
@@ -47,6 +48,7 @@ FAMILIES: Sequence[Family] = (
     disputes,
     customers,
     payouts,
+    connect,
 )
 
 

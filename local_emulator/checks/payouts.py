@@ -42,7 +42,7 @@ RETURNED = ("failed", "canceled")
 # reporting-categories): the deposit and its reversal book them, never a payout's window
 PAYOUT_CATEGORIES = ("payout", "payout_reversal", "payout_failure", "payout_cancel")
 # the payout's own entries; ``payout_rounding`` only for three-decimal currencies (README)
-ENTRY_KINDS = ("payout_fees", "payout_suspense", "payout_rounding")
+ENTRY_KINDS = ("payout_fees", "payout_suspense", "payout_connect", "payout_rounding")
 
 
 def manual(payout: JsonDict) -> bool:

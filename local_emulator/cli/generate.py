@@ -63,6 +63,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with --payouts: manual payouts (amounts of the holder's choosing, some canceled)",
     )
+    parser.add_argument(
+        "--connect",
+        action="store_true",
+        help="with --payouts: a Connect platform (destination charges, application fees, "
+        "fee refunds, transfer reversals)",
+    )
     parser.add_argument("--seed", type=count, default=1, help="the same seed, the same file")
     parser.add_argument(
         "--out", required=True, type=Path, metavar="FILE.jsonl", help="the scenario file to write"
@@ -72,8 +78,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from local_emulator.harness.scenario import write_scenario
 
-    if not args.payouts and (args.manual_payouts or args.late_reconciliation):
-        raise UsageError("--manual-payouts and --late-reconciliation need --payouts")
+    if not args.payouts and (args.manual_payouts or args.late_reconciliation or args.connect):
+        raise UsageError("--manual-payouts, --late-reconciliation and --connect need --payouts")
     if args.kind == "month":
         from local_emulator.generator import generate_month
 
@@ -92,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
                 late_rate=args.late_reconciliation,
                 manual=args.manual_payouts,
                 cancel_rate=0.2 if args.manual_payouts else 0.0,
+                connect=args.connect,
             )
     else:
         if args.payouts or args.currencies != ("usd", "eur", "jpy", "kwd"):

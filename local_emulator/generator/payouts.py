@@ -242,6 +242,61 @@ class _Payouts:
         self.event("payout.paid", int(payout["arrival_date"]) + HOUR, payout)
 
 
+def _connect(
+    charges: list[JsonDict], rng: random.Random, tag: str, txns: dict[str, JsonDict]
+) -> list[JsonDict]:
+    """A platform's Connect movements around some of its charges, with the objects behind them.
+
+    A destination charge with ``application_fee_amount``: "the full charge amount ... is added
+    to your platform account; 10 USD is transferred to the connected account; the 2 USD
+    application fee is transferred back to your platform"
+    (docs.stripe.com/revenue-recognition/connect/destination-charges): a ``transfer`` of the
+    whole amount out, an ``application_fee`` in. A direct charge on a connected account leaves
+    the platform only its application fee (docs.stripe.com/connect/direct-charges). Now and then
+    a fee refunded (``application_fee_refund``, contra revenue) and part of a transfer reversed
+    ("Transfer reversals add to the platform's balance"). Signs: ``amount`` > 0 is money in
+    (stripe-python _balance_transaction.py). Categories: docs.stripe.com/reports/
+    reporting-categories.
+    """
+    objects: list[JsonDict] = []
+
+    def add(kind: str, category: str, amount: int, source: str, *, when: int, cur: str) -> None:
+        txn = balance_transaction(
+            f"txn_{tag}x{len(txns):05d}", kind, amount=amount, fee=0, currency=cur,
+            created=when, source=source, description=f"Connect {category}",
+        )  # fmt: skip
+        txn["reporting_category"] = category
+        txns[txn["id"]] = txn
+
+    for n, charge in enumerate(charges):
+        amount, cur, when = int(charge["amount"]), str(charge["currency"]), int(charge["created"])
+        fee = amount * rng.randint(5, 15) // 100
+        fee_id = f"fee_{tag}{n:05d}"
+        if n % 3 != 2:  # destination charge: the whole amount on, the fee back
+            transfer_id = f"tr_{tag}{n:05d}"
+            add("transfer", "transfer", -amount, transfer_id, when=when + 1, cur=cur)
+            objects.append({"id": transfer_id, "object": "transfer", "amount": amount,
+                            "currency": cur, "created": when + 1,
+                            "destination": f"acct_{tag}{n % 2}", "source_transaction": charge["id"],
+                            "amount_reversed": 0, "reversed": False})  # fmt: skip
+            if n % 4 == 1:
+                back = amount * rng.randint(10, 40) // 100
+                add("transfer_refund", "transfer_reversal", back, f"trr_{tag}{n:05d}",
+                    when=when + 3 * HOUR, cur=cur)  # fmt: skip
+                objects[-1].update(amount_reversed=back)
+        add("application_fee", "platform_earning", fee, fee_id, when=when + 2, cur=cur)
+        objects.append({"id": fee_id, "object": "application_fee", "amount": fee,
+                        "amount_refunded": 0, "currency": cur, "created": when + 2,
+                        "account": f"acct_{tag}{n % 2}", "charge": charge["id"],
+                        "refunded": False})  # fmt: skip
+        if n % 5 == 3:
+            part = max(fee // 2, 1)
+            add("application_fee_refund", "platform_earning_refund", -part, f"fr_{tag}{n:05d}",
+                when=when + 2 * HOUR, cur=cur)  # fmt: skip
+            objects[-1].update(amount_refunded=part)
+    return objects
+
+
 def _activity(
     lines: list[JsonDict], rng: random.Random, tag: str, *, extras: bool
 ) -> dict[str, JsonDict]:
@@ -326,6 +381,7 @@ def add_payouts(
     late_rate: float = 0.0,
     manual: bool = False,
     cancel_rate: float = 0.0,
+    connect: bool = False,
 ) -> list[JsonDict]:
     """The month's lines with its payouts added (events and bare balance transactions).
 
@@ -333,16 +389,25 @@ def add_payouts(
     transaction of an unknown type and one Stripe fee (billed outside any payment);
     ``in_transit_rate``: the chance that the month's last payout is still on its way;
     ``late_rate``: the share of automatic payouts Stripe reconciles days after they are paid;
-    ``manual``: manual payouts instead (``cancel_rate``: the share canceled before they leave).
+    ``manual``: manual payouts instead (``cancel_rate``: the share canceled before they leave);
+    ``connect``: the account is a Connect platform (``_connect``).
     """
     rng = random.Random(seed * 7_919 + 4)
     tag = f"p{seed}n"
     txns = _activity(events, rng, tag, extras=extras)
+    connected: list[JsonDict] = []
+    if connect:
+        charges = sorted(
+            (t for t in txns.values() if t["type"] == "charge"), key=lambda t: int(t["created"])
+        )
+        sources = [{"id": t["source"], "amount": t["amount"], "currency": t["currency"],
+                    "created": t["created"]} for t in charges]  # fmt: skip
+        connected = _connect(sources, rng, tag, txns)
     extra = [t for t in txns.values() if t["id"].startswith(f"txn_{tag}")]
     last = max((int(x.get("created") or 0) for x in events), default=MONTH_START)
     payouts = _Payouts(rng, tag, fail_rate, in_transit_rate, late_rate, manual, cancel_rate)
-    for txn in extra:
-        payouts.bare(int(txn["created"]), txn)
+    for obj in [*extra, *connected]:
+        payouts.bare(int(obj["created"]), obj)
     payouts.run(txns, last + 6 * DAY)
     return _merge(_tag_disputes(events, payouts.txn_payout), payouts.added)
 

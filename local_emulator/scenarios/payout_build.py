@@ -26,6 +26,7 @@ PAYOUT_SCENARIOS: dict[str, tuple[Story, float, bool]] = {}
 PAYOUT_OPTIONS: dict[str, dict[str, Any]] = {
     "payout_late_reconciliation": {"late_rate": 1.0},
     "payout_manual": {"manual": True, "cancel_rate": 0.3},
+    "payout_connect": {"connect": True},
 }
 
 
@@ -98,6 +99,18 @@ def payout_manual(sim: StripeSim) -> None:
     sim.at(sim.now + 12 * DAY)
 
 
+def payout_connect(sim: StripeSim) -> None:
+    """A Connect platform: destination charges (the whole amount transferred on, the
+    application fee back), direct-charge fees, a fee refund, a transfer reversal, a refund and
+    a type nobody knows: Connect movements to their accounts, suspense for the unknown only."""
+    charges = _sales(sim)
+    sim.at(sim.now + 3 * DAY)
+    _sales(sim)
+    sim.at(sim.now + DAY)
+    sim.refund(charges[1], 1_000)
+    sim.at(sim.now + 10 * DAY)
+
+
 PAYOUT_SCENARIOS.update(
     {
         "payout_unknown_type": (payout_unknown_type, 0.0, True),
@@ -106,6 +119,7 @@ PAYOUT_SCENARIOS.update(
         "payout_currencies": (payout_currencies, 0.0, True),
         "payout_late_reconciliation": (payout_late_reconciliation, 0.4, False),
         "payout_manual": (payout_manual, 0.0, True),
+        "payout_connect": (payout_connect, 0.1, True),
     }
 )
 

@@ -3,7 +3,7 @@ suspense entries, the deposit, its reversal, and the payout's reconciliation."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, tzinfo
 from decimal import Decimal
@@ -31,7 +31,31 @@ FEE_KINDS: tuple[FeeKind, ...] = ("processing", "dispute", "other")
 GROSS_BOOKED = frozenset({"charge", "payment"})
 REFUND_BOOKED = frozenset({"refund", "payment_refund", "refund_failure", "payment_failure_refund"})
 # Stripe's own charges, not tied to a payment: the whole amount is an expense.
-STRIPE_FEES = frozenset({"stripe_fee", "stripe_fx_fee", "tax_fee", "application_fee"})
+STRIPE_FEES = frozenset({"stripe_fee", "stripe_fx_fee", "tax_fee"})
+# Stripe Connect on a platform's balance, by reporting category (Stripe's accounting grouping,
+# docs.stripe.com/reports/reporting-categories), then by type: the account role each is booked
+# to, whole net, at the payout. An application fee is the platform's revenue and its refund
+# contra revenue (docs.stripe.com/revenue-recognition/connect/direct-charges); a destination
+# charge is "+10 charge, -10 transfer to the connected account, +2 application fee back"
+# (docs.stripe.com/revenue-recognition/connect/destination-charges): the charge is booked as
+# any sale, the transfer as a cost of it; a transfer reversal adds back to the platform.
+CONNECT_CATEGORIES: dict[str, str] = {
+    "platform_earning": "platform_fees",
+    "platform_earning_refund": "platform_fee_refunds",
+    "transfer": "connect_transfers",
+    "transfer_reversal": "connect_transfers",
+    "connect_collection_transfer": "connect_transfers",
+}
+CONNECT_TYPES: dict[str, str] = {
+    "application_fee": "platform_fees",
+    "application_fee_refund": "platform_fee_refunds",
+    "transfer": "connect_transfers",
+    "transfer_cancel": "connect_transfers",
+    "transfer_failure": "connect_transfers",
+    "transfer_refund": "connect_transfers",
+    "connect_collection_transfer": "connect_transfers",
+}
+CONNECT_ROLES = ("platform_fees", "platform_fee_refunds", "connect_transfers")
 # A failed or canceled payout's funds coming back: the deposit's reversal booked them.
 PAYOUT_RETURNS = frozenset({"payout_failure", "payout_cancel"})
 # A payout's own movement and its return: the deposit and its reversal book them, never a sweep.
@@ -44,7 +68,9 @@ DISPUTE_SOURCES = ("du_", "dp_")
 DISPUTE_CATEGORIES = frozenset({"dispute", "dispute_reversal"})
 FEE_CODES: dict[FeeKind, str] = {"processing": "F", "dispute": "D", "other": "X"}
 
-Treatment = Literal["payout", "fee_only", "dispute", "stripe_fee", "returned", "suspense"]
+Treatment = Literal[
+    "payout", "fee_only", "dispute", "stripe_fee", "returned", "connect", "suspense"
+]
 
 
 class StripePayout(StripeModel):
@@ -102,18 +128,27 @@ def treatment_of(txn: StripeBalanceTransaction, payout_id: str) -> Treatment:
     """What the payout still has to book for one balance transaction. Never refuses a type."""
     if txn.type == "payout" and txn.source in (payout_id, None):
         return "payout"
-    if txn.type in GROSS_BOOKED or txn.type in REFUND_BOOKED:
-        return "fee_only"
     if txn.type == "adjustment" and (
         (txn.source or "").startswith(DISPUTE_SOURCES)
         or txn.reporting_category in DISPUTE_CATEGORIES
     ):
         return "dispute"
-    if txn.type in STRIPE_FEES:
-        return "stripe_fee"
-    if txn.type in PAYOUT_RETURNS:
-        return "returned"
-    return "suspense"
+    by_type = _BY_TYPE.get(txn.type)
+    if by_type is not None:
+        return by_type
+    return "connect" if connect_role(txn) is not None else "suspense"
+
+
+_BY_TYPE: dict[str, Treatment] = {
+    **dict.fromkeys(GROSS_BOOKED | REFUND_BOOKED, "fee_only"),
+    **dict.fromkeys(STRIPE_FEES, "stripe_fee"),
+    **dict.fromkeys(PAYOUT_RETURNS, "returned"),
+}
+
+
+def connect_role(txn: StripeBalanceTransaction) -> str | None:
+    """The account role of a Stripe Connect movement, or None for anything else."""
+    return CONNECT_CATEGORIES.get(txn.reporting_category or "") or CONNECT_TYPES.get(txn.type)
 
 
 @dataclass(frozen=True)
@@ -121,6 +156,7 @@ class SuspenseItem:
     txn_id: str
     txn_type: str
     net: int
+    role: str = "suspense"  # the account role its net goes to (a Connect role, or suspense)
 
 
 @dataclass(frozen=True)
@@ -139,6 +175,7 @@ class PayoutPlan:
     fees: dict[FeeKind, int] = field(default_factory=dict)
     fees_to_post: dict[FeeKind, int] = field(default_factory=dict)
     suspense: tuple[SuspenseItem, ...] = ()
+    connect: tuple[SuspenseItem, ...] = ()
     payout_txn_net: int | None = None
     txn_count: int = 0
 
@@ -163,6 +200,7 @@ def payout_plan_from_balance_transactions(
     fees: dict[FeeKind, int] = dict.fromkeys(FEE_KINDS, 0)
     to_post: dict[FeeKind, int] = dict.fromkeys(FEE_KINDS, 0)
     suspense: list[SuspenseItem] = []
+    connect: list[SuspenseItem] = []
     payout_net: int | None = None
     for txn in sorted(txns, key=lambda t: (t.created, t.id)):
         how = treatment_of(txn, payout.id)
@@ -188,6 +226,10 @@ def payout_plan_from_balance_transactions(
             to_post["other"] += txn.fee - txn.amount
         elif how == "returned":
             fees["other"] += txn.fee
+        elif how == "connect":
+            fees["other"] += txn.fee
+            role = connect_role(txn) or "suspense"
+            connect.append(SuspenseItem(txn.id, txn.type, txn.net_amount, role))
         else:
             fees["other"] += txn.fee
             suspense.append(SuspenseItem(txn.id, txn.type, txn.net_amount))
@@ -200,6 +242,7 @@ def payout_plan_from_balance_transactions(
         fees=fees,
         fees_to_post={k: v for k, v in to_post.items() if v},
         suspense=tuple(suspense),
+        connect=tuple(connect),
         payout_txn_net=payout_net,
         txn_count=count,
     )
@@ -253,22 +296,58 @@ def qbo_suspense_entry_from_payout(
 ) -> QboJournalEntry | None:
     """Balance transactions of types we do not book: their net through clearing, against
     suspense, one line each, so the payout deposits whole and a person can classify them."""
+    return _net_entry(
+        payout, items, {"suspense": accounts.suspense}, accounts.clearing, terms, tz=tz,
+        code="S", kind="payout_suspense", label=f"Unclassified in payout {payout.id}",
+    )  # fmt: skip
+
+
+def qbo_connect_entry_from_payout(
+    payout: StripePayout,
+    items: Sequence[SuspenseItem],
+    accounts: PayoutAccounts,
+    roles: Mapping[str, Ref],
+    terms: CurrencyTerms,
+    *,
+    tz: tzinfo = UTC,
+) -> QboJournalEntry | None:
+    """Stripe Connect movements of the payout, whole net through clearing, each against the
+    account of its role (application fees to platform fee income, transfers to connected
+    accounts to their cost account, ...), one line each."""
+    return _net_entry(
+        payout, items, roles, accounts.clearing, terms, tz=tz,
+        code="C", kind="payout_connect", label=f"Stripe Connect in payout {payout.id}",
+    )  # fmt: skip
+
+
+def _net_entry(
+    payout: StripePayout,
+    items: Sequence[SuspenseItem],
+    roles: Mapping[str, Ref],
+    clearing: Ref,
+    terms: CurrencyTerms,
+    *,
+    tz: tzinfo,
+    code: str,
+    kind: str,
+    label: str,
+) -> QboJournalEntry | None:
     lines = [
-        _line(-terms.amount(item.net), accounts.suspense, f"{item.txn_type} {item.txn_id}")
+        _line(-terms.amount(item.net), roles[item.role], f"{item.txn_type} {item.txn_id}")
         for item in items
         if item.net
     ]
     # clearing moves by the lines as rounded (each item is its own posting: ``rounding``)
     total = sum((terms.amount(item.net) for item in items), Decimal(0))
     if total:
-        lines.append(_line(total, accounts.clearing, f"Unclassified in payout {payout.id}"))
+        lines.append(_line(total, clearing, label))
     if not lines:
         return None
     return QboJournalEntry(
         TxnDate=date_from_unix(payout.arrival_date, tz),
-        DocNumber=payout_doc_number(payout.id, "S"),
+        DocNumber=payout_doc_number(payout.id, code),
         Line=lines,
-        PrivateNote=marker("payout_suspense", payout.id),
+        PrivateNote=marker(kind, payout.id),
         **terms.fields(),
     )
 
@@ -399,6 +478,10 @@ def payout_reconciliation_from(
         "suspense": [
             {"txn": s.txn_id, "type": s.txn_type, "net": str(terms.amount(s.net))}
             for s in plan.suspense
+        ],
+        "connect": [
+            {"txn": c.txn_id, "type": c.txn_type, "net": str(terms.amount(c.net)), "to": c.role}
+            for c in plan.connect
         ],
     }
     return PayoutReconciliation(

@@ -47,7 +47,7 @@ def clearing_bookings(
         elif how == "dispute":
             booked.append(txn.net_amount)
     booked.extend(-amount for amount in plan.fees_to_post.values())
-    booked.extend(item.net for item in plan.suspense)
+    booked.extend(item.net for item in (*plan.suspense, *plan.connect))
     return booked
 
 

@@ -33,6 +33,9 @@ class BooksConfig:
     undeposited_funds_account_name: str = "Undeposited Funds"
     bank_account_name: str = "Operating Bank"
     suspense_account_name: str = "Stripe Suspense"
+    platform_fees_account_name: str = "Stripe Platform Fees"
+    platform_fee_refunds_account_name: str = "Stripe Platform Fee Refunds"
+    connect_transfers_account_name: str = "Stripe Connect Transfers"
     rounding_account_name: str = "Stripe Currency Rounding"
     tax_item_name: str = "Stripe sales tax"
     refunds_item_name: str = "Stripe refunds"
@@ -57,6 +60,10 @@ ACCOUNT_KINDS = {
     "suspense": ("Other Current Liability", "OtherCurrentLiabilities"),
     "rounding": ("Other Expense", "OtherMiscellaneousExpense"),
     "opening": ("Equity", "OpeningBalanceEquity"),
+    # Stripe Connect (README): a platform's fee income, its refunds, what it sends on
+    "platform_fees": ("Income", "ServiceFeeIncome"),
+    "platform_fee_refunds": ("Income", "DiscountsRefundsGiven"),
+    "connect_transfers": ("Cost of Goods Sold", "OtherCostsOfServiceCos"),
 }
 # Roles QBO keeps a system account for, found by AccountType/AccountSubType whatever it is named:
 # newer companies call Undeposited Funds "Payments to deposit". It holds payments of every
@@ -123,6 +130,9 @@ class ReferenceData:
             "suspense": self.books.suspense_account_name,
             "rounding": self.books.rounding_account_name,
             "opening": self.books.opening_balance_account_name,
+            "platform_fees": self.books.platform_fees_account_name,
+            "platform_fee_refunds": self.books.platform_fee_refunds_account_name,
+            "connect_transfers": self.books.connect_transfers_account_name,
         }[role]
 
     @staticmethod

@@ -288,3 +288,40 @@ def test_manual_payouts_deposit_exactly_and_book_their_windows_fees(
     assert balance(stack.fake_qbo, "Stripe Clearing") == Decimal("15.05")
     rows = warehouse_rows(stack, "SELECT status FROM payout_reconciliations_current")
     assert [r["status"] for r in rows] == ["BALANCED", "BALANCED"]
+
+
+def test_connect_movements_go_to_the_accounts_named_in_the_settings(
+    stack: LocalStack, client: FlaskClient
+) -> None:
+    """A platform's destination charge with an application fee (Stripe: charge +100.00,
+    transfer -100.00 to the connected account, application fee +12.00 back), a fee refund and
+    a transfer reversal: each to its account; only the unknown type goes to suspense."""
+    sales_receipt(stack, "ch_c1", 10_000)
+    sync(client, "charge", "ch_c1")
+    seed_payout(
+        stack,
+        "po_c",
+        [
+            txn("txn_c1", "charge", 10_000, 320, "ch_c1", payout="po_c"),
+            txn("txn_c2", "transfer", -10_000, 0, "tr_1", payout="po_c"),
+            txn("txn_c3", "application_fee", 1_200, 0, "fee_1", payout="po_c"),
+            {
+                **txn("txn_c4", "application_fee_refund", -200, 0, "fr_1", payout="po_c"),
+                "reporting_category": "platform_earning_refund",
+            },
+            {
+                **txn("txn_c5", "transfer_refund", 3_000, 0, "trr_1", payout="po_c"),
+                "reporting_category": "transfer_reversal",
+            },
+            txn("txn_c6", "something_new", 50, 0, "x_1", payout="po_c"),
+        ],
+    )
+    assert sync(client, "payout", "po_c")["outcome"] == "COMPLETED"
+    assert balance(stack.fake_qbo, "Stripe Platform Fees") == Decimal("12.00")
+    assert balance(stack.fake_qbo, "Stripe Platform Fee Refunds") == Decimal("-2.00")
+    assert balance(stack.fake_qbo, "Stripe Connect Transfers") == Decimal("70.00")
+    assert balance(stack.fake_qbo, "Stripe Suspense") == Decimal("0.50")
+    assert balance(stack.fake_qbo, "Stripe Fees") == Decimal("3.20")
+    assert balance(stack.fake_qbo, "Stripe Clearing") == 0
+    (row,) = warehouse_rows(stack, "SELECT status FROM payout_reconciliations_current")
+    assert row["status"] == "BALANCED"

@@ -184,3 +184,50 @@ def test_reconciliation_mismatch_on_deposit() -> None:
     assert wrong_day.problems == ("deposit_date_differs",)
     missing = payout_reconciliation_from(payout(6_305), plan, USD, None)
     assert missing.status == "MISMATCH" and missing.deposit_id is None
+
+
+def test_connect_types_have_their_own_accounts_and_unknown_ones_stay_in_suspense() -> None:
+    from shared.domain.mapping_payouts import qbo_connect_entry_from_payout, treatment_of
+
+    fee_refund = bt("txn_k3", "application_fee_refund", -300)
+    reversal = bt("txn_k4", "transfer_refund", 2_000).model_copy(
+        update={"reporting_category": "transfer_reversal"}
+    )
+    txns = [
+        bt("txn_k1", "application_fee", 1_200, 0, "fee_1"),
+        bt("txn_k2", "transfer", -9_000, 0, "tr_1"),
+        fee_refund,
+        reversal,
+        bt("txn_k5", "connect_collection_transfer", 500),
+        bt("txn_u1", "something_new", 700),
+    ]
+    assert [treatment_of(t, "po_1") for t in txns] == [*["connect"] * 5, "suspense"]
+    plan = payout_plan_from_balance_transactions(payout(-4_900), txns)
+    assert [c.role for c in plan.connect] == [
+        "platform_fees", "connect_transfers", "platform_fee_refunds",
+        "connect_transfers", "connect_transfers",
+    ]  # fmt: skip
+    assert [s.txn_id for s in plan.suspense] == ["txn_u1"] and not plan.fees_to_post
+    roles = {
+        "platform_fees": Ref(value="7"),
+        "platform_fee_refunds": Ref(value="8"),
+        "connect_transfers": Ref(value="9"),
+    }
+    entry = qbo_connect_entry_from_payout(payout(-4_900), plan.connect, ACCOUNTS, roles, USD)
+    assert entry is not None and entry.PrivateNote == "Stripe payout_connect po_1"
+    lines = [
+        (
+            ln.JournalEntryLineDetail.AccountRef.value,
+            ln.JournalEntryLineDetail.PostingType,
+            ln.Amount,
+        )
+        for ln in entry.Line
+    ]
+    assert lines == [
+        ("7", "Credit", Decimal("12.00")),
+        ("9", "Debit", Decimal("90.00")),
+        ("8", "Debit", Decimal("3.00")),
+        ("9", "Credit", Decimal("20.00")),
+        ("9", "Credit", Decimal("5.00")),
+        ("1", "Credit", Decimal("56.00")),  # clearing: Stripe paid out 56.00 more than it got
+    ]

@@ -21,6 +21,7 @@ from shared.domain.mapping_payouts import (
     StripePayout,
     payout_plan_from_balance_transactions,
     payout_reconciliation_from,
+    qbo_connect_entry_from_payout,
     qbo_deposit_from_payout,
     qbo_fee_entry_from_payout,
     qbo_reversal_from_failed_payout,
@@ -132,6 +133,13 @@ def sync_payout(work: Work) -> SyncResult:
     suspense = qbo_suspense_entry_from_payout(payout, plan.suspense, accounts, terms, tz=books.tz)
     if suspense is not None:
         _converge_entry(work, payout.id, "JournalEntry:suspense", suspense)
+    if plan.connect:
+        roles = {item.role: deps.references.account(item.role) for item in plan.connect}
+        connect = qbo_connect_entry_from_payout(
+            payout, plan.connect, accounts, roles, terms, tz=books.tz
+        )
+        if connect is not None:
+            _converge_entry(work, payout.id, "JournalEntry:connect", connect)
     residual = payout_rounding(payout, clearing_bookings(payout, plan, txns))
     if residual:  # three-decimal currencies only (``rounding`` rule 3)
         rounding = RoundingAccounts(accounts.clearing, deps.references.account("rounding"))

@@ -117,6 +117,9 @@ class Settings(BaseSettings):
     platform_fees_account_name: str = "Stripe Platform Fees"
     platform_fee_refunds_account_name: str = "Stripe Platform Fee Refunds"
     connect_transfers_account_name: str = "Stripe Connect Transfers"
+    # Stripe's currency conversions: what its rate gave beyond QBO's (README, settlement
+    # currencies); the company's ExchangeGainOrLoss account, created by this name only if none
+    exchange_gain_loss_account_name: str = "Exchange Gain or Loss"
     # three-decimal currencies: what rounding to QBO's 2 places leaves (README, rounding policy)
     rounding_account_name: str = "Stripe Currency Rounding"
     disputes_account_name: str = "Stripe Disputes"

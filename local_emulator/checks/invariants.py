@@ -18,6 +18,7 @@ from typing import Any
 from local_emulator.checks import (
     clearing,
     connect,
+    conversions,
     credit_notes,
     customers,
     disputes,
@@ -49,6 +50,7 @@ FAMILIES: Sequence[Family] = (
     customers,
     payouts,
     connect,
+    conversions,
 )
 
 

@@ -69,6 +69,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="with --payouts: a Connect platform (destination charges, application fees, "
         "fee refunds, transfer reversals)",
     )
+    parser.add_argument(
+        "--settle",
+        type=currency_list,
+        default=None,
+        metavar="usd[,eur,...]",
+        help="with --payouts: the account's default currency (money charged in another settles "
+        "there, converted at the fake Stripe's rate), then the currencies it has bank accounts in",
+    )
     parser.add_argument("--seed", type=count, default=1, help="the same seed, the same file")
     parser.add_argument(
         "--out", required=True, type=Path, metavar="FILE.jsonl", help="the scenario file to write"
@@ -78,8 +86,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from local_emulator.harness.scenario import write_scenario
 
-    if not args.payouts and (args.manual_payouts or args.late_reconciliation or args.connect):
-        raise UsageError("--manual-payouts, --late-reconciliation and --connect need --payouts")
+    extras = args.manual_payouts or args.late_reconciliation or args.connect or args.settle
+    if not args.payouts and extras:
+        raise UsageError(
+            "--manual-payouts, --late-reconciliation, --connect and --settle need --payouts"
+        )
     if args.kind == "month":
         from local_emulator.generator import generate_month
 
@@ -99,6 +110,8 @@ def run(args: argparse.Namespace) -> int:
                 manual=args.manual_payouts,
                 cancel_rate=0.2 if args.manual_payouts else 0.0,
                 connect=args.connect,
+                settle=args.settle[0] if args.settle else None,
+                bank_currencies=tuple(args.settle[1:]) if args.settle else (),
             )
     else:
         if args.payouts or args.currencies != ("usd", "eur", "jpy", "kwd"):

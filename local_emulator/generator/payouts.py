@@ -18,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from local_emulator.fakes.stripe.fx import Settlement, convert
 from local_emulator.generator.sim import DAY, MONTH_START
 
 JsonDict = dict[str, Any]
@@ -297,8 +298,54 @@ def _connect(
     return objects
 
 
+def _converted(txn: JsonDict, settlement: Settlement) -> JsonDict:
+    """The balance transaction as Stripe records it when its money settles in another currency
+    (``fakes.stripe.fx``): amount and fee in the settlement currency, the rate stated."""
+    source = str(txn["currency"])
+    target = settlement.currency_for(source)
+    if target == source.lower():
+        return txn
+    created = int(txn["created"])
+    amount, stated = convert(int(txn["amount"]), source, target, created)
+    if txn["type"] == "charge":
+        fee = card_fee(amount)
+    else:
+        fee = convert(int(txn["fee"]), source, target, created)[0]
+    details = [{**d, "amount": fee, "currency": target} for d in txn.get("fee_details") or []]
+    return {
+        **txn,
+        "amount": amount,
+        "currency": target,
+        "exchange_rate": float(stated),
+        "fee": fee,
+        "fee_details": details,
+        "net": amount - fee,
+    }
+
+
+def _settle(lines: list[JsonDict], settlement: Settlement) -> list[JsonDict]:
+    """Every balance transaction of the month (bare, or inside a dispute) as it settles."""
+    out = []
+    for line in lines:
+        if line.get("object") == "balance_transaction":
+            out.append(_converted(line, settlement))
+            continue
+        obj = (line.get("data") or {}).get("object") if line.get("object") == "event" else None
+        if isinstance(obj, dict) and obj.get("balance_transactions"):
+            settled = copy.deepcopy(line)
+            inner = settled["data"]["object"]
+            inner["balance_transactions"] = [
+                _converted(t, settlement) if isinstance(t, dict) else t
+                for t in inner["balance_transactions"]
+            ]
+            out.append(settled)
+        else:
+            out.append(line)
+    return out
+
+
 def _activity(
-    lines: list[JsonDict], rng: random.Random, tag: str, *, extras: bool
+    lines: list[JsonDict], rng: random.Random, tag: str, *, extras: bool, settlement: Settlement
 ) -> dict[str, JsonDict]:
     """Every balance transaction of the month by id, plus the ones this module adds."""
     txns: dict[str, JsonDict] = {}
@@ -319,7 +366,7 @@ def _activity(
                 currency=str(charge["currency"]), created=int(charge["created"]),
                 source=str(charge["id"]), description="Charge",
             )  # fmt: skip
-            txns[txn["id"]] = txn
+            txns[txn["id"]] = _converted(txn, settlement)
     if txns and extras:
         currency = "usd" if any(t["currency"] == "usd" for t in txns.values()) else "eur"
         times = sorted(int(t["created"]) for t in txns.values())
@@ -382,6 +429,8 @@ def add_payouts(
     manual: bool = False,
     cancel_rate: float = 0.0,
     connect: bool = False,
+    settle: str | None = None,
+    bank_currencies: tuple[str, ...] = (),
 ) -> list[JsonDict]:
     """The month's lines with its payouts added (events and bare balance transactions).
 
@@ -390,11 +439,16 @@ def add_payouts(
     ``in_transit_rate``: the chance that the month's last payout is still on its way;
     ``late_rate``: the share of automatic payouts Stripe reconciles days after they are paid;
     ``manual``: manual payouts instead (``cancel_rate``: the share canceled before they leave);
-    ``connect``: the account is a Connect platform (``_connect``).
+    ``connect``: the account is a Connect platform (``_connect``); ``settle``: the account's
+    default currency, where money charged in a currency outside ``bank_currencies`` settles,
+    converted at the fake Stripe's stated rate (``fakes.stripe.fx``).
     """
     rng = random.Random(seed * 7_919 + 4)
     tag = f"p{seed}n"
-    txns = _activity(events, rng, tag, extras=extras)
+    settlement = Settlement(settle, frozenset(c.lower() for c in bank_currencies))
+    if settle is not None:
+        events = _settle(events, settlement)
+    txns = _activity(events, rng, tag, extras=extras, settlement=settlement)
     connected: list[JsonDict] = []
     if connect:
         charges = sorted(

@@ -27,6 +27,7 @@ PAYOUT_OPTIONS: dict[str, dict[str, Any]] = {
     "payout_late_reconciliation": {"late_rate": 1.0},
     "payout_manual": {"manual": True, "cancel_rate": 0.3},
     "payout_connect": {"connect": True},
+    "payout_cross_currency": {"settle": "usd"},
 }
 
 
@@ -111,6 +112,19 @@ def payout_connect(sim: StripeSim) -> None:
     sim.at(sim.now + 10 * DAY)
 
 
+def payout_cross_currency(sim: StripeSim) -> None:
+    """EUR and JPY sales into a USD Stripe balance (no EUR or JPY bank account): Stripe converts
+    at its stated rate; a EUR refund a week later converts back at that day's rate; a lost
+    dispute on a JPY charge is withdrawn in USD."""
+    eur = _sales(sim, "eur")
+    jpy = _sales(sim, "jpy")
+    sim.at(sim.now + 7 * DAY)
+    sim.refund(eur[0], 3_000)
+    sim.at(sim.now + DAY)
+    sim.dispute(jpy[1], "lost")
+    sim.at(sim.now + 10 * DAY)
+
+
 PAYOUT_SCENARIOS.update(
     {
         "payout_unknown_type": (payout_unknown_type, 0.0, True),
@@ -120,6 +134,7 @@ PAYOUT_SCENARIOS.update(
         "payout_late_reconciliation": (payout_late_reconciliation, 0.4, False),
         "payout_manual": (payout_manual, 0.0, True),
         "payout_connect": (payout_connect, 0.1, True),
+        "payout_cross_currency": (payout_cross_currency, 0.0, False),
     }
 )
 

@@ -248,7 +248,7 @@ def payout_plan_from_balance_transactions(
     )
 
 
-def _line(amount: Decimal, account: Ref, description: str) -> QboJournalLine:
+def journal_line(amount: Decimal, account: Ref, description: str) -> QboJournalLine:
     """Debit for a positive amount, credit for a negative one."""
     return QboJournalLine(
         Amount=abs(amount),
@@ -278,8 +278,8 @@ def qbo_fee_entry_from_payout(
         TxnDate=date_from_unix(payout.arrival_date, tz),
         DocNumber=payout_doc_number(payout.id, FEE_CODES[kind]),
         Line=[
-            _line(terms.amount(amount_minor), accounts.fees, label),
-            _line(-terms.amount(amount_minor), accounts.clearing, label),
+            journal_line(terms.amount(amount_minor), accounts.fees, label),
+            journal_line(-terms.amount(amount_minor), accounts.clearing, label),
         ],
         PrivateNote=marker("payout_fees", payout.id, kind),
         **terms.fields(),
@@ -333,14 +333,14 @@ def _net_entry(
     label: str,
 ) -> QboJournalEntry | None:
     lines = [
-        _line(-terms.amount(item.net), roles[item.role], f"{item.txn_type} {item.txn_id}")
+        journal_line(-terms.amount(item.net), roles[item.role], f"{item.txn_type} {item.txn_id}")
         for item in items
         if item.net
     ]
     # clearing moves by the lines as rounded (each item is its own posting: ``rounding``)
     total = sum((terms.amount(item.net) for item in items), Decimal(0))
     if total:
-        lines.append(_line(total, clearing, label))
+        lines.append(journal_line(total, clearing, label))
     if not lines:
         return None
     return QboJournalEntry(
@@ -384,8 +384,8 @@ def qbo_reversal_from_failed_payout(
         TxnDate=failed_on,
         DocNumber=payout_doc_number(payout.id, "R"),
         Line=[
-            _line(terms.amount(payout.amount), accounts.clearing, label),
-            _line(-terms.amount(payout.amount), accounts.bank, label),
+            journal_line(terms.amount(payout.amount), accounts.clearing, label),
+            journal_line(-terms.amount(payout.amount), accounts.bank, label),
         ],
         PrivateNote=marker("payout_reversal", payout.id, payout.status),
         **terms.fields(),

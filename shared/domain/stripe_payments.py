@@ -3,6 +3,7 @@ disputes and their balance transactions."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from pydantic import Field, field_validator
@@ -135,8 +136,15 @@ class StripeBalanceTransaction(StripeModel):
     created: int
     reporting_category: str | None = None
     source: str | None = None
+    # set when Stripe converted the money ("The exchange rate used, if applicable"): a flag
+    # only; the conversion is booked from the integers amount and the source's amount
+    exchange_rate: Decimal | None = None
 
     _refs = field_validator("source", mode="before")(_id)
+
+    @property
+    def converted(self) -> bool:
+        return self.exchange_rate is not None
 
     @property
     def net_amount(self) -> int:

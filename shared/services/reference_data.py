@@ -36,6 +36,7 @@ class BooksConfig:
     platform_fees_account_name: str = "Stripe Platform Fees"
     platform_fee_refunds_account_name: str = "Stripe Platform Fee Refunds"
     connect_transfers_account_name: str = "Stripe Connect Transfers"
+    exchange_gain_loss_account_name: str = "Exchange Gain or Loss"  # found by type if renamed
     rounding_account_name: str = "Stripe Currency Rounding"
     tax_item_name: str = "Stripe sales tax"
     refunds_item_name: str = "Stripe refunds"
@@ -64,12 +65,14 @@ ACCOUNT_KINDS = {
     "platform_fees": ("Income", "ServiceFeeIncome"),
     "platform_fee_refunds": ("Income", "DiscountsRefundsGiven"),
     "connect_transfers": ("Cost of Goods Sold", "OtherCostsOfServiceCos"),
+    # realised exchange differences: QBO's own account (XSD AccountSubTypeEnum)
+    "exchange": ("Other Expense", "ExchangeGainOrLoss"),
 }
 # Roles QBO keeps a system account for, found by AccountType/AccountSubType whatever it is named:
 # newer companies call Undeposited Funds "Payments to deposit". It holds payments of every
 # currency (at their home value), so one account serves them all. Every company has its Opening
 # Balance Equity (AccountSubType OpeningBalanceEquity) too.
-SYSTEM_ROLES = frozenset({"undeposited", "opening"})
+SYSTEM_ROLES = frozenset({"undeposited", "opening", "exchange"})
 
 
 class ReferenceData:
@@ -133,6 +136,7 @@ class ReferenceData:
             "platform_fees": self.books.platform_fees_account_name,
             "platform_fee_refunds": self.books.platform_fee_refunds_account_name,
             "connect_transfers": self.books.connect_transfers_account_name,
+            "exchange": self.books.exchange_gain_loss_account_name,
         }[role]
 
     @staticmethod

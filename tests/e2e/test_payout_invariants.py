@@ -128,14 +128,24 @@ def test_generated_months_with_payouts(seeds: tuple[int, ...], tmp_path: Path) -
         (22, {"manual": True, "cancel_rate": 0.2}, "daily"),
         (23, {"connect": True}, "webhooks"),
         (24, {"connect": True, "manual": True}, "webhooks"),
+        (25, {"settle": "usd"}, "webhooks"),
+        (26, {"settle": "usd", "manual": True, "late_rate": 0.5}, "daily"),
     ],
-    ids=["late_reconciliation", "manual", "connect", "connect_manual"],
+    ids=[
+        "late_reconciliation",
+        "manual",
+        "connect",
+        "connect_manual",
+        "cross_currency",
+        "cross_currency_manual",
+    ],
 )
 def test_generated_months_with_late_manual_or_connect_payouts(
     seed: int, options: dict[str, Any], mode: Mode, tmp_path: Path
 ) -> None:
     """Generated months with payouts Stripe reconciles late, manual payouts (day by day: the
-    fake Stripe holds each day's state) and a Connect platform's movements, under faults."""
+    fake Stripe holds each day's state), a Connect platform's movements, and every currency
+    settling in USD (Stripe converting at its rate), under faults."""
     _, customers, invoices = MONTHS
     month = generate_month(seed, customers=customers, invoices=invoices)
     scenario = split(add_payouts(month, seed, **options))
@@ -178,3 +188,23 @@ def test_connect_movements_sent_to_suspense_are_caught(
     qbo_state = json.loads((tmp_path / "qbo.json").read_text(encoding="utf-8"))
     rules = Counter(v.rule for v in check_invariants(scenario, qbo_state))
     assert rules["connect"] >= 1 and rules["clearing"] == 0, rules
+
+
+def test_a_conversion_the_sync_forgets_is_caught(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the sync never booked Stripe's conversions, the EUR and JPY clearing accounts would
+    keep what Stripe converted and USD clearing would go negative at each payout: the checker,
+    which reads the source objects' currencies on its own, finds both."""
+    from shared.services.posting import payouts
+
+    monkeypatch.setattr(payouts, "conversions_of", lambda work, payout_id, txns: [])
+    scenario = load_scenario(HERE / "payout_cross_currency.jsonl")
+    run_scenario(scenario, tmp_path, faults=parse_faults(""), seed=1, progress=_quiet)
+    qbo_state = json.loads((tmp_path / "qbo.json").read_text(encoding="utf-8"))
+    violations = check_invariants(scenario, qbo_state)
+    rules = Counter(v.rule for v in violations)
+    assert rules["conversion"] >= 1 and rules["clearing"] >= 2, rules
+    assert {v.stripe_id for v in violations if v.rule == "clearing"} >= {
+        "Stripe Clearing", "Stripe Clearing EUR", "Stripe Clearing JPY"
+    }  # fmt: skip

@@ -453,3 +453,35 @@ def test_a_refused_update_changes_nothing(env: Fake, client: stripe.StripeClient
         client.v1.invoices.update(invoice.id, {"metadata": {"x": "1"}, "days_until_due": 3})
     assert env[0].get_object(invoice.id)["metadata"] == {}  # type: ignore[index]
     assert [e["type"] for e in env[0].events()][-1] == "invoice.created"
+
+
+def test_a_charge_settles_in_the_default_currency_at_a_stated_rate(
+    env: Fake, client: stripe.StripeClient
+) -> None:
+    """No bank account in EUR: the EUR payment's balance transaction is in USD, converted at
+    the rate it states (Stripe's own example: 10.00 EUR -> 1234 usd, exchange_rate 1.234)."""
+    from local_emulator.fakes.stripe.fx import Settlement, convert
+
+    env[0].settlement = Settlement("usd", frozenset({"gbp"}))
+    customer = client.v1.customers.create({"name": "X"})
+    invoice = client.v1.invoices.create(
+        {
+            "customer": customer.id,
+            "collection_method": "send_invoice",
+            "days_until_due": 30,
+            "currency": "eur",
+        }
+    )
+    client.v1.invoice_items.create(
+        {"customer": customer.id, "invoice": invoice.id, "amount": 10_000, "currency": "eur"}
+    )
+    client.v1.invoices.finalize_invoice(invoice.id)
+    client.v1.invoices.pay(invoice.id)
+    (charge,) = client.v1.charges.list({"customer": customer.id}).data
+    txn = client.v1.balance_transactions.retrieve(str(charge.balance_transaction))
+    expected, rate = convert(10_000, "eur", "usd", int(charge.created))
+    assert (charge.currency, charge.amount) == ("eur", 10_000)
+    assert (txn.currency, txn.amount, txn.exchange_rate) == ("usd", expected, float(rate))
+    assert 10_000 < expected < 11_300 and txn.net == expected - txn.fee
+    assert {d["currency"] for d in txn.fee_details} == {"usd"}
+    assert Settlement("usd", frozenset({"gbp"})).currency_for("gbp") == "gbp"  # a bank account

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from local_emulator.harness.stack import LocalStack
 from tests.functional.conftest import T0
-from tests.functional.test_posting import balance, entities, sync
+from tests.functional.test_posting import AUTH, balance, entities, sync
 
 DAY = 86_400
 
@@ -325,3 +325,61 @@ def test_connect_movements_go_to_the_accounts_named_in_the_settings(
     assert balance(stack.fake_qbo, "Stripe Clearing") == 0
     (row,) = warehouse_rows(stack, "SELECT status FROM payout_reconciliations_current")
     assert row["status"] == "BALANCED"
+
+
+def test_a_charge_stripe_converted_is_booked_as_it_happened(
+    stack: LocalStack, client: FlaskClient
+) -> None:
+    """A EUR 100.00 charge settled as USD 108.12 (Stripe's rate) in a USD payout: the EUR
+    leaves EUR clearing at QBO's rate, USD clearing gets exactly 108.12, the difference goes to
+    QBO's exchange gain or loss account; after the payout both clearing accounts are empty."""
+    stack.fake_stripe.seed_object(
+        {
+            "id": "ch_fx1", "object": "charge", "amount": 10_000, "amount_refunded": 0,
+            "currency": "eur", "customer": None, "status": "succeeded", "paid": True,
+            "created": T0 + 5,
+        }
+    )  # fmt: skip
+    sync(client, "charge", "ch_fx1")
+    converted = {**txn("txn_fx1", "charge", 10_812, 344, "ch_fx1", payout="po_fx"),
+                 "exchange_rate": 1.0812}  # fmt: skip
+    seed_payout(stack, "po_fx", [converted])
+    assert sync(client, "payout", "po_fx")["outcome"] == "COMPLETED"
+    rate = Decimal(str(stack.fake_qbo.exchange_rate("EUR", "2026-01-01")["ExchangeRate"]["Rate"]))
+    qbo_value = (Decimal("100.00") * rate).quantize(Decimal("0.01"))
+    assert balance(stack.fake_qbo, "Stripe Clearing EUR") == 0
+    assert balance(stack.fake_qbo, "Stripe Clearing") == 0
+    assert balance(stack.fake_qbo, "Operating Bank") == Decimal("104.68")
+    # Other Expense: a gain is a credit (a negative balance)
+    assert balance(stack.fake_qbo, "Exchange Gain or Loss") == qbo_value - Decimal("108.12")
+    notes = sorted(str(j["PrivateNote"]) for j in entities(stack.fake_qbo, "JournalEntry"))
+    assert "Stripe fx txn_fx1" in notes
+    sync(client, "payout", "po_fx")  # again: nothing more
+    assert len(entities(stack.fake_qbo, "JournalEntry")) == len(notes)
+
+
+def test_a_conversion_between_two_foreign_currencies_is_a_clear_failure(
+    stack: LocalStack, client: FlaskClient
+) -> None:
+    """GBP settled into a EUR balance in a USD company would need two foreign currencies in
+    one QBO transaction: not booked yet, so the payout fails permanently, saying why."""
+    stack.fake_stripe.seed_object(
+        {
+            "id": "ch_fx2", "object": "charge", "amount": 5_000, "amount_refunded": 0,
+            "currency": "gbp", "customer": None, "status": "succeeded", "paid": True,
+            "created": T0 + 5,
+        }
+    )  # fmt: skip
+    sync(client, "charge", "ch_fx2")
+    converted = {**txn("txn_fx2", "charge", 5_850, 200, "ch_fx2", payout="po_fx2"),
+                 "currency": "eur", "exchange_rate": 1.17}  # fmt: skip
+    seed_payout(stack, "po_fx2", [converted], currency="eur")
+    response = client.post(
+        "/",
+        json={"object_type": "payout", "object_id": "po_fx2"},
+        headers={**AUTH, "X-CloudTasks-TaskName": "t-po_fx2", "X-CloudTasks-TaskRetryCount": "0"},
+    )
+    body = response.get_json()
+    assert response.status_code == 200 and body["outcome"] == "FAILED"
+    assert "foreign currency other than the source" in body["reason"]
+    assert entities(stack.fake_qbo, "Deposit") == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .fx import convert
 from .state import FakeStripe, JsonDict, RequestContext
 
 _TWO_DAYS = 2 * 86_400
@@ -19,28 +20,33 @@ def collect_payment(
     now = fake.now()
     currency = invoice["currency"]
     pi_id, ch_id, txn_id = fake.ids.new("pi"), fake.ids.new("ch"), fake.ids.new("txn")
-    fee = card_fee(amount)
+    # the balance transaction is in the settlement currency, converted at a stated rate when
+    # the account holds no bank account in the charge's currency (``fx``)
+    settled = fake.settlement.currency_for(currency)
+    settled_amount, stated = convert(amount, currency, settled, now)
+    fee = card_fee(settled_amount)
     txn: JsonDict = {
         "id": txn_id,
         "object": "balance_transaction",
-        "amount": amount,
+        "amount": settled_amount,
         "available_on": now + _TWO_DAYS,
         "balance_type": "payments",
         "created": now,
-        "currency": currency,
+        "currency": settled,
         "description": f"Payment for Invoice {invoice.get('number')}",
-        "exchange_rate": None,
+        # a JSON number, as Stripe sends it (stripe-python types it float)
+        "exchange_rate": float(stated) if settled != currency else None,
         "fee": fee,
         "fee_details": [
             {
                 "amount": fee,
                 "application": None,
-                "currency": currency,
+                "currency": settled,
                 "description": "Stripe processing fees",
                 "type": "stripe_fee",
             }
         ],
-        "net": amount - fee,
+        "net": settled_amount - fee,
         "reporting_category": "charge",
         "source": ch_id,
         "status": "pending",

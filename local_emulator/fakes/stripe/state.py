@@ -14,6 +14,7 @@ from typing import Any, Literal
 from shared.adapters.clock import SystemClock
 from shared.ports import Clock
 
+from .fx import Settlement
 from .ids import IdFactory
 
 DEFAULT_API_KEY = "sk_test_local_fake_key"  # the same placeholders as bootstrap's local secrets
@@ -104,6 +105,8 @@ class FakeStripe:
         self.ids = IdFactory(seed)
         self.lock = StateLock()
         self.faults = Faults()
+        # where charges settle (default: each in its own currency; ``fx.Settlement``)
+        self.settlement = Settlement()
         self._fault_rng = random.Random(f"faults-{seed}")
         self._objects: dict[str, JsonDict] = {}
         # per type, for lists: ids, and the newest-first order (dropped when the type changes)
@@ -350,6 +353,8 @@ class FakeStripe:
     def clear_faults(self) -> None:
         with self.lock:
             self.faults = Faults()
+        # where charges settle (default: each in its own currency; ``fx.Settlement``)
+        self.settlement = Settlement()
 
     def draw_fault(self) -> FaultKind | None:
         """The fault to inject into the current request, if any."""

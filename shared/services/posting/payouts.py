@@ -36,6 +36,7 @@ from shared.domain.mapping_rounding import (
 from shared.domain.qbo_models import QboTxn
 from shared.errors import NotFoundError
 from shared.logging import get_logger, log_event
+from shared.services.posting.conversions import conversions_of, ensure_conversion
 from shared.services.posting.cutover import cutover_of, ensure_opening_clearing, failed_before
 from shared.services.posting.payout_transactions import payout_transactions
 from shared.services.posting.work import SyncResult, Work
@@ -123,6 +124,8 @@ def sync_payout(work: Work) -> SyncResult:
         ensure_opening_clearing(work, payout.currency, cutover)
     since = cutover.moment if cutover is not None else None
     txns = payout_transactions(deps.stripe, payout, since=since)
+    for conversion in conversions_of(work, payout.id, txns):  # as Stripe converted them
+        ensure_conversion(work, conversion)
     plan = payout_plan_from_balance_transactions(payout, txns)
     arrival = date_from_unix(payout.arrival_date, books.tz)
     terms = deps.references.terms(payout.currency, arrival)

@@ -18,48 +18,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from local_emulator.fakes.stripe.fx import Settlement, convert
+from local_emulator.fakes.stripe.fx import Settlement
+from local_emulator.generator.balance import HOUR, balance_transaction, card_fee
+from local_emulator.generator.connect import connect_movements
+from local_emulator.generator.conversions import converted, settled
 from local_emulator.generator.sim import DAY, MONTH_START
 
 JsonDict = dict[str, Any]
-HOUR = 3_600
 UNKNOWN_TYPE = "something_new"
-
-
-def card_fee(amount: int) -> int:
-    """2.9 % + 30 minor units, rounded half up, in integers."""
-    return (amount * 29 + 500) // 1000 + 30
-
-
-def balance_transaction(
-    txn_id: str,
-    txn_type: str,
-    *,
-    amount: int,
-    fee: int,
-    currency: str,
-    created: int,
-    source: str | None,
-    description: str,
-) -> JsonDict:
-    return {
-        "id": txn_id,
-        "object": "balance_transaction",
-        "amount": amount,
-        "available_on": created + 2 * DAY,
-        "balance_type": "payments",
-        "created": created,
-        "currency": currency,
-        "description": description,
-        "exchange_rate": None,
-        "fee": fee,
-        "fee_details": [],
-        "net": amount - fee,
-        "reporting_category": txn_type,
-        "source": source,
-        "status": "pending",
-        "type": txn_type,
-    }
 
 
 def payout_object(
@@ -243,107 +209,6 @@ class _Payouts:
         self.event("payout.paid", int(payout["arrival_date"]) + HOUR, payout)
 
 
-def _connect(
-    charges: list[JsonDict], rng: random.Random, tag: str, txns: dict[str, JsonDict]
-) -> list[JsonDict]:
-    """A platform's Connect movements around some of its charges, with the objects behind them.
-
-    A destination charge with ``application_fee_amount``: "the full charge amount ... is added
-    to your platform account; 10 USD is transferred to the connected account; the 2 USD
-    application fee is transferred back to your platform"
-    (docs.stripe.com/revenue-recognition/connect/destination-charges): a ``transfer`` of the
-    whole amount out, an ``application_fee`` in. A direct charge on a connected account leaves
-    the platform only its application fee (docs.stripe.com/connect/direct-charges). Now and then
-    a fee refunded (``application_fee_refund``, contra revenue) and part of a transfer reversed
-    ("Transfer reversals add to the platform's balance"). Signs: ``amount`` > 0 is money in
-    (stripe-python _balance_transaction.py). Categories: docs.stripe.com/reports/
-    reporting-categories.
-    """
-    objects: list[JsonDict] = []
-
-    def add(kind: str, category: str, amount: int, source: str, *, when: int, cur: str) -> None:
-        txn = balance_transaction(
-            f"txn_{tag}x{len(txns):05d}", kind, amount=amount, fee=0, currency=cur,
-            created=when, source=source, description=f"Connect {category}",
-        )  # fmt: skip
-        txn["reporting_category"] = category
-        txns[txn["id"]] = txn
-
-    for n, charge in enumerate(charges):
-        amount, cur, when = int(charge["amount"]), str(charge["currency"]), int(charge["created"])
-        fee = amount * rng.randint(5, 15) // 100
-        fee_id = f"fee_{tag}{n:05d}"
-        if n % 3 != 2:  # destination charge: the whole amount on, the fee back
-            transfer_id = f"tr_{tag}{n:05d}"
-            add("transfer", "transfer", -amount, transfer_id, when=when + 1, cur=cur)
-            objects.append({"id": transfer_id, "object": "transfer", "amount": amount,
-                            "currency": cur, "created": when + 1,
-                            "destination": f"acct_{tag}{n % 2}", "source_transaction": charge["id"],
-                            "amount_reversed": 0, "reversed": False})  # fmt: skip
-            if n % 4 == 1:
-                back = amount * rng.randint(10, 40) // 100
-                add("transfer_refund", "transfer_reversal", back, f"trr_{tag}{n:05d}",
-                    when=when + 3 * HOUR, cur=cur)  # fmt: skip
-                objects[-1].update(amount_reversed=back)
-        add("application_fee", "platform_earning", fee, fee_id, when=when + 2, cur=cur)
-        objects.append({"id": fee_id, "object": "application_fee", "amount": fee,
-                        "amount_refunded": 0, "currency": cur, "created": when + 2,
-                        "account": f"acct_{tag}{n % 2}", "charge": charge["id"],
-                        "refunded": False})  # fmt: skip
-        if n % 5 == 3:
-            part = max(fee // 2, 1)
-            add("application_fee_refund", "platform_earning_refund", -part, f"fr_{tag}{n:05d}",
-                when=when + 2 * HOUR, cur=cur)  # fmt: skip
-            objects[-1].update(amount_refunded=part)
-    return objects
-
-
-def _converted(txn: JsonDict, settlement: Settlement) -> JsonDict:
-    """The balance transaction as Stripe records it when its money settles in another currency
-    (``fakes.stripe.fx``): amount and fee in the settlement currency, the rate stated."""
-    source = str(txn["currency"])
-    target = settlement.currency_for(source)
-    if target == source.lower():
-        return txn
-    created = int(txn["created"])
-    amount, stated = convert(int(txn["amount"]), source, target, created)
-    if txn["type"] == "charge":
-        fee = card_fee(amount)
-    else:
-        fee = convert(int(txn["fee"]), source, target, created)[0]
-    details = [{**d, "amount": fee, "currency": target} for d in txn.get("fee_details") or []]
-    return {
-        **txn,
-        "amount": amount,
-        "currency": target,
-        "exchange_rate": float(stated),
-        "fee": fee,
-        "fee_details": details,
-        "net": amount - fee,
-    }
-
-
-def _settle(lines: list[JsonDict], settlement: Settlement) -> list[JsonDict]:
-    """Every balance transaction of the month (bare, or inside a dispute) as it settles."""
-    out = []
-    for line in lines:
-        if line.get("object") == "balance_transaction":
-            out.append(_converted(line, settlement))
-            continue
-        obj = (line.get("data") or {}).get("object") if line.get("object") == "event" else None
-        if isinstance(obj, dict) and obj.get("balance_transactions"):
-            settled = copy.deepcopy(line)
-            inner = settled["data"]["object"]
-            inner["balance_transactions"] = [
-                _converted(t, settlement) if isinstance(t, dict) else t
-                for t in inner["balance_transactions"]
-            ]
-            out.append(settled)
-        else:
-            out.append(line)
-    return out
-
-
 def _activity(
     lines: list[JsonDict], rng: random.Random, tag: str, *, extras: bool, settlement: Settlement
 ) -> dict[str, JsonDict]:
@@ -366,7 +231,7 @@ def _activity(
                 currency=str(charge["currency"]), created=int(charge["created"]),
                 source=str(charge["id"]), description="Charge",
             )  # fmt: skip
-            txns[txn["id"]] = _converted(txn, settlement)
+            txns[txn["id"]] = converted(txn, settlement)
     if txns and extras:
         currency = "usd" if any(t["currency"] == "usd" for t in txns.values()) else "eur"
         times = sorted(int(t["created"]) for t in txns.values())
@@ -447,7 +312,7 @@ def add_payouts(
     tag = f"p{seed}n"
     settlement = Settlement(settle, frozenset(c.lower() for c in bank_currencies))
     if settle is not None:
-        events = _settle(events, settlement)
+        events = settled(events, settlement)
     txns = _activity(events, rng, tag, extras=extras, settlement=settlement)
     connected: list[JsonDict] = []
     if connect:
@@ -456,7 +321,7 @@ def add_payouts(
         )
         sources = [{"id": t["source"], "amount": t["amount"], "currency": t["currency"],
                     "created": t["created"]} for t in charges]  # fmt: skip
-        connected = _connect(sources, rng, tag, txns)
+        connected = connect_movements(sources, rng, tag, txns)
     extra = [t for t in txns.values() if t["id"].startswith(f"txn_{tag}")]
     last = max((int(x.get("created") or 0) for x in events), default=MONTH_START)
     payouts = _Payouts(rng, tag, fail_rate, in_transit_rate, late_rate, manual, cancel_rate)

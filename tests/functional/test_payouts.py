@@ -327,20 +327,24 @@ def test_connect_movements_go_to_the_accounts_named_in_the_settings(
     assert row["status"] == "BALANCED"
 
 
+def foreign_charge(
+    stack: LocalStack, client: FlaskClient, charge_id: str, amount: int, currency: str
+) -> None:
+    """A charge without a customer in another currency, synced: a sales receipt in it."""
+    charge = {"id": charge_id, "object": "charge", "amount": amount, "amount_refunded": 0,
+              "currency": currency, "customer": None, "status": "succeeded", "paid": True,
+              "created": T0 + 5}  # fmt: skip
+    stack.fake_stripe.seed_object(charge)
+    sync(client, "charge", charge_id)
+
+
 def test_a_charge_stripe_converted_is_booked_as_it_happened(
     stack: LocalStack, client: FlaskClient
 ) -> None:
     """A EUR 100.00 charge settled as USD 108.12 (Stripe's rate) in a USD payout: the EUR
     leaves EUR clearing at QBO's rate, USD clearing gets exactly 108.12, the difference goes to
     QBO's exchange gain or loss account; after the payout both clearing accounts are empty."""
-    stack.fake_stripe.seed_object(
-        {
-            "id": "ch_fx1", "object": "charge", "amount": 10_000, "amount_refunded": 0,
-            "currency": "eur", "customer": None, "status": "succeeded", "paid": True,
-            "created": T0 + 5,
-        }
-    )  # fmt: skip
-    sync(client, "charge", "ch_fx1")
+    foreign_charge(stack, client, "ch_fx1", 10_000, "eur")
     converted = {**txn("txn_fx1", "charge", 10_812, 344, "ch_fx1", payout="po_fx"),
                  "exchange_rate": 1.0812}  # fmt: skip
     seed_payout(stack, "po_fx", [converted])
@@ -363,14 +367,7 @@ def test_a_conversion_between_two_foreign_currencies_is_a_clear_failure(
 ) -> None:
     """GBP settled into a EUR balance in a USD company would need two foreign currencies in
     one QBO transaction: not booked yet, so the payout fails permanently, saying why."""
-    stack.fake_stripe.seed_object(
-        {
-            "id": "ch_fx2", "object": "charge", "amount": 5_000, "amount_refunded": 0,
-            "currency": "gbp", "customer": None, "status": "succeeded", "paid": True,
-            "created": T0 + 5,
-        }
-    )  # fmt: skip
-    sync(client, "charge", "ch_fx2")
+    foreign_charge(stack, client, "ch_fx2", 5_000, "gbp")
     converted = {**txn("txn_fx2", "charge", 5_850, 200, "ch_fx2", payout="po_fx2"),
                  "currency": "eur", "exchange_rate": 1.17}  # fmt: skip
     seed_payout(stack, "po_fx2", [converted], currency="eur")

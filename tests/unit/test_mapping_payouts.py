@@ -11,12 +11,12 @@ from shared.domain.mapping_payouts import (
     PayoutAccounts,
     StripePayout,
     payout_plan_from_balance_transactions,
-    payout_reconciliation_from,
     qbo_deposit_from_payout,
     qbo_fee_entry_from_payout,
     qbo_reversal_from_failed_payout,
     qbo_suspense_entry_from_payout,
 )
+from shared.domain.payout_reconciliation import payout_reconciliation_from
 from shared.domain.qbo_models import Ref
 from shared.domain.stripe_payments import StripeBalanceTransaction
 

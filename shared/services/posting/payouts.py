@@ -17,10 +17,8 @@ from shared.domain.idempotency import payload_hash, qbo_request_id_from
 from shared.domain.mapping import date_from_unix
 from shared.domain.mapping_payouts import (
     PayoutAccounts,
-    PayoutReconciliation,
     StripePayout,
     payout_plan_from_balance_transactions,
-    payout_reconciliation_from,
     qbo_connect_entry_from_payout,
     qbo_deposit_from_payout,
     qbo_fee_entry_from_payout,
@@ -33,6 +31,7 @@ from shared.domain.mapping_rounding import (
     payout_rounding,
     qbo_rounding_entry,
 )
+from shared.domain.payout_reconciliation import PayoutReconciliation, payout_reconciliation_from
 from shared.domain.qbo_models import QboTxn
 from shared.errors import NotFoundError
 from shared.logging import get_logger, log_event

@@ -121,23 +121,24 @@ def test_generated_months_with_payouts(seeds: tuple[int, ...], tmp_path: Path) -
     run_and_check(scenario, tmp_path, seed=seeds[0])
 
 
+KINDS_OF_PAYOUTS: list[tuple[str, dict[str, Any], Mode]] = [
+    ("late_reconciliation", {"late_rate": 0.6}, "daily"),
+    ("manual", {"manual": True, "cancel_rate": 0.2}, "daily"),
+    ("connect", {"connect": True}, "webhooks"),
+    ("connect_manual", {"connect": True, "manual": True}, "webhooks"),
+    ("cross_currency", {"settle": "usd"}, "webhooks"),
+    ("cross_currency_manual", {"settle": "usd", "manual": True, "late_rate": 0.5}, "daily"),
+]
+# default: one month of each kind; SYNC_FULL_ACCEPTANCE=1: five of each, larger
+KIND_SEEDS = range(21, 26) if FULL else range(21, 22)
+
+
 @pytest.mark.parametrize(
     ("seed", "options", "mode"),
     [
-        (21, {"late_rate": 0.6}, "daily"),
-        (22, {"manual": True, "cancel_rate": 0.2}, "daily"),
-        (23, {"connect": True}, "webhooks"),
-        (24, {"connect": True, "manual": True}, "webhooks"),
-        (25, {"settle": "usd"}, "webhooks"),
-        (26, {"settle": "usd", "manual": True, "late_rate": 0.5}, "daily"),
-    ],
-    ids=[
-        "late_reconciliation",
-        "manual",
-        "connect",
-        "connect_manual",
-        "cross_currency",
-        "cross_currency_manual",
+        pytest.param(seed + 10 * n, options, mode, id=f"{kind}-{seed + 10 * n}")
+        for n, (kind, options, mode) in enumerate(KINDS_OF_PAYOUTS)
+        for seed in KIND_SEEDS
     ],
 )
 def test_generated_months_with_late_manual_or_connect_payouts(

@@ -47,8 +47,12 @@ bench: tools
 contracts: tools
 	$(RUN) python -m shared.contracts.generate
 
-# Opt-in: probes and the QBO adapter against a real QBO sandbox company (README, "The live
-# suite"); every test skips, naming what is missing, without SYNC_LIVE_QBO_* credentials.
+# Opt-in checks against the real services (README, "The live suite"); every test skips, naming
+# what is missing, without credentials.
+# QBO: probes and the QBO adapter against a sandbox company (SYNC_LIVE_QBO_*); the fake's answers
+# to the same probes are recorded beside them.
+# Stripe: STRIPE_TEST_SECRET_KEY (test mode) runs every billing flow through the real API and
+# compares what Stripe returns with what the fake serves; the record goes to out/live/stripe/.
 live-test: tools
 	$(RUN) pytest tests/live -m live -p no:cacheprovider -rs
 	SYNC_LIVE_RECORD_FAKE=$${SYNC_LIVE_RECORD_FAKE:-out/live/qbo-fake-answers.json} \

@@ -286,6 +286,10 @@ def books_config(s: Settings) -> BooksConfig:
         bad_debt_item_name=s.bad_debt_item_name,
         opening_balance_account_name=s.opening_balance_account_name,
         opening_balance_item_name=s.opening_balance_item_name,
+        shipping_item_name=s.shipping_item_name,
+        billing_credits_item_name=s.billing_credits_item_name,
+        balance_adjustment_item_name=s.balance_adjustment_item_name,
+        rounding_item_name=s.rounding_item_name,
         tz=ZoneInfo(s.books_timezone),
         cutover_date=s.cutover_date,
     )

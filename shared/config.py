@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The Stripe API version this code reads and writes (Stripe renders every object in the version
+# a request names). Pinned here, not taken from the stripe library, so that upgrading the library
+# never changes the shapes we read; tests/unit/test_stripe_api_version.py fails on a library
+# whose own pinned version differs, which makes the upgrade a deliberate change of this line.
+STRIPE_API_VERSION = "2026-10-28.endive"
+_API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}\.[a-z]+$")
 
 
 class Settings(BaseSettings):
@@ -78,7 +86,7 @@ class Settings(BaseSettings):
 
     # --- Stripe ---------------------------------------------------------------------------------
     stripe_api_base: str = "http://127.0.0.1:12111"
-    stripe_api_version: str = ""  # empty: the stripe library's pinned version
+    stripe_api_version: str = STRIPE_API_VERSION  # sent as Stripe-Version on every request
     webhook_tolerance_seconds: int = 300
     webhook_max_body_bytes: int = 1_048_576
 
@@ -129,6 +137,10 @@ class Settings(BaseSettings):
     tax_item_name: str = "Stripe sales tax"
     refunds_item_name: str = "Stripe refunds"
     bad_debt_item_name: str = "Bad debt"
+    shipping_item_name: str = "Stripe shipping"
+    billing_credits_item_name: str = "Stripe billing credits"  # credit grants used on invoices
+    balance_adjustment_item_name: str = "Stripe balance adjustments"  # customer balance by hand
+    rounding_item_name: str = "Stripe currency rounding"  # customer credit, three-decimal ones
 
     # Cutover: activity before this date is not posted document by document; opening balances
     # (open invoices per customer and currency, and what Stripe holds per clearing account as
@@ -179,6 +191,15 @@ class Settings(BaseSettings):
     health_lag_minutes: int = 10
 
     log_level: str = "INFO"
+
+    @field_validator("stripe_api_version")
+    @classmethod
+    def _api_version_named(cls, value: str) -> str:
+        if not _API_VERSION.match(value):
+            raise ValueError(
+                f"stripe_api_version must be a dated Stripe version such as {STRIPE_API_VERSION}"
+            )
+        return value
 
     @property
     def resolved_duckdb_path(self) -> str:

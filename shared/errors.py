@@ -142,6 +142,12 @@ class AuthenticationError(PermanentError):
     default_code = "auth"
 
 
+class PermissionDeniedError(AuthenticationError):
+    """The credentials are good but lack a permission (a Stripe restricted key, HTTP 403)."""
+
+    default_code = "permission"
+
+
 class BadRequestError(PermanentError):
     """An inbound request we refuse: malformed, too large, or not for us."""
 

@@ -47,6 +47,7 @@ locals {
     SYNC_TASK_DISPATCH_DEADLINE_SECONDS = tostring(local.task_retry.dispatch_deadline_seconds)
     SYNC_SECRETS                        = "secret_manager"
     SYNC_STRIPE_API_BASE                = "https://api.stripe.com"
+    SYNC_STRIPE_API_VERSION             = var.stripe_api_version
     SYNC_QBO_BASE_URL                   = local.qbo_endpoints[var.qbo_environment].base_url
     SYNC_QBO_DISCOVERY_URL              = local.qbo_endpoints[var.qbo_environment].discovery_url
     SYNC_QBO_REALM_ID                   = var.qbo_realm_id

@@ -112,6 +112,17 @@ variable "books_timezone" {
   default     = "UTC"
 }
 
+variable "stripe_api_version" {
+  description = "The Stripe API version the code is written for, sent as Stripe-Version on every request. Change it only together with the code (shared/config.py STRIPE_API_VERSION); the webhook endpoint should use the same version."
+  type        = string
+  default     = "2026-10-28.endive"
+
+  validation {
+    condition     = can(regex("^[0-9]{4}-[0-9]{2}-[0-9]{2}\\.[a-z]+$", var.stripe_api_version))
+    error_message = "stripe_api_version is a dated Stripe version such as 2026-10-28.endive."
+  }
+}
+
 variable "tax_rates" {
   description = "Sales tax rate per tax jurisdiction of a settlement, as decimal strings, e.g. { \"US-CA\" = \"0.0725\" }. A settlement in a jurisdiction not listed is recorded FAILED, never taxed at a guessed rate."
   type        = map(string)

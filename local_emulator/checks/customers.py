@@ -15,6 +15,7 @@ from local_emulator.checks.books import (
     money,
     ref,
 )
+from local_emulator.checks.customer_balance import expected_credit
 from local_emulator.checks.family import Context, no_bookings, no_documents, no_movements
 from local_emulator.checks.rounding import open_amount
 
@@ -58,11 +59,14 @@ def _receivables(stripe: StripeBooks, qbo: QboIndex) -> list[Violation]:
             key = (ref(inv.get("customer")), str(inv["currency"]).upper())
             expected[key] += open_amount(inv)
     for customer in stripe.of("customer"):
-        if int(customer.get("balance") or 0):
+        if int(customer.get("balance") or 0) > 0:  # a debit the next invoice collects
             currency = str(customer.get("currency") or qbo.home)
             expected[(str(customer["id"]), currency.upper())] += money(
                 customer["balance"], currency
             )
+    for key, credit in expected_credit(stripe, qbo.home).items():
+        if credit:
+            expected[key] -= credit
     actual: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     signs = {
         "Invoice": ("Balance", 1),

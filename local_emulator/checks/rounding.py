@@ -59,10 +59,14 @@ def _ref(value: Any) -> str:
 def invoice_settlements(
     invoice: JsonDict, payments: list[JsonDict], notes: list[JsonDict]
 ) -> dict[str, Decimal]:
-    """Settlement id (payment, credit note; ``oob:``/``writeoff:`` + invoice id) -> applied."""
+    """Settlement id (payment, credit note; ``balance:``/``oob:``/``writeoff:`` + invoice id)
+    -> applied. The customer credit the invoice used at finalization comes first."""
     cur, iid = str(invoice["currency"]), str(invoice["id"])
     transitions = invoice.get("status_transitions") or {}
     steps: list[tuple[Any, str, int]] = []
+    credit = int(invoice.get("ending_balance") or 0) - int(invoice.get("starting_balance") or 0)
+    if invoice.get("ending_balance") is not None and credit > 0:
+        steps.append(((-1, -1, ""), f"balance:{iid}", credit))
     for note in notes:
         before = int(note.get("pre_payment_amount") or 0)
         if note.get("type") == "pre_payment" and not before:

@@ -28,6 +28,8 @@ class SimCore:
     objects: dict[str, JsonDict] = field(default_factory=dict)
     # invoice id -> ids of its charges (succeeded, via invoice_payments)
     invoice_charges: dict[str, list[str]] = field(default_factory=dict)
+    # invoice id -> ids of the payment records (payments outside Stripe) that paid it
+    invoice_records: dict[str, list[str]] = field(default_factory=dict)
     _counters: dict[str, int] = field(default_factory=dict)
 
     # --- plumbing ---------------------------------------------------------------------------
@@ -72,3 +74,40 @@ class SimCore:
     def _mark_paid(self, invoice: JsonDict) -> None:
         invoice["status"] = "paid"
         invoice["status_transitions"]["paid_at"] = self.now + 1
+
+    def _credit(
+        self, invoice_id: str, amount: int, payment: JsonDict, *, is_default: bool
+    ) -> JsonDict:
+        """A payment credited to an open invoice: its invoice payment (``invoice_payment.paid``),
+        then the invoice (``invoice.paid`` when nothing remains, else ``invoice.updated``)."""
+        invoice = self.get(invoice_id)
+        remaining = int(invoice["amount_remaining"])
+        if invoice["status"] != "open" or not 0 < amount <= remaining:
+            raise SimError(f"cannot credit {amount} to {invoice_id} ({invoice['status']})")
+        at = self.now + 1
+        inpay = o.invoice_payment(
+            self.new_id("inpay"),
+            invoice_id=invoice_id,
+            amount=amount,
+            currency=str(invoice["currency"]),
+            payment=payment,
+            created=at,
+            paid_at=at,
+            is_default=is_default,
+        )
+        self._store(inpay)
+        self.emit("invoice_payment.paid", inpay)
+        previous = {
+            "amount_paid": invoice["amount_paid"],
+            "amount_remaining": invoice["amount_remaining"],
+        }
+        invoice["amount_paid"] = int(invoice["amount_paid"]) + amount
+        invoice["amount_remaining"] = remaining - amount
+        invoice["attempted"], invoice["attempt_count"] = True, int(invoice["attempt_count"]) + 1
+        if invoice["amount_remaining"] == 0:
+            self._mark_paid(invoice)
+            self._invoice_event("invoice.payment_succeeded", invoice)
+            self._invoice_event("invoice.paid", invoice)
+        else:
+            self._invoice_event("invoice.updated", invoice, previous)
+        return inpay

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from local_emulator.generator import objects as o
+from local_emulator.generator.attached import AttachOps
 from local_emulator.generator.core import JsonDict, SimError
-from local_emulator.generator.payments import PaymentOps
+from local_emulator.generator.customer_balance import BalanceOps
 
 
-class CreditNoteOps(PaymentOps):
+class CreditNoteOps(AttachOps, BalanceOps):
     """Issuing and voiding credit notes, and the customer balance they move."""
 
     def credit_note(
@@ -51,10 +52,37 @@ class CreditNoteOps(PaymentOps):
             raise SimError("a post-payment credit note is at most what was paid")
         if amount > refund and invoice["currency"] != self.get(invoice["customer"])["currency"]:
             raise SimError("the customer's balance is in its own currency: refund instead")
+        refunds = self._refund_parts(invoice_id, refund)
+        cn = issue("post_payment")
+        cn["refunds"] = refunds
+        credit = amount - refund
+        txn_id = self.new_id("cbtxn") if credit else None
+        cn["customer_balance_transaction"] = txn_id
+        self.emit("credit_note.created", cn)
+        previous = {"post_payment_credit_notes_amount": credited}
+        invoice["post_payment_credit_notes_amount"] = credited + amount
+        self._invoice_event("invoice.updated", invoice, previous)
+        if credit:
+            self.balance_txn(
+                str(invoice["customer"]),
+                -credit,
+                "credit_note",
+                credit_note=cn_id,
+                invoice=invoice_id,
+                txn_id=txn_id,
+            )
+        return cn_id
+
+    def _refund_parts(self, invoice_id: str, refund: int) -> list[JsonDict]:
+        """Pay ``refund`` back: card refunds on the invoice's charges first, then refunds made
+        outside Stripe on the payment records that paid it."""
         charges = self.invoice_charges.get(invoice_id, [])
-        if sum(self.refundable(c) for c in charges) < refund:
-            raise SimError("not enough refundable on the invoice's charges")
-        refunds = []
+        records = self.invoice_records.get(invoice_id, [])
+        available = sum(self.refundable(c) for c in charges)
+        available += sum(self.refundable_record(r) for r in records)
+        if available < refund:
+            raise SimError("not enough refundable on the invoice's payments")
+        refunds: list[JsonDict] = []
         left = refund
         for charge_id in charges:
             part = min(left, self.refundable(charge_id))
@@ -62,24 +90,29 @@ class CreditNoteOps(PaymentOps):
                 refunds.append(
                     {
                         "amount_refunded": part,
+                        "payment_record_refund": None,
                         "refund": self.refund(charge_id, part),
                         "type": "refund",
-                        "payment_record_refund": None,
                     }
                 )
                 left -= part
-        cn = issue("post_payment")
-        cn["refunds"] = refunds
-        credit = amount - refund
-        if credit:
-            cn["customer_balance_transaction"] = self.new_id("cbtxn")
-        self.emit("credit_note.created", cn)
-        previous = {"post_payment_credit_notes_amount": credited}
-        invoice["post_payment_credit_notes_amount"] = credited + amount
-        self._invoice_event("invoice.updated", invoice, previous)
-        if credit:
-            self._adjust_balance(str(invoice["customer"]), -credit)
-        return cn_id
+        for record_id in records:
+            part = min(left, self.refundable_record(record_id))
+            if part:
+                group = self.refund_record(record_id, part)
+                refunds.append(
+                    {
+                        "amount_refunded": part,
+                        "payment_record_refund": {
+                            "payment_record": record_id,
+                            "refund_group": group,
+                        },
+                        "refund": None,
+                        "type": "payment_record_refund",
+                    }
+                )
+                left -= part
+        return refunds
 
     def credit_amount(self, cn_id: str) -> int:
         """The part of a post-payment credit note credited to the customer's balance."""
@@ -103,12 +136,6 @@ class CreditNoteOps(PaymentOps):
         else:
             self._invoice_event("invoice.updated", invoice, previous)
 
-    def _adjust_balance(self, customer_id: str, delta: int) -> None:
-        customer = self.get(customer_id)
-        previous = {"balance": customer["balance"]}
-        customer["balance"] = int(customer["balance"]) + delta
-        self.emit("customer.updated", customer, previous)
-
     def void_credit_note(self, cn_id: str) -> None:
         cn = self.get(cn_id)
         invoice = self.get(cn["invoice"])
@@ -118,6 +145,8 @@ class CreditNoteOps(PaymentOps):
             raise SimError("only a credit note on an open invoice can be voided")
         if cn["type"] == "post_payment" and cn["refunds"]:
             raise SimError("a credit note with a refund cannot be voided")
+        if cn["type"] == "post_payment" and self._credit_used_since(cn):
+            raise SimError("its credit may have paid an invoice since: the simulator keeps it")
         cn.update(status="void", voided_at=self.now + 1)
         self.emit("credit_note.voided", cn)
         if cn["type"] == "pre_payment":
@@ -130,4 +159,22 @@ class CreditNoteOps(PaymentOps):
                 invoice["post_payment_credit_notes_amount"]
             ) - int(cn["amount"])
             self._invoice_event("invoice.updated", invoice, previous)
-            self._adjust_balance(str(cn["customer"]), self.credit_amount(cn_id))
+            credit = self.credit_amount(cn_id)
+            if credit:
+                self.balance_txn(
+                    str(cn["customer"]),
+                    credit,
+                    "credit_note",
+                    credit_note=cn_id,
+                    invoice=cn["invoice"],
+                )
+
+    def _credit_used_since(self, cn: JsonDict) -> bool:
+        """Whether any invoice of the customer took credit after the note was issued."""
+        return any(
+            line.get("object") == "customer_balance_transaction"
+            and line["customer"] == cn["customer"]
+            and line["type"] == "applied_to_invoice"
+            and int(line["created"]) >= int(cn["created"])
+            for line in self.lines
+        )

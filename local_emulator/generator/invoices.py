@@ -1,4 +1,5 @@
-"""Stripe invoices in the basil shape: lines, discounts, exclusive taxes, and their totals."""
+"""Stripe invoices in the served API shape: lines, discounts, billing credits, exclusive taxes,
+shipping, and their totals (total = lines - discounts - credits + tax + shipping with its tax)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ class LineSpec:
     product: str | None = None
     period: tuple[int, int] | None = None
     discountable: bool = True
-    legacy_price: JsonDict | None = None  # also carry a pre-basil ``price`` object on the line
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,10 @@ class InvoiceTerms:
     memo: str | None = None
     collection_method: str = "send_invoice"
     days_until_due: int = 30
+    shipping: int = 0  # a flat shipping rate (minor units); taxed at the lines' rate if any
+    shipping_rate_id: str | None = None
+    billing_credits: int = 0  # credit grant balance applied before tax, line by line
+    credit_txn_id: str | None = None  # the billing credit balance transaction that applied it
 
 
 def _discount(amount: int, percent: int) -> int:
@@ -45,16 +49,57 @@ def _tax(taxable: int, basis_points: int) -> int:
     return (taxable * basis_points + 5_000) // 10_000  # half up, per line
 
 
+def tax_rate_object(rate_id: str, basis_points: int, created: int) -> JsonDict:
+    return {
+        "id": rate_id,
+        "object": "tax_rate",
+        "active": True,
+        "country": None,
+        "created": created,
+        "description": None,
+        "display_name": "Sales tax",
+        "effective_percentage": basis_points / 100,
+        "flat_amount": None,
+        "inclusive": False,
+        "jurisdiction": None,
+        "jurisdiction_level": None,
+        "livemode": False,
+        "metadata": {},
+        "percentage": basis_points / 100,
+        "rate_type": "percentage",
+        "state": None,
+        "tax_type": "sales_tax",
+    }
+
+
 def build_line(
-    line_id: str, invoice_id: str, currency: str, spec: LineSpec, terms: InvoiceTerms
+    line_id: str,
+    invoice_id: str,
+    currency: str,
+    spec: LineSpec,
+    terms: InvoiceTerms,
+    *,
+    credit: int = 0,
 ) -> JsonDict:
+    """One line; ``credit`` of the invoice's billing credits is applied to it before tax."""
     amount = spec.unit_amount * spec.quantity
     discount = 0
     if spec.discountable and terms.discount_percent:
         discount = _discount(amount, terms.discount_percent)
+    pretax: list[JsonDict] = []
+    if discount:
+        pretax.append({"amount": discount, "discount": terms.discount_id, "type": "discount"})
+    if credit:
+        pretax.append(
+            {
+                "amount": credit,
+                "credit_balance_transaction": terms.credit_txn_id,
+                "type": "credit_balance_transaction",
+            }
+        )
     taxes = []
     if terms.tax_basis_points and terms.tax_rate_id:
-        taxable = amount - discount
+        taxable = amount - discount - credit
         tax = _tax(taxable, terms.tax_basis_points)
         taxes.append(tax_amount(tax, taxable, terms.tax_rate_id, reason="standard_rated"))
     pricing = None
@@ -64,7 +109,7 @@ def build_line(
             "price_details": {"price": spec.price, "product": spec.product},
             "unit_amount_decimal": str(spec.unit_amount),
         }
-    line: JsonDict = {
+    return {
         "id": line_id,
         "object": "line_item",
         "amount": amount,
@@ -89,15 +134,65 @@ def build_line(
             "subscription_item_details": None,
         },
         "period": {"start": spec.period[0], "end": spec.period[1]} if spec.period else None,
-        "pretax_credit_amounts": [],
+        "pretax_credit_amounts": pretax,
         "pricing": pricing,
         "quantity": spec.quantity,
         "subtotal": amount,
         "taxes": taxes,
     }
-    if spec.legacy_price is not None:
-        line["price"] = spec.legacy_price
-    return line
+
+
+def _credits_by_line(specs: list[LineSpec], terms: InvoiceTerms) -> list[int]:
+    """Billing credits, applied to the lines in order, never beyond a line's discounted amount."""
+    left, out = terms.billing_credits if terms.credit_txn_id else 0, []
+    for spec in specs:
+        amount = spec.unit_amount * spec.quantity
+        if spec.discountable and terms.discount_percent:
+            amount -= _discount(amount, terms.discount_percent)
+        part = min(left, amount)
+        out.append(part)
+        left -= part
+    return out
+
+
+def _shipping(terms: InvoiceTerms, created: int) -> tuple[JsonDict | None, int]:
+    """(``shipping_cost``, the tax on it); shipping is taxed at the lines' exclusive rate."""
+    if not terms.shipping:
+        return None, 0
+    taxes = []
+    tax = 0
+    if terms.tax_basis_points and terms.tax_rate_id:
+        tax = _tax(terms.shipping, terms.tax_basis_points)
+        taxes.append(
+            {
+                "amount": tax,
+                "rate": tax_rate_object(terms.tax_rate_id, terms.tax_basis_points, created),
+                "taxability_reason": "standard_rated",
+                "taxable_amount": terms.shipping,
+            }
+        )
+    cost = {
+        "amount_subtotal": terms.shipping,
+        "amount_tax": tax,
+        "amount_total": terms.shipping + tax,
+        "shipping_rate": terms.shipping_rate_id,
+        "taxes": taxes,
+    }
+    return cost, tax
+
+
+def _total_pretax(lines: list[JsonDict]) -> list[JsonDict]:
+    """The lines' pretax credit amounts summed per discount and per credit transaction."""
+    totals: dict[tuple[str, str], JsonDict] = {}
+    for line in lines:
+        for entry in line["pretax_credit_amounts"]:
+            ref = entry.get("discount") or entry.get("credit_balance_transaction")
+            key = (entry["type"], str(ref))
+            if key in totals:
+                totals[key]["amount"] += entry["amount"]
+            else:
+                totals[key] = dict(entry)
+    return list(totals.values())
 
 
 def build_invoice(
@@ -109,19 +204,31 @@ def build_invoice(
     specs: list[LineSpec],
     terms: InvoiceTerms,
 ) -> JsonDict:
-    """A draft invoice whose totals follow from its lines (``starting_balance`` stays 0)."""
+    """A draft invoice whose totals follow from its lines; ``starting_balance`` is the
+    customer's balance now (fixed again when the invoice is finalized)."""
+    credits = _credits_by_line(specs, terms)
     lines = [
-        build_line(f"il_{invoice_id.removeprefix('in_')}{n:02d}", invoice_id, currency, spec, terms)
-        for n, spec in enumerate(specs)
+        build_line(
+            f"il_{invoice_id.removeprefix('in_')}{n:02d}",
+            invoice_id,
+            currency,
+            spec,
+            terms,
+            credit=credit,
+        )
+        for n, (spec, credit) in enumerate(zip(specs, credits, strict=True))
     ]
     subtotal = sum(int(line["amount"]) for line in lines)
     discount = sum(int(d["amount"]) for line in lines for d in line["discount_amounts"])
+    credit = sum(credits)
     tax = sum(int(t["amount"]) for line in lines for t in line["taxes"])
     taxable = sum(int(t["taxable_amount"]) for line in lines for t in line["taxes"])
     total_taxes = []
     if terms.tax_rate_id and lines and any(line["taxes"] for line in lines):
         total_taxes.append(tax_amount(tax, taxable, terms.tax_rate_id, reason="standard_rated"))
-    total = subtotal - discount + tax
+    shipping_cost, shipping_tax = _shipping(terms, created)
+    shipping = terms.shipping if shipping_cost else 0
+    total = subtotal - discount - credit + tax + shipping + shipping_tax
     periods = [line["period"] for line in lines if line["period"]]
     return {
         "id": invoice_id,
@@ -132,7 +239,7 @@ def build_invoice(
         "amount_overpaid": 0,
         "amount_paid": 0,
         "amount_remaining": total,
-        "amount_shipping": 0,
+        "amount_shipping": shipping,
         "attempt_count": 0,
         "attempted": False,
         "auto_advance": False,
@@ -164,13 +271,14 @@ def build_invoice(
         "livemode": False,
         "metadata": {},
         "number": None,
-        "paid_out_of_band": False,
         "parent": None,
         "period_end": max((p["end"] for p in periods), default=created),
         "period_start": min((p["start"] for p in periods), default=created),
         "post_payment_credit_notes_amount": 0,
         "pre_payment_credit_notes_amount": 0,
         "receipt_number": None,
+        "shipping_cost": shipping_cost,
+        "shipping_details": None,
         "starting_balance": 0,
         "status": "draft",
         "status_transitions": {
@@ -185,8 +293,8 @@ def build_invoice(
         "total_discount_amounts": (
             [{"amount": discount, "discount": terms.discount_id}] if discount else []
         ),
-        "total_excluding_tax": subtotal - discount,
-        "total_pretax_credit_amounts": [],
+        "total_excluding_tax": subtotal - discount - credit + shipping,
+        "total_pretax_credit_amounts": _total_pretax(lines),
         "total_taxes": total_taxes,
         "webhooks_delivered_at": created,
     }

@@ -40,6 +40,27 @@ TAX_BASIS_POINTS = {
     "bhd": 1_000,
 }
 MEMOS = ("Thank you for your business.", "PO 4471-A", "Net terms as agreed.")
+# How an invoice's story goes, and how often (out of 100 invoices)
+PLANS, PLAN_WEIGHTS = zip(
+    *(
+        ("draft", 3),
+        ("void", 4),
+        ("open", 13),
+        ("paid", 30),
+        ("partial", 6),
+        ("several", 8),
+        ("oob", 4),
+        ("partial_oob", 3),
+        ("uncollectible", 4),
+        ("pre_credit", 7),
+        ("post_credit", 6),
+        ("attached", 5),  # a PaymentIntent paid first, attached to the invoice later
+        ("attach_then_pay", 3),  # attached first, confirmed later (Stripe's documented order)
+        ("recorded", 3),  # a bank transfer recorded as a PaymentRecord
+        ("recorded_refund", 1),  # ... then partly refunded outside Stripe by a credit note
+    ),
+    strict=True,
+)
 
 
 def convert(us_cents: int, currency: str) -> int:
@@ -88,6 +109,9 @@ class Month:
         stories: list[Story] = [self.customer_update() for _ in range(self.n_customers // 8)]
         stories += [self.invoice_story(i) for i in range(self.n_invoices)]
         stories += [self.charge_story() for _ in range(max(1, self.n_invoices // 6))]
+        stories += [self.balance_story() for _ in range(max(1, self.n_customers // 6))]
+        if self.rng.random() < 0.5:
+            stories.append(self.deleted_product_story())
         start = self.sim.now
         for seq, story in enumerate(stories):
             heapq.heappush(queue, (start + self.rng.randint(0, 20 * DAY), seq, story))
@@ -124,7 +148,6 @@ class Month:
                 continue
             product = rng.choice(self.products)
             price_id, unit = self.prices[(product, currency)]
-            legacy = self.sim.get(price_id) if rng.random() < 0.1 else None
             name = PRODUCTS[self.products.index(product)]
             specs.append(
                 LineSpec(
@@ -135,7 +158,6 @@ class Month:
                     product=product,
                     period=period,
                     discountable=rng.random() < 0.9,
-                    legacy_price=dict(legacy) if legacy else None,
                 )
             )
         return specs
@@ -144,7 +166,15 @@ class Month:
         rng, tag = self.rng, self.sim.tag
         tax = TAX_BASIS_POINTS.get(currency, 0) if rng.random() < 0.5 else 0
         discount = rng.choice((10, 15, 20)) if rng.random() < 0.2 else 0
+        shipping = convert(rng.choice((900, 1_500, 2_500)), currency) if rng.random() < 0.08 else 0
+        credits = (
+            convert(rng.choice((1_000, 5_000, 20_000)), currency) if rng.random() < 0.06 else 0
+        )
         return InvoiceTerms(
+            shipping=shipping,
+            shipping_rate_id=f"shr_{tag}{currency}" if shipping else None,
+            billing_credits=credits,
+            credit_txn_id=self.sim.new_id("bctxn") if credits else None,
             discount_percent=discount,
             discount_id=f"di_{tag}{rng.randint(0, 99_999):05d}" if discount else None,
             tax_basis_points=tax,
@@ -163,22 +193,7 @@ class Month:
         invoice_id = sim.draft(
             customer_id, currency, self._lines(currency, sim.now), self._terms(currency)
         )
-        plan = rng.choices(
-            (
-                "draft",
-                "void",
-                "open",
-                "paid",
-                "partial",
-                "several",
-                "oob",
-                "partial_oob",
-                "uncollectible",
-                "pre_credit",
-                "post_credit",
-            ),
-            (3, 4, 14, 36, 7, 10, 5, 3, 5, 8, 5),
-        )[0]
+        plan = rng.choices(PLANS, PLAN_WEIGHTS)[0]
         if plan == "draft":
             return
         yield rng.randint(HOUR, 2 * DAY)
@@ -230,6 +245,10 @@ class Month:
                 sim.pay(invoice_id)
         elif plan == "post_credit":
             yield from self._post_credit(invoice_id)
+        elif plan in ("attached", "attach_then_pay"):
+            yield from self._attached(invoice_id, plan)
+        elif plan in ("recorded", "recorded_refund"):
+            yield from self._recorded(invoice_id, plan)
 
     def _post_credit(self, invoice_id: str) -> Story:
         sim, rng = self.sim, self.rng
@@ -245,6 +264,48 @@ class Month:
         if kind == "balance" and rng.random() < 0.3:
             yield rng.randint(HOUR, 2 * DAY)
             sim.void_credit_note(cn)
+
+    def _attached(self, invoice_id: str, plan: str) -> Story:
+        """Part of the invoice paid by a PaymentIntent of its own, attached afterwards (or first
+        attached, then confirmed); the rest paid through the invoice, or left open."""
+        sim, rng = self.sim, self.rng
+        invoice = sim.get(invoice_id)
+        part = self._part(invoice_id, rng.choice((0.3, 0.5, 1.0)))
+        if plan == "attached":
+            pi = sim.standalone_payment(str(invoice["customer"]), str(invoice["currency"]), part)
+            yield rng.randint(HOUR, 4 * DAY)
+            sim.attach(invoice_id, pi)
+        else:
+            sim.attach_then_pay(invoice_id, part)
+        yield rng.randint(DAY, 5 * DAY)
+        if sim.get(invoice_id)["status"] == "open" and rng.random() < 0.6:
+            sim.pay(invoice_id)
+
+    def _recorded(self, invoice_id: str, plan: str) -> Story:
+        """Paid by bank transfer, recorded in Stripe; sometimes part refunded the same way."""
+        sim, rng = self.sim, self.rng
+        share = 1.0 if plan == "recorded_refund" or rng.random() < 0.7 else 0.5
+        sim.record_payment(invoice_id, self._part(invoice_id, share), f"WIRE-{invoice_id[-6:]}")
+        if plan == "recorded_refund" and sim.get(invoice_id)["status"] == "paid":
+            yield rng.randint(DAY, 5 * DAY)
+            invoice = sim.get(invoice_id)
+            amount = max(1, int(invoice["amount_paid"]) // 4)
+            refund = amount if rng.random() < 0.5 else amount // 2
+            sim.credit_note(invoice_id, amount, refund=refund, reason="order_change")
+
+    def balance_story(self) -> Story:
+        """A credit given by hand to a customer's balance; its next invoices use it up."""
+        sim, rng = self.sim, self.rng
+        customer_id, currency = rng.choice(self.customers)
+        yield 0
+        amount = convert(rng.choice((2_500, 10_000, 50_000, 100_000)), currency)
+        sim.adjust_balance(customer_id, -amount, "Goodwill credit")
+
+    def deleted_product_story(self) -> Story:
+        """A product removed from the catalog late in the month: Stripe no longer returns it."""
+        yield 25 * DAY
+        product_id = self.rng.choice(self.products)
+        self.sim.delete_product(product_id)
 
     def _after_payment(self, charges: list[str]) -> Story:
         """Refunds (full, partial, several, failed) or a dispute on one of the charges."""

@@ -1,11 +1,13 @@
-"""Stripe objects in the basil API shape, built from plain values (synthetic data only)."""
+"""Stripe objects in the shape of the API version the fake serves (``fakes.stripe.versions``),
+built from plain values (synthetic data only)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from local_emulator.fakes.stripe.versions import API_VERSION
+
 JsonDict = dict[str, Any]
-API_VERSION = "2025-03-31.basil"
 
 
 def event(
@@ -198,22 +200,25 @@ def invoice_payment(
     invoice_id: str,
     amount: int,
     currency: str,
-    pi_id: str,
-    charge_id: str,
-    paid_at: int,
+    payment: JsonDict,
+    created: int,
+    paid_at: int | None,
+    is_default: bool,
 ) -> JsonDict:
+    """``payment`` names a ``payment_intent`` or a ``payment_record`` (the charge of a
+    PaymentIntent is not named: stripe-python 16.1.0 ``InvoicePayment.Payment.charge``)."""
     return {
         "id": inpay_id,
         "object": "invoice_payment",
-        "amount_paid": amount,
+        "amount_paid": amount if paid_at is not None else None,
         "amount_requested": amount,
-        "created": paid_at,
+        "created": created,
         "currency": currency,
         "invoice": invoice_id,
-        "is_default": False,
+        "is_default": is_default,
         "livemode": False,
-        "payment": {"type": "payment_intent", "payment_intent": pi_id, "charge": charge_id},
-        "status": "paid",
+        "payment": payment,
+        "status": "paid" if paid_at is not None else "open",
         "status_transitions": {"canceled_at": None, "paid_at": paid_at},
     }
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from local_emulator.fakes.stripe.fx import Settlement
+from local_emulator.fakes.stripe.versions import API_VERSION
 from local_emulator.generator.balance import HOUR, balance_transaction, card_fee
 from local_emulator.generator.connect import connect_movements
 from local_emulator.generator.conversions import converted, settled
@@ -86,7 +87,7 @@ class _Payouts:
                 {
                     "id": f"evt_{self.tag}{self.event_counter:05d}",
                     "object": "event",
-                    "api_version": "2026-07-29.dahlia",
+                    "api_version": API_VERSION,
                     "created": when,
                     "data": {"object": copy.deepcopy(obj)},
                     "livemode": False,

@@ -13,8 +13,9 @@ __all__ = ["DAY", "DISPUTE_FEE", "MONTH_START", "JsonDict", "SimError", "StripeS
 
 
 class StripeSim(CreditNoteOps):
-    """Customers, the catalog and invoices; charges, refunds, disputes and credit notes are
-    inherited (``PaymentOps``, ``CreditNoteOps``). ``StripeSim(tag="t")`` starts a new Stripe."""
+    """Customers, the catalog and invoices; charges, refunds, disputes, credit notes, the
+    customer balance, attached payments and payment records are inherited (``PaymentOps``,
+    ``CreditNoteOps``, ``BalanceOps``, ``AttachOps``). ``StripeSim(tag="t")`` starts a Stripe."""
 
     # --- customers and catalog --------------------------------------------------------------
 
@@ -58,6 +59,13 @@ class StripeSim(CreditNoteOps):
         self.emit("price.created", self._store(obj))
         return price_id
 
+    def delete_product(self, product_id: str) -> None:
+        """A product that can no longer be read: ``product.deleted``, then Stripe answers 404."""
+        product = self.get(product_id)
+        product["active"] = False
+        self.emit("product.deleted", product)
+        self.bare({"id": product_id, "object": "product", "deleted": True, "created": self.now + 1})
+
     # --- invoices ---------------------------------------------------------------------------
 
     def draft(
@@ -95,7 +103,11 @@ class StripeSim(CreditNoteOps):
         invoice["status_transitions"]["finalized_at"] = at
         if invoice["collection_method"] == "send_invoice":
             invoice["due_date"] = at + int(invoice["_days_until_due"]) * DAY
+        self._take_balance(invoice)
         self._invoice_event("invoice.finalized", invoice)
+        if invoice["amount_due"] == 0:  # Stripe marks an invoice with nothing due paid at once
+            self._mark_paid(invoice)
+            self._invoice_event("invoice.paid", invoice)
 
     def pay(
         self,
@@ -104,7 +116,8 @@ class StripeSim(CreditNoteOps):
         *,
         failed_attempt: bool = False,
     ) -> str:
-        """A Stripe payment (payment intent, charge, invoice_payment); returns the charge id."""
+        """A card payment through the invoice (its PaymentIntent, charge and invoice payment; the
+        first full payment is the invoice's default one); returns the charge id."""
         invoice = self.get(invoice_id)
         if invoice["status"] != "open":
             raise SimError(f"{invoice_id} is {invoice['status']}, not open")
@@ -128,41 +141,23 @@ class StripeSim(CreditNoteOps):
             self._charge(pi, succeeded=False)
             self._invoice_event("invoice.payment_failed", invoice)
         charge = self._charge(pi, succeeded=True)
-        at = self.now + 1
-        inpay = o.invoice_payment(
-            self.new_id("inpay"),
-            invoice_id=invoice_id,
-            amount=amount,
-            currency=currency,
-            pi_id=pi_id,
-            charge_id=charge["id"],
-            paid_at=at,
-        )
-        self._store(inpay)
         self.invoice_charges.setdefault(invoice_id, []).append(charge["id"])
-        self.emit("invoice_payment.paid", inpay)
-        previous = {
-            "amount_paid": invoice["amount_paid"],
-            "amount_remaining": invoice["amount_remaining"],
-        }
-        invoice["amount_paid"] = int(invoice["amount_paid"]) + amount
-        invoice["amount_remaining"] = remaining - amount
-        invoice["attempted"], invoice["attempt_count"] = True, int(invoice["attempt_count"]) + 1
-        if invoice["amount_remaining"] == 0:
-            self._mark_paid(invoice)
-            self._invoice_event("invoice.payment_succeeded", invoice)
-            self._invoice_event("invoice.paid", invoice)
-        else:
-            self._invoice_event("invoice.updated", invoice, previous)
+        default = amount == int(invoice["amount_due"]) and not int(invoice["amount_paid"])
+        self._credit(
+            invoice_id,
+            amount,
+            {"type": "payment_intent", "payment_intent": pi_id},
+            is_default=default,
+        )
         return str(charge["id"])
 
     def pay_out_of_band(self, invoice_id: str) -> None:
+        """``POST /v1/invoices/{id}/pay`` with ``paid_out_of_band``: paid, with no payment."""
         invoice = self.get(invoice_id)
         if invoice["status"] != "open":
             raise SimError(f"{invoice_id} is not open")
         invoice["amount_paid"] = int(invoice["amount_paid"]) + int(invoice["amount_remaining"])
         invoice["amount_remaining"] = 0
-        invoice["paid_out_of_band"] = True
         self._mark_paid(invoice)
         self._invoice_event("invoice.paid", invoice)
 
@@ -173,6 +168,7 @@ class StripeSim(CreditNoteOps):
         invoice["status"] = "void"
         invoice["status_transitions"]["voided_at"] = self.now + 1
         self._invoice_event("invoice.voided", invoice)
+        self._return_balance(invoice)
 
     def mark_uncollectible(self, invoice_id: str) -> None:
         invoice = self.get(invoice_id)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from local_emulator.fakes.stripe.versions import API_VERSION
+
 JsonDict = dict[str, Any]
-API_VERSION = "2025-03-31.basil"
 DAY = 86_400
 
 
@@ -79,7 +80,6 @@ def invoice_object(
         "description": None,
         "subtotal": total,
         "total": total,
-        "tax": None,
         "amount_due": total,
         "amount_paid": paid,
         "amount_remaining": total - paid,

@@ -56,6 +56,16 @@ class Scenario:
         return [entry[2] for entry in sorted(best.values(), key=lambda e: (e[0], e[1]))]
 
 
+def scenario_of_lines(lines: list[JsonDict]) -> Scenario:
+    """Generated lines as a scenario: events to deliver, and the objects Stripe sends no event
+    for (balance and customer balance transactions, payment records), held as Stripe holds
+    them."""
+    return Scenario(
+        events=[x for x in lines if x.get("object") == "event"],
+        objects=[x for x in lines if x.get("object") != "event"],
+    )
+
+
 def _embedded_objects(obj: JsonDict) -> Iterator[JsonDict]:
     """Expanded objects nested inside ``obj`` (not lists, not ``obj`` itself)."""
     for key, value in obj.items():

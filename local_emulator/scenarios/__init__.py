@@ -9,10 +9,9 @@ Customers and invoices
     customer_created_updated          two customers (USD, EUR), one renamed, one new email; an
                                       invoice for the first
     invoice_finalized                 an open invoice: two lines, quantities, unit amounts
-    invoice_full_detail               products and prices (``pricing.price_details``, one line
-                                      also with a legacy ``price``), quantities, a 15 % discount
-                                      (one line not discountable), 7.25 % exclusive tax, service
-                                      periods, due date, memo
+    invoice_full_detail               products and prices (``pricing.price_details``),
+                                      quantities, a 15 % discount (one line not discountable),
+                                      7.25 % exclusive tax, service periods, due date, memo
     invoice_draft_only                a draft never finalized: nothing posts for it
     invoice_paid_in_full              charged automatically, paid in one payment
     invoice_partial_payments          two partial payments, still open
@@ -44,6 +43,30 @@ Credit notes
     credit_note_voided_pre_payment    a credit before payment, voided: the amount is due again
     credit_note_voided_post_payment   a balance credit after payment, voided
     refund_after_credit_note          credit before payment, payment, then a partial refund
+
+Customer credit balance (balance transactions are bare objects: Stripe sends no event for them)
+    credit_balance_from_credit_note   a paid invoice credited to the balance; the next invoice
+                                      uses part of it (``starting_balance`` < 0)
+    credit_balance_adjustment         a credit given by hand; two invoices use it up
+    credit_balance_covers_invoice     a credit note's and an adjustment's credit pay a whole
+                                      invoice: paid at finalization with no payment
+    credit_balance_invoice_voided     an invoice that used credit is voided: the credit returns
+                                      and the next invoice uses it
+
+Shipping and billing credits
+    invoice_shipping                  shipping taxed at the lines' rate; untaxed shipping, paid
+    invoice_billing_credits           billing credits and a discount applied before tax
+
+Payments attached late and payments outside Stripe
+    payment_attached_late             a PaymentIntent paid alone, attached days later; rest by card
+    payment_attached_then_confirmed   attached first, then confirmed (Stripe's documented order)
+    payment_attached_events_reversed  a late attachment's events newest first, then oldest first
+    payment_record                    paid by a recorded bank transfer; card and transfer together
+    payment_record_refund             recorded transfer; a credit note refunds part outside
+                                      Stripe (``payment_record_refund``) and credits the rest
+
+References Stripe will not return
+    product_deleted                   a line whose product Stripe answers 404 for: default item
 
 Disputes
     dispute_won                       an invoice's charge disputed (amount and fee withdrawn),

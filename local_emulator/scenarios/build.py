@@ -89,7 +89,6 @@ def invoice_full_detail(sim: StripeSim) -> None:
             price=support_price,
             product=support,
             period=period,
-            legacy_price=dict(sim.get(support_price)),
         ),
         LineSpec("Onboarding (not discountable)", 50_000, 1, discountable=False),
     ]
@@ -375,6 +374,167 @@ def currency_kwd(sim: StripeSim) -> None:
 @scenario
 def currency_bhd(sim: StripeSim) -> None:
     _currency_story(sim, "bhd", 4_615, 1_000)
+
+
+# --- customer credit balance -------------------------------------------------------------------
+
+
+@scenario
+def credit_balance_from_credit_note(sim: StripeSim) -> None:
+    """A paid invoice credited to the balance; the next invoice uses part of the credit."""
+    customer = _customer(sim)
+    first = _invoice(sim, customer)
+    sim.pay(first)
+    sim.at(sim.now + 2 * DAY)
+    sim.credit_note(first, 4_000)
+    sim.at(sim.now + 3 * DAY)
+    second = _invoice(sim, customer, lines=[LineSpec("Seats", 1_200, 10)])
+    sim.pay(second)
+
+
+@scenario
+def credit_balance_adjustment(sim: StripeSim) -> None:
+    """A goodwill credit given by hand; two invoices use it up, the second only in part."""
+    customer = _customer(sim)
+    sim.adjust_balance(customer, -15_000, "Goodwill credit")
+    sim.at(sim.now + DAY)
+    _invoice(sim, customer, lines=[LineSpec("Platform fee", 9_000)])
+    second = _invoice(sim, customer, lines=[LineSpec("Support plan", 19_900)])
+    sim.pay(second)
+
+
+@scenario
+def credit_balance_covers_invoice(sim: StripeSim) -> None:
+    """Credit from a credit note and an adjustment pays a whole invoice: paid, no payment."""
+    customer = _customer(sim)
+    first = _invoice(sim, customer, lines=[LineSpec("Seats", 1_200, 5)])
+    sim.pay(first)
+    sim.credit_note(first, 3_000)
+    sim.adjust_balance(customer, -5_000, "Service credit")
+    sim.at(sim.now + DAY)
+    _invoice(sim, customer, lines=[LineSpec("Platform fee", 4_900)])
+
+
+@scenario
+def credit_balance_invoice_voided(sim: StripeSim) -> None:
+    """An invoice that used credit is voided (the credit comes back); the next one uses it."""
+    customer = _customer(sim)
+    sim.adjust_balance(customer, -2_500, "Goodwill credit")
+    sim.void(_invoice(sim, customer))
+    sim.pay(_invoice(sim, customer, lines=[LineSpec("Seats", 1_200, 4)]))
+
+
+# --- shipping, billing credits --------------------------------------------------------------------
+
+
+@scenario
+def invoice_shipping(sim: StripeSim) -> None:
+    """Shipping taxed at the lines' rate on one invoice, untaxed on another (paid)."""
+    customer = _customer(sim)
+    taxed = InvoiceTerms(
+        tax_basis_points=725,
+        tax_rate_id="txr_ship0001",
+        shipping=1_500,
+        shipping_rate_id="shr_ship0001",
+    )
+    _invoice(sim, customer, lines=[LineSpec("Starter kit", 4_900, 2)], terms=taxed)
+    plain = InvoiceTerms(shipping=900, shipping_rate_id="shr_ship0002")
+    sim.pay(_invoice(sim, customer, lines=[LineSpec("Refill pack", 1_900)], terms=plain))
+
+
+@scenario
+def invoice_billing_credits(sim: StripeSim) -> None:
+    """Billing credits (a credit grant) applied before tax, with a discount on the same lines."""
+    customer = _customer(sim)
+    usage = sim.product("API calls")
+    price = sim.price(usage, "usd", 2)
+    terms = InvoiceTerms(
+        discount_percent=10,
+        discount_id="di_cred0001",
+        tax_basis_points=725,
+        tax_rate_id="txr_cred0001",
+        billing_credits=20_000,
+        credit_txn_id="bctxn_cred0001",
+    )
+    lines = [
+        LineSpec("API calls", 2, 40_000, price=price, product=usage),
+        LineSpec("Platform fee", 4_900),
+    ]
+    sim.pay(_invoice(sim, customer, lines=lines, terms=terms))
+
+
+# --- payments attached late, payments recorded outside Stripe ------------------------------------
+
+
+@scenario
+def payment_attached_late(sim: StripeSim) -> None:
+    """A PaymentIntent paid on its own, attached to the invoice two days later; rest by card."""
+    customer = _customer(sim)
+    invoice = _invoice(sim, customer)
+    intent = sim.standalone_payment(customer, "usd", 3_000)
+    sim.at(sim.now + 2 * DAY)
+    sim.attach(invoice, intent)
+    sim.pay(invoice)
+
+
+@scenario
+def payment_attached_then_confirmed(sim: StripeSim) -> None:
+    """Stripe's documented order: attached first, confirmed later; pays the whole invoice."""
+    customer = _customer(sim)
+    invoice = _invoice(sim, customer)
+    sim.attach_then_pay(invoice, int(sim.get(invoice)["amount_remaining"]))
+
+
+@scenario
+def payment_attached_events_reversed(sim: StripeSim) -> None:
+    """A late-attached payment whose events arrive newest first, then again oldest first."""
+    customer = _customer(sim)
+    invoice = _invoice(sim, customer)
+    intent = sim.standalone_payment(customer, "usd", int(sim.get(invoice)["amount_remaining"]))
+    sim.at(sim.now + DAY)
+    sim.attach(invoice, intent)
+    events = [x for x in sim.lines if x.get("object") == "event"]
+    objects = [x for x in sim.lines if x.get("object") != "event"]
+    sim.lines[:] = objects + events[::-1] + events
+
+
+@scenario
+def payment_record(sim: StripeSim) -> None:
+    """One invoice paid by a recorded bank transfer; another part by card, rest recorded."""
+    customer = _customer(sim)
+    first = _invoice(sim, customer)
+    sim.record_payment(first, int(sim.get(first)["amount_remaining"]), "WIRE-0001")
+    second = _invoice(sim, customer)
+    sim.pay(second, 4_000)
+    sim.record_payment(second, int(sim.get(second)["amount_remaining"]), "WIRE-0002")
+
+
+@scenario
+def payment_record_refund(sim: StripeSim) -> None:
+    """Paid by a recorded transfer; a credit note refunds part outside Stripe, credits the rest."""
+    customer = _customer(sim)
+    invoice = _invoice(sim, customer)
+    sim.record_payment(invoice, int(sim.get(invoice)["amount_remaining"]), "WIRE-0003")
+    sim.at(sim.now + 3 * DAY)
+    sim.credit_note(invoice, 3_000, refund=2_000, reason="order_change")
+
+
+# --- references Stripe will not return ---------------------------------------------------------
+
+
+@scenario
+def product_deleted(sim: StripeSim) -> None:
+    """An invoice naming a product Stripe no longer returns: posted on the default item."""
+    customer = _customer(sim)
+    kit, fee = sim.product("Starter kit"), sim.product("Platform fee")
+    kit_price, fee_price = sim.price(kit, "usd", 4_900), sim.price(fee, "usd", 2_500)
+    lines = [
+        LineSpec("Starter kit", 4_900, 1, price=kit_price, product=kit),
+        LineSpec("Platform fee", 2_500, 1, price=fee_price, product=fee),
+    ]
+    sim.delete_product(kit)
+    sim.at(sim.now + DAY)
+    _invoice(sim, customer, lines=lines)
 
 
 # --- delivery order -----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from shared.errors import (
     AuthenticationError,
     ConflictError,
     NotFoundError,
+    PermissionDeniedError,
     SyncError,
     ThrottledError,
     UpstreamUnavailableError,
@@ -75,7 +76,7 @@ class StripeClientFactory:
         base = self._settings.stripe_api_base.rstrip("/")
         return stripe.StripeClient(
             api_key,
-            stripe_version=self._settings.stripe_api_version or None,
+            stripe_version=self._settings.stripe_api_version,
             base_addresses={"api": base, "connect": base, "files": base},
             max_network_retries=self._max_network_retries,
             http_client=self.http,
@@ -157,7 +158,7 @@ def translate(error: stripe.StripeError, operation: str) -> SyncError:  # noqa: 
     if isinstance(error, stripe.AuthenticationError):
         return AuthenticationError(f"{where}: API key refused (401)", code="stripe_auth")
     if isinstance(error, stripe.PermissionError):
-        return AuthenticationError(f"{where}: permission denied (403)", code="stripe_permission")
+        return PermissionDeniedError(f"{where}: permission denied (403)", code="stripe_permission")
     if isinstance(error, stripe.InvalidRequestError) and (
         status == 404 or error.code == "resource_missing"
     ):

@@ -27,8 +27,11 @@ SERVICES = {
     "balance_transaction": "balance_transactions",
     "product": "products",
     "price": "prices",
+    "payment_record": "payment_records",
     "event": "events",
 }
+# Listed under their parent: (parent filter, parent service, nested service)
+NESTED = {"customer_balance_transaction": ("customer", "customers", "balance_transactions")}
 PAGE_SIZE = 100
 MAX_TYPES_PER_QUERY = 20  # Stripe's limit for ``types``
 
@@ -60,7 +63,10 @@ class StripeApiGateway(StripeAdapter):
             return _all(page)
 
     def list_objects(self, object_type: str, filters: Mapping[str, Any]) -> list[JsonDict]:
-        """Every object of a type that matches Stripe's list filters, all pages."""
+        """Every object of a type that matches Stripe's list filters, all pages. Nested ones
+        (a customer's balance transactions) need their parent as a filter (``customer``)."""
+        if object_type in NESTED:
+            return self._list_nested(object_type, filters)
         service = _service(object_type)
         with stripe_errors(f"list {object_type}"):
             page = getattr(self._v1, service).list({**filters, "limit": PAGE_SIZE})
@@ -82,6 +88,16 @@ class StripeApiGateway(StripeAdapter):
         with stripe_errors(f"list {object_type}"):
             page = getattr(self._v1, service).list(params)
             return StripePage([to_dict(item) for item in page.data], bool(page.has_more))
+
+    def _list_nested(self, object_type: str, filters: Mapping[str, Any]) -> list[JsonDict]:
+        parent_filter, parent, nested = NESTED[object_type]
+        rest = {k: v for k, v in filters.items() if k != parent_filter}
+        parent_id = filters.get(parent_filter)
+        if not isinstance(parent_id, str) or not parent_id:
+            raise MappingGapError(f"listing {object_type} needs a {parent_filter} filter")
+        with stripe_errors(f"list {object_type} of {parent_id}"):
+            service = getattr(getattr(self._v1, parent), nested)
+            return _all(service.list(parent_id, {**rest, "limit": PAGE_SIZE}))
 
     def list_events(
         self,

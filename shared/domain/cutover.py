@@ -10,7 +10,11 @@ The figures follow Stripe's current state, read back to the cutover moment:
   ``paid_at``); a pre-payment credit note issued after the cutover is added back (it is posted
   after the cutover, against the opening balance). An invoice void now, or written off
   (uncollectible) before the cutover, owes nothing; a credit note void now never counted.
-- A customer's credit at the cutover is what after-payment credit notes issued before it
+- A customer's credit at the cutover is its balance then, from its customer balance transactions
+  before it (credit notes, adjustments by hand, less what invoices used), under the same two
+  rules: the credit an invoice void now used is back, a credit note void now never credited.
+  Every use after the cutover takes from that one credit first (``customer_balance``).
+  Without balance transactions, it is what after-payment credit notes issued before it
   credited to the customer's balance (not refunded), as the steady flow books each one.
 - The clearing account held, at the cutover, what the posting model had put through it for
   the balance transactions created before it and not yet paid out: payments and charges gross,
@@ -27,6 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
+from shared.domain.customer_balance import ledger_from_transactions
 from shared.domain.idempotency import doc_number_for
 from shared.domain.mapping import CurrencyTerms, marker, sales_line_from_amount
 from shared.domain.mapping_payouts import treatment_of
@@ -38,6 +43,7 @@ from shared.domain.qbo_models import (
     QboJournalLine,
     Ref,
 )
+from shared.domain.stripe_customer_balance import StripeCustomerBalanceTransaction
 from shared.domain.stripe_models import StripeInvoice
 from shared.domain.stripe_payments import (
     StripeBalanceTransaction,
@@ -49,6 +55,7 @@ from shared.domain.stripe_payments import (
 OPENING_INVOICE = "Invoice:opening"
 OPENING_CREDIT = "CreditMemo:opening"
 OPENING_CLEARING = "JournalEntry:opening"
+OPENING_RECEIPT = "JournalEntry:opening_receipt"  # a charge's, when it pays an invoice later
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,18 @@ def credit_at_cutover(notes: Iterable[StripeCreditNote], cutover: Cutover) -> in
         for note in notes
         if note.status != "void" and cutover.before(note.effective_at or note.created)
     )
+
+
+def credit_from_balance_at_cutover(
+    txns: Sequence[StripeCustomerBalanceTransaction], currency: str, cutover: Cutover
+) -> int | None:
+    """The customer's credit at the cutover from its balance transactions in ``currency``, read
+    back as the module says (the same replay that applies the later uses to it:
+    ``shared.domain.customer_balance``); None when Stripe listed none."""
+    mine = [t for t in txns if t.currency.lower() == currency.lower()]
+    if not mine:
+        return None
+    return ledger_from_transactions(mine, cutover.moment).opening
 
 
 def booked_when_it_happens(txn: StripeBalanceTransaction) -> int:
@@ -211,6 +230,19 @@ def qbo_opening_credit_from_credit_notes(
     )
 
 
+def _clearing_against_equity(
+    amount: Decimal, clearing: Ref, equity: Ref, label: str
+) -> list[QboJournalLine]:
+    """Two lines: ``amount`` into clearing (out of it when negative), the other side equity."""
+
+    def line(value: Decimal, account: Ref) -> QboJournalLine:
+        side = "Debit" if value > 0 else "Credit"
+        detail = JournalEntryLineDetail(PostingType=side, AccountRef=account)
+        return QboJournalLine(Amount=abs(value), Description=label, JournalEntryLineDetail=detail)
+
+    return [line(amount, clearing), line(-amount, equity)]
+
+
 def qbo_opening_entry_from_clearing(
     held: int,
     clearing: Ref,
@@ -219,20 +251,37 @@ def qbo_opening_entry_from_clearing(
     cutover: Cutover,
 ) -> QboJournalEntry:
     """What clearing held at the cutover, against Opening Balance Equity."""
-    amount = terms.amount(held)
-    label = f"Stripe balance in clearing at {cutover.day}"
-
-    def line(value: Decimal, account: Ref) -> QboJournalLine:
-        side = "Debit" if value > 0 else "Credit"
-        detail = JournalEntryLineDetail(PostingType=side, AccountRef=account)
-        return QboJournalLine(Amount=abs(value), Description=label, JournalEntryLineDetail=detail)
-
     currency = terms.currency.upper()
     return QboJournalEntry(
         TxnDate=cutover.opening_day,
         DocNumber=doc_number_for("OBC", f"{cutover.day:%Y%m%d}-{currency}"),
-        Line=[line(amount, clearing), line(-amount, equity)],
+        Line=_clearing_against_equity(
+            terms.amount(held), clearing, equity, f"Stripe balance in clearing at {cutover.day}"
+        ),
         PrivateNote=marker("opening_clearing", f"cutover_{cutover.day:%Y%m%d}_{currency.lower()}"),
+        **terms.fields(),
+    )
+
+
+def qbo_opening_receipt_reversal(
+    charge_id: str,
+    amount: int,
+    clearing: Ref,
+    equity: Ref,
+    terms: CurrencyTerms,
+    *,
+    day: date,
+) -> QboJournalEntry:
+    """A charge from before the cutover that pays an invoice after it: the opening balance holds
+    its money in clearing as received on its own (as its receipt would have), and the invoice's
+    Payment receives it again; this takes the first out, as voiding that receipt would."""
+    return QboJournalEntry(
+        TxnDate=day,
+        DocNumber=doc_number_for("OBR", charge_id),
+        Line=_clearing_against_equity(
+            -terms.amount(amount), clearing, equity, f"Stripe charge {charge_id} pays an invoice"
+        ),
+        PrivateNote=marker("opening_receipt", charge_id),
         **terms.fields(),
     )
 
@@ -241,15 +290,18 @@ __all__ = [
     "OPENING_CLEARING",
     "OPENING_CREDIT",
     "OPENING_INVOICE",
+    "OPENING_RECEIPT",
     "Cutover",
     "OpenInvoice",
     "booked_when_it_happens",
     "clearing_at_cutover",
     "credit_at_cutover",
+    "credit_from_balance_at_cutover",
     "finalized_before",
     "open_at_cutover",
     "opening_doc_number",
     "qbo_opening_credit_from_credit_notes",
     "qbo_opening_entry_from_clearing",
     "qbo_opening_invoice_from_open_invoices",
+    "qbo_opening_receipt_reversal",
 ]

@@ -30,6 +30,7 @@ from shared.domain.qbo_models import (
     SalesLine,
 )
 from shared.domain.rounding import books_amount, books_parts
+from shared.domain.sale_parts import SaleParts, parts_from_stripe_invoice
 from shared.domain.stripe_models import StripeCustomer, StripeInvoice, StripeInvoiceLine
 from shared.errors import MappingGapError
 
@@ -39,6 +40,7 @@ UNIT_PRICE_PLACES = Decimal("0.0000001")
 # The fields a QBO document carries our marker in: transactions, customers, items.
 MARKER_FIELDS = ("PrivateNote", "Notes", "Description")
 _MARKER_CORE = re.compile(r"Stripe [a-z_]+ [A-Za-z0-9_]+")
+VOIDED_PREFIX = "Voided - "  # what QBO puts before the note of a document it voids
 
 
 def marker(kind: str, stripe_id: str, detail: str = "") -> str:
@@ -48,9 +50,12 @@ def marker(kind: str, stripe_id: str, detail: str = "") -> str:
 
 def marker_core(document: Mapping[str, Any]) -> str | None:
     """``Stripe invoice in_1``: the kind and Stripe id a document we write is marked with, or
-    None for documents that carry no marker (accounts and items found by their names)."""
+    None for documents that carry no marker (accounts and items found by their names). A
+    document QBO voided keeps its note after ``Voided - `` (QBO's void form)."""
     for name in MARKER_FIELDS:
         value = document.get(name)
+        if isinstance(value, str):
+            value = value.removeprefix(VOIDED_PREFIX)
         found = _MARKER_CORE.match(value) if isinstance(value, str) else None
         if found:
             return found.group(0)
@@ -99,12 +104,15 @@ class CurrencyTerms:
 
 @dataclass(frozen=True)
 class SalesRefs:
-    """The items and accounts sales documents point at."""
+    """The items and accounts sales documents point at. Shipping and billing-credit items are
+    only looked up (or created) for documents that need them."""
 
     default_item: Ref
     tax_item: Ref
     discount_account: Ref
     items_by_product: Mapping[str, Ref] = field(default_factory=dict)
+    shipping_item: Ref | None = None
+    credits_item: Ref | None = None
 
     def item_for(self, line: StripeInvoiceLine) -> Ref:
         if line.product_id and line.product_id in self.items_by_product:
@@ -167,21 +175,51 @@ def discount_line(amount: Decimal, account: Ref, description: str) -> QboDiscoun
     )
 
 
-def invoice_discount_minor(invoice: StripeInvoice) -> int:
-    if invoice.total_discount_amounts:
-        return sum(int(d.get("amount") or 0) for d in invoice.total_discount_amounts)
-    return sum(int(d.get("amount") or 0) for line in invoice.lines for d in line.discount_amounts)
+@dataclass(frozen=True)
+class ItemLine:
+    """A line of goods or services before rounding: its exact amount and what it points at."""
+
+    minor: int
+    item: Ref
+    description: str | None
+    quantity: int | None = None
+    service_date: date | None = None
 
 
-def invoice_tax_minor(invoice: StripeInvoice) -> int:
-    """Exclusive tax added on top of the lines (inclusive tax is already inside them)."""
-    if invoice.tax is not None:
-        return invoice.tax
-    return sum(
-        int(t.get("amount") or 0)
-        for t in invoice.total_taxes or []
-        if t.get("tax_behavior", "exclusive") != "inclusive"
-    )
+def sales_lines_from_parts(
+    parts: SaleParts,
+    refs: SalesRefs,
+    terms: CurrencyTerms,
+    items: Sequence[ItemLine],
+    total: Decimal | None = None,
+) -> list[SalesLine]:
+    """The item lines, then one line per other part: discounts, billing credits (a negative
+    line), shipping, and tax (on the lines and on shipping, as tax is booked today).
+
+    Amounts follow the rounding policy (rule 1): every part rounded, the largest absorbing what
+    makes them add up to ``total`` (default: Stripe's total, rounded)."""
+    others = [-parts.discounts, -parts.credits, parts.shipping, parts.tax]
+    amounts = terms.parts([i.minor for i in items] + others, total)
+    lines: list[SalesLine] = [
+        sales_line_from_amount(
+            amount, i.item, i.description, quantity=i.quantity, service_date=i.service_date
+        )
+        for i, amount in zip(items, amounts, strict=False)
+    ]
+    discount, credits, shipping, tax = amounts[len(items) :]
+    if parts.discounts:
+        lines.append(discount_line(-discount, refs.discount_account, "Discounts"))
+    if parts.credits:
+        if refs.credits_item is None:
+            raise MappingGapError("billing credits need the credits item", code="no_credits_item")
+        lines.append(sales_line_from_amount(credits, refs.credits_item, "Billing credits applied"))
+    if parts.shipping:
+        if refs.shipping_item is None:
+            raise MappingGapError("shipping needs the shipping item", code="no_shipping_item")
+        lines.append(sales_line_from_amount(shipping, refs.shipping_item, "Shipping"))
+    if parts.tax:
+        lines.append(sales_line_from_amount(tax, refs.tax_item, "Tax"))
+    return lines
 
 
 def qbo_invoice_from_stripe_invoice(
@@ -192,34 +230,23 @@ def qbo_invoice_from_stripe_invoice(
     *,
     tz: tzinfo = UTC,
 ) -> QboInvoice:
-    """A finalized Stripe invoice: a line per Stripe line, one discount line, one tax line."""
+    """A finalized Stripe invoice: a line per Stripe line, then discounts, billing credits,
+    shipping and tax; the QBO total equals Stripe's ``total`` (rounded, ``rounding``)."""
     if not invoice.is_accounting_document:
         raise MappingGapError(f"invoice {invoice.id} is a draft and has no accounting meaning")
     if not invoice.number:
         raise MappingGapError(f"invoice {invoice.id} has no number", code="no_number")
-    discount, tax = invoice_discount_minor(invoice), invoice_tax_minor(invoice)
-    line_sum = sum(line.amount for line in invoice.lines)
-    if line_sum - discount + tax != invoice.total:
-        raise MappingGapError(
-            f"invoice {invoice.id}: lines {line_sum} - discounts {discount} + tax {tax} "
-            f"!= total {invoice.total} (minor units)",
-            code="lines_total_mismatch",
-        )
-    amounts = terms.parts([line.amount for line in invoice.lines] + [-discount, tax])
-    lines: list[SalesLine] = [
-        sales_line_from_amount(
-            amount,
+    parts = parts_from_stripe_invoice(invoice)
+    items = [
+        ItemLine(
+            line.amount,
             refs.item_for(line),
             line.description,
             quantity=line.quantity,
             service_date=date_from_unix(line.period.end, tz) if line.period else None,
         )
-        for line, amount in zip(invoice.lines, amounts, strict=False)
+        for line in invoice.lines
     ]
-    if discount:
-        lines.append(discount_line(-amounts[-2], refs.discount_account, "Discounts"))
-    if tax:
-        lines.append(sales_line_from_amount(amounts[-1], refs.tax_item, "Tax"))
     finalized = invoice.status_transitions.finalized_at or invoice.created
     memo = Memo(value=invoice.description[:CUSTOMER_MEMO_MAX]) if invoice.description else None
     return QboInvoice(
@@ -227,7 +254,7 @@ def qbo_invoice_from_stripe_invoice(
         DocNumber=doc_number_from_stripe_number(invoice.number),
         TxnDate=date_from_unix(finalized, tz),
         DueDate=date_from_unix(invoice.due_date, tz) if invoice.due_date else None,
-        Line=lines,
+        Line=sales_lines_from_parts(parts, refs, terms, items),
         PrivateNote=marker("invoice", invoice.id, invoice.number),
         CustomerMemo=memo,
         **terms.fields(),

@@ -9,11 +9,12 @@ from decimal import Decimal
 from shared.domain.idempotency import doc_number_for, doc_number_from_stripe_number
 from shared.domain.mapping import (
     CurrencyTerms,
+    ItemLine,
     SalesRefs,
     date_from_unix,
-    discount_line,
     marker,
     sales_line_from_amount,
+    sales_lines_from_parts,
 )
 from shared.domain.qbo_models import (
     JournalEntity,
@@ -29,6 +30,7 @@ from shared.domain.qbo_models import (
     Ref,
     SalesLine,
 )
+from shared.domain.sale_parts import parts_from_stripe_credit_note
 from shared.domain.stripe_models import StripeInvoice
 from shared.domain.stripe_payments import (
     StripeBalanceTransaction,
@@ -190,14 +192,6 @@ def qbo_refund_receipt_from_refund(
     )
 
 
-def credit_note_tax_minor(note: StripeCreditNote) -> int:
-    return sum(
-        int(t.get("amount") or 0)
-        for t in note.total_taxes or []
-        if t.get("tax_behavior", "exclusive") != "inclusive"
-    )
-
-
 def qbo_credit_memo_from_credit_note(
     note: StripeCreditNote,
     customer: Ref,
@@ -215,14 +209,9 @@ def qbo_credit_memo_from_credit_note(
     when = note.effective_at or note.created
     lines: list[SalesLine]
     if amount_minor is None:
-        subtotal = note.subtotal if note.subtotal is not None else note.amount
-        discount, tax = note.discount_amount, credit_note_tax_minor(note)
-        parts = terms.parts([subtotal, -discount, tax], total)
-        lines = [sales_line_from_amount(parts[0], refs.default_item, note.memo or "Credit note")]
-        if discount:
-            lines.append(discount_line(-parts[1], refs.discount_account, "Discounts"))
-        if tax:
-            lines.append(sales_line_from_amount(parts[2], refs.tax_item, "Tax"))
+        parts = parts_from_stripe_credit_note(note)
+        item = ItemLine(parts.lines, refs.default_item, note.memo or "Credit note")
+        lines = sales_lines_from_parts(parts, refs, terms, [item], total)
     else:
         lines = [
             sales_line_from_amount(
@@ -235,6 +224,37 @@ def qbo_credit_memo_from_credit_note(
         DocNumber=doc_number_from_stripe_number(note.number or note.id),
         Line=lines,
         PrivateNote=marker("credit_note", note.id, note.number or ""),
+        **terms.fields(),
+    )
+
+
+def qbo_refund_receipt_from_off_stripe_refunds(
+    note: StripeCreditNote,
+    customer: Ref,
+    refunds_item: Ref,
+    undeposited: Ref,
+    terms: CurrencyTerms,
+    *,
+    tz: tzinfo = UTC,
+) -> QboRefundReceipt:
+    """What a credit note paid back outside Stripe (refunds reported on PaymentRecords, and its
+    out-of-band amount) leaves where out-of-band money is kept: Undeposited Funds."""
+    amount = note.refunded_off_stripe
+    if amount <= 0:
+        raise MappingGapError(
+            f"credit note {note.id} refunded nothing off Stripe", code="no_amount"
+        )
+    return QboRefundReceipt(
+        CustomerRef=customer,
+        TxnDate=date_from_unix(note.effective_at or note.created, tz),
+        DocNumber=doc_number_from_stripe_number(f"{note.number or note.id}-R"),
+        Line=[
+            sales_line_from_amount(
+                terms.amount(amount), refunds_item, f"Refunded outside Stripe: {note.number}"
+            )
+        ],
+        DepositToAccountRef=undeposited,
+        PrivateNote=marker("credit_note_refund", note.id, note.number or ""),
         **terms.fields(),
     )
 

@@ -13,6 +13,9 @@ The policy, in the order it is applied (README, "Three-decimal currencies"):
    settlement amount differs from that (by a cent at most) gets a rounding entry between
    clearing and the rounding account; each payout gets one for what its balance transactions,
    rounded one by one, leave against its rounded amount. After every payout, clearing is exact.
+4. A credit to a customer's balance is a memo of its rounded amount; a use of it is the invoice's
+   first settlement (its rounded amount), taken from the memos Stripe's ledger names, at most
+   what each holds; what they lack in all is a rounding memo (``customer_balance``).
 
 Every other currency passes through unchanged: rounding a 0- or 2-place amount to 2 places
 changes nothing, so none of this costs a request or a document there.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 
 class StripeModel(BaseModel):
@@ -17,6 +17,11 @@ def ref_id(value: str | dict[str, Any] | None) -> str | None:
         found = value.get("id")
         return str(found) if found is not None else None
     return value
+
+
+def id_of_ref(value: Any) -> Any:
+    """A validator for reference fields: an expanded object becomes its id."""
+    return ref_id(value) if isinstance(value, dict) else value
 
 
 class StripeEvent(StripeModel):
@@ -79,7 +84,6 @@ class StripeInvoiceLine(StripeModel):
     period: StripePeriod | None = None
     price_id: str | None = None
     product_id: str | None = None
-    unit_amount: int | None = None
     discount_amounts: list[dict[str, Any]] = Field(default_factory=list)
 
 
@@ -88,6 +92,33 @@ class StripeStatusTransitions(StripeModel):
     paid_at: int | None = None
     voided_at: int | None = None
     marked_uncollectible_at: int | None = None
+
+
+class StripeShippingCost(StripeModel):
+    """``shipping_cost``: ``amount_total`` is what the invoice total holds of it; the tax on
+    shipping is what is added on top of ``amount_subtotal``."""
+
+    amount_subtotal: int
+    amount_tax: int = 0
+    amount_total: int
+    shipping_rate: str | None = None
+
+    _refs = field_validator("shipping_rate", mode="before")(id_of_ref)
+
+    @property
+    def exclusive_tax(self) -> int:
+        return self.amount_total - self.amount_subtotal
+
+
+class StripePretaxCredit(StripeModel):
+    """One entry of ``total_pretax_credit_amounts``: a discount, or billing credits applied."""
+
+    amount: int
+    type: str
+    credit_balance_transaction: str | None = None
+    discount: str | None = None
+
+    _refs = field_validator("credit_balance_transaction", "discount", mode="before")(id_of_ref)
 
 
 InvoiceStatus = Literal["draft", "open", "paid", "uncollectible", "void"]
@@ -105,13 +136,18 @@ class StripeInvoice(StripeModel):
     description: str | None = None
     subtotal: int
     total: int
-    tax: int | None = None
     total_taxes: list[dict[str, Any]] | None = None
     total_discount_amounts: list[dict[str, Any]] | None = None
-    paid_out_of_band: bool = False
+    total_pretax_credit_amounts: list[StripePretaxCredit] | None = None
+    amount_shipping: int = 0
+    shipping_cost: StripeShippingCost | None = None
     amount_due: int
     amount_paid: int
     amount_remaining: int
+    starting_balance: int = 0
+    ending_balance: int | None = None
+    pre_payment_credit_notes_amount: int = 0
+    post_payment_credit_notes_amount: int = 0
     lines: list[StripeInvoiceLine]
     status_transitions: StripeStatusTransitions = StripeStatusTransitions()
     hosted_invoice_url: str | None = None
@@ -122,15 +158,21 @@ class StripeInvoice(StripeModel):
         """A draft can still change and has no number: it never reaches the books."""
         return self.status != "draft"
 
+    @property
+    def balance_applied(self) -> int:
+        """What the customer's balance paid of this invoice (credit > 0; a debit carried in < 0).
+
+        Fixed at finalization: ``ending_balance`` is null until then.
+        """
+        if self.ending_balance is None:
+            return 0
+        return self.ending_balance - self.starting_balance
+
 
 def invoice_line_from_api(raw: dict[str, Any]) -> StripeInvoiceLine:
-    """Flatten an invoice line as the API returns it (price or pricing, old or new shape)."""
-    price = raw.get("price") if isinstance(raw.get("price"), dict) else None
+    """Flatten an invoice line: the price and product are named by ``pricing.price_details``."""
     pricing = raw.get("pricing") if isinstance(raw.get("pricing"), dict) else None
     price_details = (pricing or {}).get("price_details") or {}
-    price_id = ref_id(price) if price else ref_id(price_details.get("price"))
-    product_id = ref_id(price.get("product")) if price else ref_id(price_details.get("product"))
-    unit_amount = price.get("unit_amount") if price else None
     return StripeInvoiceLine(
         id=raw["id"],
         amount=raw["amount"],
@@ -138,9 +180,8 @@ def invoice_line_from_api(raw: dict[str, Any]) -> StripeInvoiceLine:
         description=raw.get("description"),
         quantity=raw.get("quantity"),
         period=raw.get("period"),
-        price_id=price_id,
-        product_id=product_id,
-        unit_amount=unit_amount,
+        price_id=ref_id(price_details.get("price")),
+        product_id=ref_id(price_details.get("product")),
         discount_amounts=raw.get("discount_amounts") or [],
     )
 
@@ -149,7 +190,6 @@ def invoice_from_api(raw: dict[str, Any], lines: list[dict[str, Any]]) -> Stripe
     """Build the model from an API invoice and the complete list of its lines."""
     fields = {k: v for k, v in raw.items() if k != "lines"}
     fields["customer"] = ref_id(raw.get("customer"))
-    fields["tax"] = raw.get("tax")
     return StripeInvoice.model_validate(
         {**fields, "lines": [invoice_line_from_api(line) for line in lines]}
     )

@@ -8,20 +8,27 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from shared.domain.stripe_models import StripeModel, ref_id
+from shared.domain.stripe_models import (
+    StripeModel,
+    StripePretaxCredit,
+    StripeShippingCost,
+    id_of_ref,
+    ref_id,
+)
 
-
-def _id(value: Any) -> Any:
-    """Accept an id or an expanded object for a reference field."""
-    return ref_id(value) if isinstance(value, dict) else value
+_id = id_of_ref
 
 
 class StripeInvoicePayment(StripeModel):
+    """A payment of an invoice: a PaymentIntent (or bare charge), or a PaymentRecord."""
+
     id: str
     invoice: str
     amount_paid: int | None = None
+    amount_requested: int | None = None
     currency: str
     status: str
+    is_default: bool = False
     payment: dict[str, Any] = Field(default_factory=dict)
     status_transitions: dict[str, Any] = Field(default_factory=dict)
     created: int = 0
@@ -33,12 +40,47 @@ class StripeInvoicePayment(StripeModel):
         return int(self.status_transitions.get("paid_at") or self.created)
 
     @property
+    def payment_type(self) -> str:
+        return str(self.payment.get("type") or "")
+
+    @property
     def payment_intent(self) -> str | None:
         return ref_id(self.payment.get("payment_intent"))
 
     @property
+    def payment_record(self) -> str | None:
+        return ref_id(self.payment.get("payment_record"))
+
+    @property
     def charge(self) -> str | None:
-        return ref_id(self.payment.get("charge"))
+        """The charge: named for a bare charge; for a PaymentIntent, its ``latest_charge`` when
+        the list was asked to expand ``data.payment.payment_intent``."""
+        named = ref_id(self.payment.get("charge"))
+        intent = self.payment.get("payment_intent")
+        if named is None and isinstance(intent, dict):
+            return ref_id(intent.get("latest_charge"))
+        return named
+
+    @property
+    def source_id(self) -> str:
+        """The Stripe object whose money this is: the PaymentIntent, charge or PaymentRecord."""
+        return self.payment_intent or self.payment_record or self.charge or self.id
+
+
+class StripePaymentRecord(StripeModel):
+    """A payment reported to Stripe (``POST /v1/payment_records/report_payment``); money that
+    moved outside Stripe unless Stripe itself reported it."""
+
+    id: str
+    amount: dict[str, Any] = Field(default_factory=dict)
+    amount_refunded: dict[str, Any] = Field(default_factory=dict)
+    reported_by: str = "self"
+    processor_details: dict[str, Any] = Field(default_factory=dict)
+    created: int = 0
+
+    @property
+    def off_stripe(self) -> bool:
+        return self.reported_by != "stripe"
 
 
 class StripeCharge(StripeModel):
@@ -51,10 +93,9 @@ class StripeCharge(StripeModel):
     status: str
     paid: bool = False
     payment_intent: str | None = None
-    invoice: str | None = None  # present before the 2025 API versions
     created: int
 
-    _refs = field_validator("customer", "payment_intent", "invoice", mode="before")(_id)
+    _refs = field_validator("customer", "payment_intent", mode="before")(_id)
 
 
 class StripeRefund(StripeModel):
@@ -82,6 +123,21 @@ class StripeCreditNoteLine(StripeModel):
     discount_amount: int = 0
 
 
+class StripeCreditNoteRefund(StripeModel):
+    """One entry of ``refunds``: a Stripe Refund, or a refund reported on a PaymentRecord."""
+
+    amount_refunded: int
+    type: str | None = None  # refund | payment_record_refund (None: refund)
+    refund: str | None = None
+    payment_record_refund: dict[str, Any] | None = None
+
+    _refs = field_validator("refund", mode="before")(_id)
+
+    @property
+    def off_stripe(self) -> bool:
+        return self.type == "payment_record_refund"
+
+
 class StripeCreditNote(StripeModel):
     id: str
     number: str | None = None
@@ -95,20 +151,33 @@ class StripeCreditNote(StripeModel):
     subtotal: int | None = None
     discount_amount: int = 0
     total_taxes: list[dict[str, Any]] | None = None
+    pretax_credit_amounts: list[StripePretaxCredit] | None = None
+    amount_shipping: int = 0
+    shipping_cost: StripeShippingCost | None = None
     pre_payment_amount: int | None = None
     post_payment_amount: int | None = None
     out_of_band_amount: int | None = None
-    refunds: list[dict[str, Any]] = Field(default_factory=list)
+    refunds: list[StripeCreditNoteRefund] = Field(default_factory=list)
+    customer_balance_transaction: str | None = None
     created: int
     effective_at: int | None = None
     memo: str | None = None
     reason: str | None = None
 
-    _refs = field_validator("invoice", "customer", mode="before")(_id)
+    _refs = field_validator("invoice", "customer", "customer_balance_transaction", mode="before")(
+        _id
+    )
 
     @property
     def refunded_amount(self) -> int:
-        return sum(int(r.get("amount_refunded") or 0) for r in self.refunds)
+        return sum(r.amount_refunded for r in self.refunds)
+
+    @property
+    def refunded_off_stripe(self) -> int:
+        """Paid back outside Stripe: refunds reported on PaymentRecords, and the out-of-band
+        amount (both leave where out-of-band money is kept)."""
+        reported = sum(r.amount_refunded for r in self.refunds if r.off_stripe)
+        return reported + int(self.out_of_band_amount or 0)
 
     @property
     def applied_before_payment(self) -> int:
@@ -166,6 +235,7 @@ class StripeDispute(StripeModel):
 
 class StripeProduct(StripeModel):
     id: str
-    name: str
+    name: str = ""  # a deleted product is only {id, object, deleted}
     description: str | None = None
     active: bool = True
+    deleted: bool = False

@@ -43,6 +43,10 @@ class BooksConfig:
     bad_debt_item_name: str = "Bad debt"
     opening_balance_account_name: str = "Opening Balance Equity"
     opening_balance_item_name: str = "Opening balance"
+    shipping_item_name: str = "Stripe shipping"
+    billing_credits_item_name: str = "Stripe billing credits"
+    balance_adjustment_item_name: str = "Stripe balance adjustments"
+    rounding_item_name: str = "Stripe currency rounding"
     tz: tzinfo = UTC
     cutover_date: date | None = None  # activity before it starts the books as opening balances
 
@@ -181,12 +185,23 @@ class ReferenceData:
     def default_item(self) -> Ref:
         return self.item(self.books.default_item_name)
 
-    def sales_refs(self, items_by_product: dict[str, Ref] | None = None) -> SalesRefs:
+    def sales_refs(
+        self,
+        items_by_product: dict[str, Ref] | None = None,
+        *,
+        shipping: bool = False,
+        credits: bool = False,
+    ) -> SalesRefs:
+        """Refs for a sales document; the shipping and billing-credit items only when used."""
         return SalesRefs(
             default_item=self.default_item(),
             tax_item=self.item(self.books.tax_item_name, "tax"),
             discount_account=self.account("discounts"),
             items_by_product=items_by_product or {},
+            shipping_item=self.item(self.books.shipping_item_name) if shipping else None,
+            credits_item=(
+                self.item(self.books.billing_credits_item_name, "discounts") if credits else None
+            ),
         )
 
     def auto_applies_credit(self) -> bool:
@@ -197,6 +212,15 @@ class ReferenceData:
                 prefs = self._qbo.preferences().get("SalesFormsPrefs") or {}
                 self._auto_apply = prefs.get("AutoApplyCredit") is not False
             return self._auto_apply
+
+    def balance_adjustment_item(self) -> Ref:
+        """Credits and debits made by hand to a customer's balance: against discounts given."""
+        return self.item(self.books.balance_adjustment_item_name, "discounts")
+
+    def rounding_item(self) -> Ref:
+        """What rounding to QBO's 2 places leaves on a customer's credit (three-decimal
+        currencies): on the rounding account, like every other rounding remainder."""
+        return self.item(self.books.rounding_item_name, "rounding")
 
     def terms(self, currency: str, on: date | None = None) -> CurrencyTerms:
         """Currency terms for a document; foreign ones carry QBO's own rate for the day."""

@@ -22,8 +22,9 @@ from shared.services.posting.charges import sync_charge, sync_refund
 from shared.services.posting.credits import sync_credit_note, sync_dispute
 from shared.services.posting.customers import sync_customer
 from shared.services.posting.cutover import sync_cutover
-from shared.services.posting.invoices import sync_invoice, sync_product
+from shared.services.posting.invoice_sync import sync_invoice
 from shared.services.posting.payouts import sync_payout
+from shared.services.posting.products import sync_product
 from shared.services.posting.work import SyncDeps, SyncRequest, SyncResult, Work
 from shared.services.records import Link
 from shared.services.sync_records import attempt_row, entity_key_of, failed_link, resolved_links

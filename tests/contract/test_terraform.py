@@ -53,7 +53,6 @@ LOCAL_ONLY = {
     "local_auth_token": "the local bearer token; production sets SYNC_AUTH_MODE=oidc",
 }
 PRODUCTION_DEFAULTS = {
-    "stripe_api_version": "empty pins the stripe library's API version",
     "webhook_tolerance_seconds": "Stripe's recommended 5 minutes",
     "webhook_max_body_bytes": "Stripe events are far smaller than 1 MiB",
     "qbo_minor_version": "the minimum minor version QBO supports",
@@ -360,6 +359,7 @@ def test_defaults_shared_with_the_local_run_agree(tf: Terraform) -> None:
     assert tf.variables["bq_location"]["default"] == setting_default("bq_location")
     assert tf.variables["home_currency"]["default"] == setting_default("home_currency")
     assert tf.variables["books_timezone"]["default"] == setting_default("books_timezone")
+    assert tf.variables["stripe_api_version"]["default"] == setting_default("stripe_api_version")
 
 
 def test_terraform_environment_builds_production_settings(

@@ -33,7 +33,10 @@ SEEDS = range(1, 7) if FULL else range(1, 2)
 
 def month(seed: int, customers: int = 6, invoices: int = 20) -> Scenario:
     lines = generate_month(seed, customers=customers, invoices=invoices)
-    return Scenario(events=[x for x in lines if x.get("object") == "event"])
+    return Scenario(
+        events=[x for x in lines if x.get("object") == "event"],
+        objects=[x for x in lines if x.get("object") != "event"],
+    )
 
 
 def _quiet(message: str) -> None:

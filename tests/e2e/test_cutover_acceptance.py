@@ -6,7 +6,11 @@ posted; and at the end AR per customer and currency and every clearing account a
 Stripe, as they would have without a cutover.
 
 Two rules the opening balance follows on purpose (README, "Cutover"): an invoice void now owes
-nothing at the cutover, and a credit note void now never counted.
+nothing at the cutover, and a credit note void now never counted. The same two rules read each
+customer's credit at the cutover from its balance transactions: it opens as one credit memo,
+and the invoices after the cutover use it as Stripe's balance ledger says (never the credit
+notes or adjustments from before the cutover again). A PaymentIntent that succeeded before the
+cutover and pays an invoice after it is received once.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from local_emulator.harness.runner import Mode, run_scenario
 from local_emulator.harness.scenario import FaultSpec, Scenario, parse_faults
 
 JsonDict = dict[str, Any]
-SEED = 17
+SEED = 43
 CUTOVER = (datetime.fromtimestamp(MONTH_START, UTC) + timedelta(days=11)).date()
 MOMENT = int(datetime.combine(CUTOVER, datetime.min.time(), UTC).timestamp())
 LINES = add_payouts(
@@ -85,6 +89,45 @@ def expected_opening() -> dict[tuple[str, str], Decimal]:
     return {key: money(value, key[1]) for key, value in owed.items() if value}
 
 
+def expected_opening_credit() -> dict[tuple[str, str], Decimal]:
+    """(Stripe customer, currency) -> the credit it held at the cutover: the ending balance of
+    its last balance transaction before it, under the two rules above (what an invoice void
+    now used came back, what a credit note void now credited never counted)."""
+    txns = sorted(
+        (o for o in STATE if o.get("object") == "customer_balance_transaction"),
+        key=lambda t: int(t["created"]),
+    )
+    held: dict[tuple[str, str], int] = {}
+    used: set[str] = set()
+    credited: set[str] = set()
+    for txn in (t for t in txns if before(t["created"])):
+        held[(txn["customer"], txn["currency"])] = -int(txn["ending_balance"])
+        if txn["type"] == "applied_to_invoice":
+            used.add(txn["invoice"])
+        elif txn["type"] == "credit_note" and int(txn["amount"]) < 0:
+            credited.add(txn["credit_note"])
+    for txn in (t for t in txns if not before(t["created"])):
+        late = txn["invoice"] in used if txn["type"] == "unapplied_from_invoice" else False
+        late |= txn["type"] == "credit_note" and txn["credit_note"] in credited
+        if late:
+            held[(txn["customer"], txn["currency"])] -= int(txn["amount"])
+    return {key: money(value, key[1]) for key, value in held.items() if value > 0}
+
+
+def charges_attached_across() -> set[str]:
+    """PaymentIntents' charges from before the cutover that pay an invoice after it."""
+    by_id = {str(o["id"]): o for o in STATE}
+    return {
+        str(by_id[p["payment"]["payment_intent"]]["latest_charge"])
+        for p in STATE
+        if p.get("object") == "invoice_payment"
+        and p["status"] == "paid"
+        and p["payment"].get("type") == "payment_intent"
+        and not before((p.get("status_transitions") or {}).get("paid_at"))
+        and before(by_id[str(by_id[p["payment"]["payment_intent"]]["latest_charge"])]["created"])
+    }
+
+
 def stripe_ar() -> dict[tuple[str, str], Decimal]:
     """What each customer owes now per currency: its open invoices' amount_remaining."""
     owed: dict[tuple[str, str], int] = defaultdict(int)
@@ -95,15 +138,14 @@ def stripe_ar() -> dict[tuple[str, str], Decimal]:
 
 
 def stripe_credit() -> dict[tuple[str, str], Decimal]:
-    """What each customer holds as credit per currency: after-payment credit notes' parts
-    credited to its balance and not refunded (the generator never spends such a credit)."""
-    held: dict[tuple[str, str], int] = defaultdict(int)
-    for note in (o for o in STATE if o.get("object") == "credit_note"):
-        if note["status"] != "issued" or note["type"] != "post_payment":
-            continue
-        refunded = sum(int(r["amount_refunded"]) for r in note.get("refunds") or [])
-        held[(note["customer"], note["currency"])] += int(note["amount"]) - refunded
-    return {key: money(value, key[1]) for key, value in held.items() if value}
+    """What each customer holds as credit now, in its currency: its Stripe balance (what
+    credit notes and adjustments credited, less what its invoices used)."""
+    held = {
+        (str(c["id"]), str(c["currency"])): -int(c["balance"])
+        for c in STATE
+        if c.get("object") == "customer" and c.get("currency") and int(c["balance"]) < 0
+    }
+    return {key: money(value, key[1]) for key, value in held.items()}
 
 
 def qbo_open(qbo: QboIndex, entity: str, field: str) -> dict[tuple[str, str], Decimal]:
@@ -114,6 +156,17 @@ def qbo_open(qbo: QboIndex, entity: str, field: str) -> dict[tuple[str, str], De
         assert customer is not None, f"{entity} {doc['Id']} of a customer not ours"
         owed[(customer[0], customer[1].lower())] += amount_of(doc.get(field))
     return {key: value for key, value in owed.items() if value}
+
+
+def opening(qbo: QboIndex, what: str) -> dict[tuple[str, str], JsonDict]:
+    """(Stripe customer, currency) -> its one opening document of a kind (balance, credit)."""
+    found: dict[tuple[str, str], JsonDict] = {}
+    for (kind, sid), docs in qbo.marked.items():
+        for _, doc in docs if kind == f"opening_{what}" else []:
+            key = (sid, str(doc.get("CurrencyRef", {}).get("value", "USD")).lower())
+            assert key not in found, f"two opening {what} documents for {key}"
+            found[key] = doc
+    return found
 
 
 def clearing_violations(state: JsonDict) -> list[Any]:
@@ -146,6 +199,8 @@ def test_a_month_with_a_cutover_starts_from_opening_balances(
             assert not before(finalized), f"{sid}: finalized before the cutover, yet posted"
         elif kind == "charge" and obj is not None:
             assert not before(obj["created"]), f"{sid}: a charge before the cutover, posted"
+        elif kind == "credit_note" and obj is not None:  # its credit is in the opening ones
+            assert not before(obj.get("effective_at") or obj["created"]), f"{sid}: posted"
         elif kind == "payout" and obj is not None:
             assert not before(obj["arrival_date"]), f"{sid}: arrived before, yet posted"
         assert kind != "refund" or not before((by_id.get(sid) or {}).get("created")), docs
@@ -159,14 +214,7 @@ def test_a_month_with_a_cutover_starts_from_opening_balances(
             assert len(qbo.found("invoice_payment", payment["id"], "Payment")) == 1
 
     # the opening balances: one invoice per customer and currency, what was owed at the cutover
-    openings = {
-        (sid, str(doc.get("CurrencyRef", {}).get("value", "USD")).lower()): amount_of(
-            doc["TotalAmt"]
-        )
-        for (kind, sid), docs in qbo.marked.items()
-        if kind == "opening_balance"
-        for _, doc in docs
-    }
+    openings = {key: amount_of(doc["TotalAmt"]) for key, doc in opening(qbo, "balance").items()}
     assert openings == expected_opening()
     assert len(openings) >= 3  # the month has open invoices across the cutover
     clearing_entries = [k for k in qbo.marked if k[0] == "opening_clearing"]
@@ -176,5 +224,26 @@ def test_a_month_with_a_cutover_starts_from_opening_balances(
     # the books at the end: AR per customer and currency, and clearing, as Stripe says
     assert qbo_open(qbo, "Invoice", "Balance") == stripe_ar()
     assert qbo_open(qbo, "CreditMemo", "RemainingCredit") == stripe_credit()
-    assert any(kind == "opening_credit" for kind, _ in qbo.marked)  # credit across the cutover
+
+    # the credit held at the cutover: one memo per customer, used after it as Stripe says
+    credit_memos = opening(qbo, "credit")
+    opening_credit = {key: amount_of(doc["TotalAmt"]) for key, doc in credit_memos.items()}
+    assert opening_credit == expected_opening_credit()
+    assert len(opening_credit) >= 2  # the month has credit across the cutover
+    assert not [sid for kind, sid in qbo.marked if kind == "balance_txn" and before(
+        by_id[sid]["created"])]  # fmt: skip
+    applied = {
+        str(link["TxnId"])
+        for doc in qbo.docs("Payment")
+        if "balance_application" in str(doc.get("PrivateNote"))
+        for line in doc["Line"]
+        for link in line["LinkedTxn"]
+    }
+    assert applied & {
+        str(doc["Id"]) for doc in credit_memos.values()
+    }  # an invoice after the cutover used the credit held then
+
+    # a charge from before the cutover paying an invoice after it: received once
+    reversed_receipts = {sid for kind, sid in qbo.marked if kind == "opening_receipt"}
+    assert reversed_receipts == charges_attached_across() != set()
     assert clearing_violations(state) == []

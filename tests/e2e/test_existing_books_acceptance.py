@@ -14,13 +14,13 @@ import pytest
 
 from local_emulator.generator import generate_month
 from local_emulator.harness.runner import Mode, run_scenario
-from local_emulator.harness.scenario import FaultSpec, Scenario
+from local_emulator.harness.scenario import FaultSpec, scenario_of_lines
 from local_emulator.harness.stack import LocalStack
 from shared.domain.idempotency import doc_number_from_stripe_number
 
 JsonDict = dict[str, Any]
 MONTH = generate_month(8, customers=6, invoices=24)
-SCENARIO = Scenario(events=[x for x in MONTH if x.get("object") == "event"])
+SCENARIO = scenario_of_lines(MONTH)
 STATE = SCENARIO.seed_state()
 
 

@@ -108,7 +108,11 @@ def test_replay_and_catch_up_log_no_personal_data(tmp_path: Path) -> None:
 
     month = with_addresses(generate_month(5, customers=3, invoices=4))
     with LocalStack(tmp_path / "state") as stack:
-        for line in Scenario(events=[x for x in month if x.get("object") == "event"]).seed_state():
+        everything = Scenario(
+            events=[x for x in month if x.get("object") == "event"],
+            objects=[x for x in month if x.get("object") != "event"],
+        )
+        for line in everything.seed_state():
             stack.fake_stripe.seed_object(line)
         stack.deliverer().deliver([x for x in month if x.get("object") == "event"][:10])
         CatchUp(

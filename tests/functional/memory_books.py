@@ -16,6 +16,7 @@ from local_emulator.fakes.qbo.engine import FakeQbo
 from local_emulator.fakes.qbo.gateway import InMemoryQboGateway
 from local_emulator.fakes.stripe.gateway import InMemoryStripeGateway
 from local_emulator.fakes.stripe.state import FakeStripe
+from local_emulator.generator import objects as o
 from local_emulator.generator.stripe_objects import (
     customer_object,
     finalized,
@@ -128,3 +129,33 @@ class MemoryBooks:
         invoice = {**finalized(draft, f"ACME-{invoice_id[-4:]}", T0 + 60), **fields}
         self.seed(invoice)
         return invoice
+
+
+def paid_by_intent(
+    inpay_id: str,
+    *,
+    invoice_id: str,
+    amount: int,
+    currency: str,
+    pi_id: str,
+    charge_id: str,
+    paid_at: int,
+) -> list[JsonDict]:
+    """An invoice paid (in full or in part) by a PaymentIntent of cus_A: the intent, with its
+    latest charge, and the invoice payment naming it, as Stripe holds both."""
+    intent = o.payment_intent(
+        pi_id, amount=amount, currency=currency, customer_id="cus_A", created=paid_at,
+        description=None,
+    )  # fmt: skip
+    intent.update(status="succeeded", amount_received=amount, latest_charge=charge_id)
+    payment = o.invoice_payment(
+        inpay_id,
+        invoice_id=invoice_id,
+        amount=amount,
+        currency=currency,
+        payment={"type": "payment_intent", "payment_intent": pi_id},
+        created=paid_at,
+        paid_at=paid_at,
+        is_default=True,
+    )
+    return [intent, payment]

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from local_emulator.generator import objects as o
-from tests.functional.memory_books import T0, MemoryBooks
+from tests.functional.memory_books import T0, MemoryBooks, paid_by_intent
 
 D = Decimal
 
@@ -57,7 +57,7 @@ def test_a_credit_kept_for_the_customer_stays_a_credit(books: MemoryBooks) -> No
     books.sync("invoice", "in_0003")
     paid = books.invoice("in_0004", 4_000, status="paid", amount_paid=4_000, amount_remaining=0)
     books.seed(
-        o.invoice_payment(
+        *paid_by_intent(
             "inpay_4",
             invoice_id="in_0004",
             amount=4_000,

@@ -13,7 +13,7 @@ import pytest
 
 from local_emulator.checks.invariants import Violation, check_invariants
 from local_emulator.generator import generate_month
-from local_emulator.harness.scenario import Scenario
+from local_emulator.harness.scenario import scenario_of_lines
 from local_emulator.harness.stack import LocalStack
 from shared import bootstrap
 from shared.config import reset_settings
@@ -26,9 +26,7 @@ AUTH = {"Authorization": "Bearer local-dev-token"}
 SINCE = datetime(2020, 1, 1, tzinfo=UTC)
 
 
-MONTH = Scenario(
-    events=[x for x in generate_month(5, customers=4, invoices=12) if x.get("object") == "event"]
-)
+MONTH = scenario_of_lines(generate_month(5, customers=4, invoices=12))
 
 
 @pytest.fixture

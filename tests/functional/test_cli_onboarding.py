@@ -9,13 +9,11 @@ from pathlib import Path
 import pytest
 
 from local_emulator.generator import generate_month
-from local_emulator.harness.scenario import Scenario
+from local_emulator.harness.scenario import scenario_of_lines
 from local_emulator.harness.stack import LocalStack
 from shared.cli.main import main
 
-MONTH = Scenario(
-    events=[x for x in generate_month(7, customers=2, invoices=4) if x.get("object") == "event"]
-)
+MONTH = scenario_of_lines(generate_month(7, customers=2, invoices=4))
 
 
 def test_bad_input_is_refused_with_exit_2(capsys: pytest.CaptureFixture[str]) -> None:

@@ -88,7 +88,6 @@ def test_partly_paid_and_the_rest_out_of_band(stack: LocalStack, client: FlaskCl
         status="paid",
         amount_paid=10000,
         amount_remaining=0,
-        paid_out_of_band=True,
     )
     invoice_payment(stack, "inpay_3", "in_0002", 2500, "pi_3")
     sync(client, "invoice", "in_0002")

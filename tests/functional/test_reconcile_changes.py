@@ -8,11 +8,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from local_emulator.generator import objects as o
 from shared.errors import UpstreamUnavailableError
 from shared.ports import JsonDict
 from shared.services.reconcile import Reconcile, ReconcileReport
-from tests.functional.memory_books import T0, MemoryBooks
+from tests.functional.memory_books import T0, MemoryBooks, paid_by_intent
 
 D = Decimal
 SINCE = datetime.fromtimestamp(T0, tz=datetime.now().astimezone().tzinfo) - timedelta(days=90)
@@ -41,7 +40,9 @@ def paid_invoice(books: MemoryBooks, invoice_id: str, amount: int) -> None:
     books.seed(
         {**invoice, "status": "paid", "amount_paid": amount, "amount_remaining": 0},
         *(
-            o.invoice_payment(
+            obj
+            for n in (1, 2)
+            for obj in paid_by_intent(
                 f"inpay_{invoice_id}_{n}",
                 invoice_id=invoice_id,
                 amount=amount // 2,
@@ -50,7 +51,6 @@ def paid_invoice(books: MemoryBooks, invoice_id: str, amount: int) -> None:
                 charge_id=f"ch_{invoice_id}_{n}",
                 paid_at=T0 + 100 * n,
             )
-            for n in (1, 2)
         ),
     )
     books.sync("invoice", invoice_id)

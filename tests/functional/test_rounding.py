@@ -12,7 +12,7 @@ import pytest
 
 from local_emulator.generator import objects as o
 from shared.services.reconcile import Reconcile
-from tests.functional.memory_books import T0, MemoryBooks
+from tests.functional.memory_books import T0, MemoryBooks, paid_by_intent
 
 D = Decimal
 DAY = 86_400
@@ -24,7 +24,9 @@ def paid_in_two(books: MemoryBooks) -> None:
     books.seed(
         {**invoice, "status": "paid", "amount_paid": 34_162, "amount_remaining": 0},
         *(
-            o.invoice_payment(
+            obj
+            for n, amount in ((1, 11_387), (2, 22_775))
+            for obj in paid_by_intent(
                 f"inpay_{n}",
                 invoice_id="in_0001",
                 amount=amount,
@@ -33,7 +35,6 @@ def paid_in_two(books: MemoryBooks) -> None:
                 charge_id=f"ch_{n}",
                 paid_at=T0 + 100 * n,
             )
-            for n, amount in ((1, 11_387), (2, 22_775))
         ),
     )
     books.sync("invoice", "in_0001")
@@ -78,7 +79,7 @@ def test_a_credit_note_and_a_payment_settle_to_zero(books: MemoryBooks) -> None:
         reason="order_change",
         memo=None,
     )
-    payment = o.invoice_payment(
+    payment = paid_by_intent(
         "inpay_3",
         invoice_id="in_0002",
         amount=6_670,  # 6.67 on its own; settles 10.00 - 3.34 = 6.66
@@ -91,7 +92,7 @@ def test_a_credit_note_and_a_payment_settle_to_zero(books: MemoryBooks) -> None:
     books.sync("credit_note", "cn_1")
     qbo_invoice = books.doc("Invoice", "in_0002")
     assert D(str(qbo_invoice["Balance"])) == D("6.66")
-    books.seed(payment, {**invoice, "status": "paid", "amount_paid": 6_670, "amount_remaining": 0})
+    books.seed(*payment, {**invoice, "status": "paid", "amount_paid": 6_670, "amount_remaining": 0})
     books.sync("invoice", "in_0002")
     assert D(str(books.doc("Invoice", "in_0002")["Balance"])) == 0
     memo = books.doc("CreditMemo", "cn_1")
@@ -158,7 +159,7 @@ def test_reconcile_compares_open_invoices_under_the_rule(books: MemoryBooks) -> 
     invoice = books.invoice("in_0004", 20_005, currency="kwd")  # 20.00 in QBO
     books.seed(
         {**invoice, "amount_paid": 5_001, "amount_remaining": 15_004},
-        o.invoice_payment(
+        *paid_by_intent(
             "inpay_4",
             invoice_id="in_0004",
             amount=5_001,  # 5.00

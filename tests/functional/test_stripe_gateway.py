@@ -46,6 +46,7 @@ PREFIXES = {
     "balance_transaction": "txn",
     "product": "prod",
     "price": "price",
+    "payment_record": "pr",
     "event": "evt",
 }
 

@@ -57,7 +57,6 @@ def seed_paid_invoice(stack: LocalStack, n: int) -> str:
         "status": "paid",
         "amount_paid": 10000,
         "amount_remaining": 0,
-        "paid_out_of_band": True,
     }
     stack.fake_stripe.seed_object(invoice)
     for k, amount in ((1, 3000), (2, 4000)):

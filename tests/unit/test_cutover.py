@@ -12,6 +12,7 @@ from shared.domain.cutover import (
     OpenInvoice,
     clearing_at_cutover,
     credit_at_cutover,
+    credit_from_balance_at_cutover,
     open_at_cutover,
     qbo_opening_entry_from_clearing,
     qbo_opening_invoice_from_open_invoices,
@@ -19,6 +20,7 @@ from shared.domain.cutover import (
 from shared.domain.idempotency import DOC_NUMBER_MAX
 from shared.domain.mapping import CurrencyTerms
 from shared.domain.qbo_models import Ref
+from shared.domain.stripe_customer_balance import StripeCustomerBalanceTransaction
 from shared.domain.stripe_models import StripeInvoice
 from shared.domain.stripe_payments import (
     StripeBalanceTransaction,
@@ -107,6 +109,27 @@ def test_a_customer_credit_is_what_notes_before_the_cutover_left_on_its_balance(
         note("cn_3", "post_payment", 400, T - DAY, post_payment_amount=400, status="void"),
     ]  # fmt: skip
     assert credit_at_cutover(notes, CUTOVER) == 2_000
+
+
+def test_with_balance_transactions_the_credit_is_the_balance_read_back_to_the_cutover() -> None:
+    """The customer's balance then, in its currency (its ending balance before the cutover),
+    with what an invoice void now had used back; no balance transactions: None (the notes)."""
+
+    def bt(tid: str, amount: int, kind: str, created: int, **fields: Any) -> Any:
+        return StripeCustomerBalanceTransaction.model_validate(
+            {"id": tid, "amount": amount, "currency": "usd", "customer": "cus_1", "type": kind,
+             "created": created, **fields}
+        )  # fmt: skip
+
+    txns = [
+        bt("cbtxn_4", -1_500, "unapplied_from_invoice", T + DAY, invoice="in_1"),
+        bt("cbtxn_3", 700, "applied_to_invoice", T - DAY, invoice="in_2"),
+        bt("cbtxn_2", 1_500, "applied_to_invoice", T - 2 * DAY, invoice="in_1"),
+        bt("cbtxn_1", -4_000, "adjustment", T - 3 * DAY),
+    ]
+    assert credit_from_balance_at_cutover(txns, "usd", CUTOVER) == 4_000 - 700
+    assert credit_from_balance_at_cutover(txns[1:], "usd", CUTOVER) == 4_000 - 700 - 1_500
+    assert credit_from_balance_at_cutover(txns, "eur", CUTOVER) is None
 
 
 def txn(tid: str, kind: str, amount: int, fee: int, created: int, **extra: Any) -> Any:

@@ -217,6 +217,8 @@ def test_marker_core_is_read_from_the_note_fields() -> None:
     assert marker_core({"Notes": marker("customer", "cus_9")}) == "Stripe customer cus_9"
     assert marker_core({"Description": "Stripe product prod_1"}) == "Stripe product prod_1"
     assert marker_core({"Name": "Stripe Clearing"}) is None
+    voided = {"PrivateNote": "Voided - " + marker("invoice", "in_1", "ABC-1")}  # QBO's void
+    assert marker_core(voided) == "Stripe invoice in_1"
 
 
 def test_carries_marker_needs_the_whole_id() -> None:

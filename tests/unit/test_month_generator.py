@@ -12,6 +12,7 @@ import pytest
 from local_emulator import scenarios
 from local_emulator.checks.credit_notes import credit_part
 from local_emulator.checks.invariants import StripeBooks
+from local_emulator.fakes.stripe.versions import API_VERSION, removed_fields
 from local_emulator.generator import generate_month
 from local_emulator.generator.sim import DISPUTE_FEE
 from local_emulator.harness.scenario import Scenario, load_scenario
@@ -28,7 +29,7 @@ EVENT_TYPES = {
     "charge.refunded", "payment_intent.succeeded", "payment_intent.payment_failed",
     "refund.created", "refund.updated", "credit_note.created", "credit_note.voided",
     "charge.dispute.created", "charge.dispute.updated", "charge.dispute.funds_withdrawn",
-    "charge.dispute.funds_reinstated", "charge.dispute.closed",
+    "charge.dispute.funds_reinstated", "charge.dispute.closed", "product.deleted",
 }  # fmt: skip
 
 
@@ -62,7 +63,7 @@ def test_events_are_of_known_types_in_creation_order(months: dict[int, list[Json
         assert created == sorted(created) and len(set(created)) == len(created)
         assert len({e["id"] for e in events}) == len(events)
         for event in events:
-            assert event["api_version"].endswith(".basil")
+            assert event["api_version"] == API_VERSION
             kind = event["type"].rsplit(".", 1)[0]
             expected = "dispute" if kind.startswith("charge.dispute") else kind
             assert event["data"]["object"]["object"] == expected
@@ -74,13 +75,21 @@ def test_invoice_totals_follow_from_lines(months: dict[int, list[JsonDict]]) -> 
             data = invoice["lines"]["data"]
             subtotal = sum(line["amount"] for line in data)
             discounts = sum(d["amount"] for line in data for d in line["discount_amounts"])
+            pretax = [c for line in data for c in line["pretax_credit_amounts"]]
+            credits = sum(c["amount"] for c in pretax if c["type"] == "credit_balance_transaction")
+            assert sum(c["amount"] for c in pretax if c["type"] == "discount") == discounts
+            assert sum(c["amount"] for c in invoice["total_pretax_credit_amounts"]) == (
+                discounts + credits
+            )
             taxes = sum(t["amount"] for line in data for t in line["taxes"])
+            shipping = invoice["shipping_cost"] or {}
+            assert invoice["amount_shipping"] == shipping.get("amount_subtotal", 0)
             assert invoice["subtotal"] == subtotal
             assert sum(d["amount"] for d in invoice["total_discount_amounts"]) == discounts
             assert sum(t["amount"] for t in invoice["total_taxes"]) == taxes
-            assert invoice["total_excluding_tax"] == subtotal - discounts
-            assert invoice["total"] == subtotal - discounts + taxes
-            assert invoice["starting_balance"] == 0
+            assert invoice["total"] == (
+                subtotal - discounts - credits + taxes + shipping.get("amount_total", 0)
+            )
             for line in data:
                 assert line["amount"] == line["subtotal"]
                 if line["pricing"]:
@@ -98,29 +107,39 @@ def test_amounts_due_paid_and_remaining_agree(months: dict[int, list[JsonDict]])
         for invoice in books.invoices():
             pre = sum(n["amount"] for n in notes[invoice["id"]] if n["type"] == "pre_payment")
             post = sum(n["amount"] for n in notes[invoice["id"]] if n["type"] == "post_payment")
+            used = invoice["ending_balance"] - invoice["starting_balance"]
+            assert invoice["starting_balance"] <= 0 and used >= 0  # credit only, never a debt
             assert invoice["pre_payment_credit_notes_amount"] == pre
             assert invoice["post_payment_credit_notes_amount"] == post
-            assert invoice["amount_due"] == invoice["total"] - pre
-            assert invoice["amount_remaining"] == (invoice["total"] - invoice["amount_paid"] - pre)
+            assert invoice["amount_due"] == invoice["total"] - pre - used
+            assert invoice["amount_remaining"] == invoice["amount_due"] - invoice["amount_paid"]
             assert books.out_of_band(invoice) >= 0
-            if books.out_of_band(invoice):
-                assert invoice["paid_out_of_band"]
             if invoice["status"] == "paid":
                 assert invoice["amount_remaining"] == 0
                 assert invoice["status_transitions"]["paid_at"]
             assert post <= invoice["amount_paid"]
 
 
-def test_payments_name_their_charges(months: dict[int, list[JsonDict]]) -> None:
+def test_payments_name_their_payment_intent_or_record(
+    months: dict[int, list[JsonDict]],
+) -> None:
     for lines in months.values():
         books = books_of(lines)
         for payments in books.payments.values():
             for payment in payments:
-                charge = books.by_type["charge"][payment["payment"]["charge"]]
+                ref = payment["payment"]
+                assert "charge" not in ref  # a PaymentIntent's charge is not named
+                assert payment["status_transitions"]["paid_at"]
+                if ref["type"] == "payment_record":
+                    record = books.by_type["payment_record"][ref["payment_record"]]
+                    assert record["amount"]["value"] >= payment["amount_paid"]
+                    assert record["reported_by"] == "self"
+                    continue
+                intent = books.by_type["payment_intent"][ref["payment_intent"]]
+                charge = books.by_type["charge"][intent["latest_charge"]]
                 assert charge["status"] == "succeeded"
                 assert charge["amount"] == payment["amount_paid"]
-                assert charge["payment_intent"] == payment["payment"]["payment_intent"]
-                assert payment["status_transitions"]["paid_at"]
+                assert charge["payment_intent"] == intent["id"]
 
 
 def test_refunds_never_exceed_their_charge(months: dict[int, list[JsonDict]]) -> None:
@@ -135,20 +154,43 @@ def test_refunds_never_exceed_their_charge(months: dict[int, list[JsonDict]]) ->
             assert charge["refunded"] == (charge["amount_refunded"] == charge["amount"])
 
 
-def test_customer_balance_is_the_credit_of_its_credit_notes(
+def test_customer_balance_is_its_balance_transactions(
     months: dict[int, list[JsonDict]],
 ) -> None:
     for lines in months.values():
         books = books_of(lines)
-        credit: Counter[str] = Counter()
+        balance: Counter[str] = Counter()
+        for txn in books.of("customer_balance_transaction"):
+            balance[txn["customer"]] += txn["amount"]
+            if txn["type"] == "credit_note" and txn["amount"] < 0:
+                note = books.by_type["credit_note"][txn["credit_note"]]
+                assert -txn["amount"] == credit_part(note)
+            if txn["type"] == "applied_to_invoice":
+                invoice = books.by_type["invoice"][txn["invoice"]]
+                assert txn["amount"] == invoice["ending_balance"] - invoice["starting_balance"]
+        for customer in books.of("customer"):
+            assert customer["balance"] == balance[customer["id"]] <= 0
         for note in books.of("credit_note"):
-            if note["status"] == "issued" and note["type"] == "post_payment":
-                credit[note["customer"]] += credit_part(note)
-                for part in note["refunds"]:
+            for part in note["refunds"]:
+                if part["type"] == "refund":
                     refund = books.by_type["refund"][part["refund"]]
                     assert refund["amount"] == part["amount_refunded"]
-        for customer in books.of("customer"):
-            assert customer["balance"] == -credit[customer["id"]]
+                else:
+                    record = part["payment_record_refund"]["payment_record"]
+                    assert books.by_type["payment_record"][record]["amount_refunded"]["value"]
+
+
+def test_generated_months_contain_no_field_the_api_version_removed(
+    months: dict[int, list[JsonDict]],
+) -> None:
+    """invoice.paid_out_of_band, invoice.charge, invoice.payment_intent, a line's price, ...:
+    none anywhere, events and bare objects alike (``fakes.stripe.versions.REMOVED_FIELDS``)."""
+    for lines in months.values():
+        assert [path for line in lines for path in removed_fields(line)] == []
+    stale = {"object": "invoice", "paid_out_of_band": False, "lines": {"data": []}}
+    assert list(removed_fields({"data": {"object": stale}})) == [
+        "data.object.paid_out_of_band (invoice)"
+    ]
 
 
 def test_disputes_withdraw_and_reinstate_amount_and_fee(
@@ -181,7 +223,22 @@ def test_a_month_has_every_kind_of_case(months: dict[int, list[JsonDict]]) -> No
             found["long_number"] += len(invoice["number"] or "") > 21
             found["discount"] += bool(invoice["total_discount_amounts"])
             found["tax"] += bool(invoice["total_taxes"])
-            found["legacy_price"] += any("price" in x for x in invoice["lines"]["data"])
+            found["shipping"] += bool(invoice["shipping_cost"])
+            found["billing_credits"] += any(
+                c["type"] == "credit_balance_transaction"
+                for c in invoice["total_pretax_credit_amounts"]
+            )
+            found["credit_used"] += invoice["ending_balance"] != invoice["starting_balance"]
+            found["covered_by_credit"] += (
+                invoice["status"] == "paid"
+                and invoice["amount_due"] == 0
+                and invoice["ending_balance"] != invoice["starting_balance"]
+            )
+        for payment in books.of("invoice_payment"):
+            kind = payment["payment"]["type"]
+            found[f"payment:{kind}:{'default' if payment['is_default'] else 'attached'}"] += 1
+        for txn in books.of("customer_balance_transaction"):
+            found[f"balance:{txn['type']}"] += 1
         for note in books.of("credit_note"):
             found[f"credit_note:{note['type']}:{note['status']}"] += 1
         for refund in books.of("refund"):
@@ -192,7 +249,10 @@ def test_a_month_has_every_kind_of_case(months: dict[int, list[JsonDict]]) -> No
     wanted = {
         "invoice:draft", "invoice:open", "invoice:paid", "invoice:void",
         "invoice:uncollectible", "currency:usd", "currency:eur", "currency:jpy", "currency:kwd",
-        "oob", "several_payments", "long_number", "discount", "tax", "legacy_price",
+        "oob", "several_payments", "long_number", "discount", "tax", "shipping",
+        "billing_credits", "credit_used", "covered_by_credit", "payment:payment_intent:default",
+        "payment:payment_intent:attached", "payment:payment_record:attached",
+        "balance:adjustment", "balance:credit_note", "balance:applied_to_invoice",
         "credit_note:pre_payment:issued", "credit_note:pre_payment:void",
         "credit_note:post_payment:issued", "refund:succeeded", "refund:failed",
         "standalone_charges", "guest_charges", "failed_charges",

@@ -5,13 +5,13 @@ from .errors import StripeApiError
 from .forms import decode_form
 from .server import FakeStripeServer
 from .state import (
-    API_VERSION,
     DEFAULT_API_KEY,
     DEFAULT_WEBHOOK_SECRET,
     FakeStripe,
     Faults,
     RequestContext,
 )
+from .versions import API_VERSION
 from .webhooks import DeliveryReport, Transport, WebhookDeliverer, http_transport, sign_payload
 
 __all__ = [

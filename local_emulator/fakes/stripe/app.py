@@ -13,12 +13,13 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import customers, invoices, listing
+from . import balance, customers, invoice_payments, invoices, listing
 from .errors import StripeApiError, missing
 from .expand import expand, include
 from .forms import decode_form
 from .params import expand_list, reject_unknown
 from .state import FakeStripe, IdempotencyRecord, JsonDict, RequestContext
+from .versions import check_version
 
 _log = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ RESOURCES = {
     "products": "product",
     "prices": "price",
     "invoice_payments": "invoice_payment",
+    "payment_records": "payment_record",
+    "shipping_rates": "shipping_rate",
     "events": "event",
 }
 Handler = Callable[[FakeStripe, JsonDict, RequestContext, dict[str, str]], JsonDict]
@@ -46,11 +49,50 @@ _INVOICE_ACTIONS: dict[str, Callable[[FakeStripe, str, JsonDict, RequestContext]
     "pay": invoices.pay_invoice,
     "void": invoices.void_invoice,
     "mark_uncollectible": invoices.mark_uncollectible,
+    "attach_payment": invoice_payments.attach_payment,
+}
+
+Create = Callable[[FakeStripe, JsonDict, RequestContext], JsonDict]
+Update = Callable[[FakeStripe, str, JsonDict, RequestContext], JsonDict]
+_CREATES: dict[str, Create] = {
+    "customer_create": customers.create_customer,
+    "item_create": customers.create_invoice_item,
+    "invoice_create": invoices.create_invoice,
+    "intent_create": invoice_payments.create_payment_intent,
+    "record_create": invoice_payments.report_payment,
+}
+_UPDATES: dict[str, Update] = {
+    "customer_update": customers.update_customer,
+    "invoice_update": invoices.update_invoice,
+    "balance_create": balance.create_balance_transaction,
+    "record_refund": invoice_payments.report_refund,
 }
 
 _URLS = Map(
     [
         Rule("/v1/invoices/<object_id>/lines", endpoint="lines", methods=["GET"]),
+        Rule(
+            "/v1/customers/<object_id>/balance_transactions",
+            endpoint="balance_list",
+            methods=["GET"],
+        ),
+        Rule(
+            "/v1/customers/<object_id>/balance_transactions/<txn_id>",
+            endpoint="balance_retrieve",
+            methods=["GET"],
+        ),
+        Rule(
+            "/v1/customers/<object_id>/balance_transactions",
+            endpoint="balance_create",
+            methods=["POST"],
+        ),
+        Rule("/v1/payment_intents", endpoint="intent_create", methods=["POST"]),
+        Rule("/v1/payment_records/report_payment", endpoint="record_create", methods=["POST"]),
+        Rule(
+            "/v1/payment_records/<object_id>/report_refund",
+            endpoint="record_refund",
+            methods=["POST"],
+        ),
         Rule("/v1/invoices/<object_id>/<action>", endpoint="invoice_action", methods=["POST"]),
         Rule("/v1/customers", endpoint="customer_create", methods=["POST"]),
         Rule("/v1/customers/<object_id>", endpoint="customer_update", methods=["POST"]),
@@ -89,7 +131,9 @@ class FakeStripeApp:
         kind = _kind(endpoint, args)
         self.fake.count(kind)
         try:
-            self._authenticate(request)
+            key = self._authenticate(request)
+            check_version(request.headers.get("Stripe-Version"), self.fake.api_version)
+            self.fake.check_permission(key, kind, write=request.method == "POST")
             fault = self.fake.draw_fault()
             if fault is not None:
                 self.fake.count(f"fault.{fault}")
@@ -109,7 +153,7 @@ class FakeStripeApp:
             message = f"fake Stripe internal error: {type(error).__name__}"
             return _json(500, StripeApiError(500, message, type_="api_error").body(), request_id)
 
-    def _authenticate(self, request: Request) -> None:
+    def _authenticate(self, request: Request) -> str:
         header = request.headers.get("Authorization", "")
         key = ""
         if header.startswith("Bearer "):
@@ -122,8 +166,9 @@ class FakeStripeApp:
                 "You did not provide an API key. You need to provide your API key in the "
                 "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_KEY').",
             )
-        if not secrets.compare_digest(key.encode(), self.fake.api_key.encode()):
+        if not self.fake.known_key(key):
             raise StripeApiError(401, f"Invalid API Key provided: {_redact(key)}")
+        return key
 
     def _post(self, request: Request, endpoint: str, args: dict[str, str], rid: str) -> Response:
         params = decode_form(request.form.items(multi=True))
@@ -160,22 +205,20 @@ class FakeStripeApp:
         self, endpoint: str, args: dict[str, str], params: JsonDict, ctx: RequestContext
     ) -> JsonDict:
         fake, object_id = self.fake, args.get("object_id", "")
-        if endpoint == "customer_create":
-            return customers.create_customer(fake, params, ctx)
-        if endpoint == "customer_update":
-            return customers.update_customer(fake, object_id, params, ctx)
-        if endpoint == "item_create":
-            return customers.create_invoice_item(fake, params, ctx)
-        if endpoint == "invoice_create":
-            return invoices.create_invoice(fake, params, ctx)
-        if endpoint == "invoice_update":
-            return invoices.update_invoice(fake, object_id, params, ctx)
+        create = _CREATES.get(endpoint)
+        if create is not None:
+            return create(fake, params, ctx)
+        update = _UPDATES.get(endpoint)
+        if update is not None:
+            return update(fake, object_id, params, ctx)
         action = _INVOICE_ACTIONS.get(args.get("action", ""))
         if endpoint == "invoice_action" and action is not None:
             return action(fake, object_id, params, ctx)
         raise StripeApiError(404, "Unrecognized request URL (POST).")
 
     def _get(self, endpoint: str, args: dict[str, str], params: JsonDict) -> JsonDict:
+        if endpoint in ("balance_list", "balance_retrieve"):
+            return balance.read(self.fake, args["object_id"], args.get("txn_id"), params)
         if endpoint == "lines":
             invoices.find_invoice(self.fake, args["object_id"])
             reject_unknown(params, ["limit", "starting_after", "ending_before"])
@@ -190,6 +233,9 @@ class FakeStripeApp:
             found = self.fake.get(args["object_id"])
             if found is None or found.get("object") != object_type:
                 raise missing(object_type, args["object_id"])
+            if found.get("deleted") and object_type != "customer":
+                # a deleted customer reads as {id, object, deleted}; other objects are gone
+                raise missing(object_type, args["object_id"])
             if object_type == "event" and not self.fake.event_in_window(found):
                 raise missing(object_type, args["object_id"])
             return copy.deepcopy(found)
@@ -203,6 +249,11 @@ def _kind(endpoint: str, args: dict[str, str]) -> str:
         return f"{object_type}.{endpoint}"
     if endpoint == "lines":
         return "invoice.lines"
+    if endpoint.startswith("balance_"):
+        return f"customer_balance_transaction.{endpoint.removeprefix('balance_')}"
+    if endpoint.startswith(("intent_", "record_")):
+        noun = "payment_intent" if endpoint.startswith("intent_") else "payment_record"
+        return f"{noun}.{endpoint.partition('_')[2]}"
     if endpoint == "invoice_action":
         return f"invoice.{args.get('action')}"
     noun, _, verb = endpoint.partition("_")

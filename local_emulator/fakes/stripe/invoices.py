@@ -5,21 +5,23 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from .balance import apply_at_finalization
 from .customers import attach_item, changed_fields, require
 from .errors import StripeApiError, invalid
 from .params import merged_metadata, opt_bool, opt_int, opt_str, reject_unknown, req_str
 from .payments import collect_payment
+from .shipping import apply_shipping
 from .state import FakeStripe, JsonDict, RequestContext
 from .totals import recompute_totals
 
 _DAY = 86_400
 _DRAFT_FIELDS = (
     "auto_advance collection_method custom_fields days_until_due description due_date footer "
-    "metadata"
+    "metadata shipping_cost"
 ).split()
 _CREATE_FIELDS = [*_DRAFT_FIELDS, "customer", "currency", "pending_invoice_items_behavior"]
 _PAY_FIELDS = ["paid_out_of_band", "payment_method", "source", "off_session", "forgive"]
-_LOCKED_AFTER_FINALIZE = {"collection_method", "days_until_due", "due_date"}
+_LOCKED_AFTER_FINALIZE = {"collection_method", "days_until_due", "due_date", "shipping_cost"}
 
 
 def find_invoice(fake: FakeStripe, invoice_id: str) -> JsonDict:
@@ -138,6 +140,8 @@ def _new_invoice(fake: FakeStripe, customer: JsonDict, currency: str) -> JsonDic
         "post_payment_credit_notes_amount": 0,
         "pre_payment_credit_notes_amount": 0,
         "receipt_number": None,
+        "shipping_cost": None,
+        "shipping_details": None,
         "starting_balance": 0,
         "statement_descriptor": None,
         "status": "draft",
@@ -170,6 +174,7 @@ def create_invoice(fake: FakeStripe, params: JsonDict, ctx: RequestContext) -> J
         raise invalid(f"Invalid pending_invoice_items_behavior: {behavior}", param=behavior)
     invoice = _new_invoice(fake, customer, currency)
     _apply(invoice, params)
+    apply_shipping(fake, invoice, params)
     fake.put(invoice)
     if behavior == "include":
         pending = [
@@ -198,7 +203,10 @@ def update_invoice(
     before = copy.deepcopy(invoice)
     updated = copy.deepcopy(invoice)
     _apply(updated, params)  # on a refusal nothing has changed: Stripe's writes are atomic
+    apply_shipping(fake, updated, params)
     invoice.update(updated)
+    if "shipping_cost" in params:
+        recompute_totals(fake, invoice)
     previous = changed_fields(before, invoice)
     if previous:
         fake.emit_event("invoice.updated", invoice, previous_attributes=previous, ctx=ctx)
@@ -239,11 +247,11 @@ def finalize_invoice(
         effective_at=now,
         hosted_invoice_url=f"https://invoice.stripe.com/i/acct_fake/test_{token}",
         invoice_pdf=f"https://pay.stripe.com/invoice/acct_fake/test_{token}/pdf",
-        ending_balance=0,
     )
     invoice["status_transitions"]["finalized_at"] = now
     _customer_snapshot(invoice, customer)
     recompute_totals(fake, invoice)
+    apply_at_finalization(fake, invoice, ctx)
     fake.emit_event("invoice.finalized", invoice, ctx=ctx)
     if invoice["amount_due"] == 0:  # Stripe marks a zero invoice paid when it is finalized
         _mark_paid(fake, invoice, 0)
@@ -279,7 +287,6 @@ def pay_invoice(
         raise invalid("You can't pay a void invoice.", code="invoice_not_editable")
     amount = invoice["amount_remaining"]
     if opt_bool(params, "paid_out_of_band"):
-        invoice["paid_out_of_band"] = True
         _mark_paid(fake, invoice, amount)
         fake.emit_event("invoice.paid", invoice, ctx=ctx)
         return invoice

@@ -34,6 +34,10 @@ _FIELD_FILTERS: dict[str, tuple[str, ...]] = {
     "product": ("active", "shippable", "type", "url"),
     "price": ("active", "currency", "product", "type"),
     "invoice_payment": ("invoice", "status", "payment"),
+    "payment_record": (),
+    "shipping_rate": ("active", "currency"),
+    # listed under /v1/customers/{id}/balance_transactions: ``customer`` is that path's id
+    "customer_balance_transaction": ("customer", "invoice"),
     "event": (),
 }
 # Other timestamp fields a list filters by range like ``created`` (InvoiceListParamsDueDate,

@@ -5,21 +5,23 @@ from __future__ import annotations
 import copy
 import functools
 import random
+import secrets
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from shared.adapters.clock import SystemClock
 from shared.ports import Clock
 
+from .errors import StripeApiError
 from .fx import Settlement
 from .ids import IdFactory
+from .versions import API_VERSION, removed_fields
 
 DEFAULT_API_KEY = "sk_test_local_fake_key"  # the same placeholders as bootstrap's local secrets
 DEFAULT_WEBHOOK_SECRET = "whsec_local_fake_secret"
-API_VERSION = "2026-10-28.endive"
 
 FaultKind = Literal["stripe_429", "stripe_5xx", "outage"]
 JsonDict = dict[str, Any]
@@ -75,6 +77,21 @@ class StateLock:
 
 
 @dataclass(frozen=True)
+class RestrictedKey:
+    """An ``rk_`` key: which resources (by object type) it may read, and which it may write.
+
+    Stripe answers a call outside them with 403 and names the permission that would allow it.
+    """
+
+    read: frozenset[str]
+    write: frozenset[str] = frozenset()
+
+
+# the permission a resource's calls need (a customer's balance transactions are the customer's)
+_PERMISSION_OF = {"customer_balance_transaction": "customer"}
+
+
+@dataclass(frozen=True)
 class IdempotencyRecord:
     method: str
     path: str
@@ -125,6 +142,40 @@ class FakeStripe:
         self._idempotency: dict[str, IdempotencyRecord] = {}
         self._counts: Counter[str] = Counter()
         self._listeners: list[Callable[[JsonDict], None]] = []
+        self._restricted: dict[str, RestrictedKey] = {}
+
+    # --- keys -----------------------------------------------------------------------------------
+
+    def add_restricted_key(
+        self, key: str, *, read: Iterable[str], write: Iterable[str] = ()
+    ) -> None:
+        """Accept ``key`` for these resources only (object types: ``invoice``, ``product``...)."""
+        with self.lock:
+            self._restricted[key] = RestrictedKey(frozenset(read), frozenset(write))
+
+    def known_key(self, key: str) -> bool:
+        if secrets.compare_digest(key.encode(), self.api_key.encode()):
+            return True
+        return any(secrets.compare_digest(key.encode(), k.encode()) for k in self._restricted)
+
+    def check_permission(self, key: str, kind: str, *, write: bool) -> None:
+        """A restricted key calling outside its permissions: Stripe's 403."""
+        restricted = self._restricted.get(key)
+        if restricted is None:
+            return
+        resource = kind.split(".", 1)[0]
+        resource = _PERMISSION_OF.get(resource, resource)
+        allowed = restricted.write if write else restricted.read | restricted.write
+        if resource in allowed:
+            return
+        access = "write" if write else "read"
+        redacted = key[:8] + "*" * 8 + key[-4:]
+        raise StripeApiError(
+            403,
+            f"The provided key '{redacted}' does not have the required permissions for this "
+            f"endpoint on account 'acct_fake'. Having the 'rak_{resource}_{access}' permission "
+            "would allow this request to continue.",
+        )
 
     # --- time -----------------------------------------------------------------------------------
 
@@ -134,9 +185,18 @@ class FakeStripe:
     # --- objects --------------------------------------------------------------------------------
 
     def seed_object(self, obj: JsonDict) -> JsonDict:
-        """Store or replace any Stripe object by id; an invoice may embed its ``lines``."""
+        """Store or replace any Stripe object by id; an invoice may embed its ``lines``.
+
+        Objects must be in the served API version: a field that version removed is refused.
+        """
         if not obj.get("id") or not obj.get("object"):
             raise ValueError("a seeded object needs 'id' and 'object'")
+        stale = list(removed_fields(obj))
+        if stale:
+            raise ValueError(
+                f"{obj['id']}: fields removed before API version {self.api_version}: "
+                + ", ".join(stale[:5])
+            )
         stored = copy.deepcopy(obj)
         stored.setdefault("created", self.now())
         stored.setdefault("livemode", False)

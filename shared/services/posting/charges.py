@@ -15,7 +15,8 @@ from shared.domain.stripe_payments import StripeCharge, StripeInvoicePayment, St
 from shared.errors import NotFoundError
 from shared.services.posting.customers import ensure_customer
 from shared.services.posting.cutover import cutover_of
-from shared.services.posting.invoices import reconcile_invoice
+from shared.services.posting.invoice_sync import reconcile_invoice
+from shared.services.posting.receipts import void_receipt_of_charge
 from shared.services.posting.work import SyncResult, Work
 from shared.services.qbo_lookup import find_all
 
@@ -25,9 +26,7 @@ REFUND_UNDONE = ("failed", "canceled")
 
 
 def invoice_of_charge(work: Work, charge: StripeCharge) -> str | None:
-    """The invoice a charge paid: named on older API versions, else found via its payment."""
-    if charge.invoice:
-        return charge.invoice
+    """The invoice a charge pays, through the invoice payment that names its PaymentIntent."""
     if not charge.payment_intent:
         return None
     found = work.deps.stripe.list_objects(
@@ -150,9 +149,36 @@ def post_refunds_of(work: Work, charge: StripeCharge) -> None:
         post_refund(work, StripeRefund.model_validate(raw), charge.customer)
 
 
-def sync_charge(work: Work) -> SyncResult:
+def post_sales_receipt(work: Work, charge: StripeCharge) -> SyncResult:
     deps = work.deps
-    charge = StripeCharge.model_validate(deps.stripe.retrieve("charge", work.request.object_id))
+    work.hold("charge", charge.id)
+    terms = deps.references.terms(charge.currency, date_from_unix(charge.created, deps.books.tz))
+    customer = customer_for(work, charge.customer, charge.currency)
+    document = qbo_sales_receipt_from_charge(
+        charge,
+        customer,
+        deps.references.sales_refs(),
+        deps.references.account("clearing", charge.currency),
+        terms,
+        tz=deps.books.tz,
+    )
+    qbo_id = work.ensure(
+        charge.id,
+        "charge",
+        "SalesReceipt",
+        "SalesReceipt",
+        build=document.to_qbo,
+        lookup=lambda: find_all(deps.qbo, "SalesReceipt", "DocNumber", document.DocNumber or ""),
+    )
+    return SyncResult("COMPLETED", "SalesReceipt", qbo_id)
+
+
+def sync_charge(work: Work) -> SyncResult:
+    """A charge of an invoice reconciles the invoice; any other is a SalesReceipt, voided again
+    if Stripe attached its PaymentIntent to an invoice meanwhile (see ``receipts``)."""
+    charge = StripeCharge.model_validate(
+        work.deps.stripe.retrieve("charge", work.request.object_id)
+    )
     if charge.status != "succeeded":
         return SyncResult("SKIPPED", reason=f"charge {charge.status}")
     posted_with_invoice = None
@@ -171,30 +197,14 @@ def sync_charge(work: Work) -> SyncResult:
         work.hold("charge", charge.id)
         result = SyncResult("SKIPPED", "SalesReceipt", reason="before the cutover")
     else:
-        work.hold("charge", charge.id)
-        terms = deps.references.terms(
-            charge.currency, date_from_unix(charge.created, deps.books.tz)
-        )
-        customer = customer_for(work, charge.customer, charge.currency)
-        document = qbo_sales_receipt_from_charge(
-            charge,
-            customer,
-            deps.references.sales_refs(),
-            deps.references.account("clearing", charge.currency),
-            terms,
-            tz=deps.books.tz,
-        )
-        qbo_id = work.ensure(
-            charge.id,
-            "charge",
-            "SalesReceipt",
-            "SalesReceipt",
-            build=document.to_qbo,
-            lookup=lambda: find_all(
-                deps.qbo, "SalesReceipt", "DocNumber", document.DocNumber or ""
-            ),
-        )
-        result = SyncResult("COMPLETED", "SalesReceipt", qbo_id)
+        result = post_sales_receipt(work, charge)
+        if invoice_of_charge(work, charge) is not None:
+            # attached while we posted: the invoice's own sync (its invoice_payment.paid event)
+            # posts the Payment; the receipt of the same money goes
+            void_receipt_of_charge(work, charge.id)
+            result = SyncResult(
+                "COMPLETED", "SalesReceipt", result.qbo_entity_id, reason="voided: attached"
+            )
     post_refunds_of(work, charge)
     return result
 

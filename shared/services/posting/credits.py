@@ -11,6 +11,7 @@ from shared.domain.mapping_money import (
     qbo_credit_application,
     qbo_credit_memo_from_credit_note,
     qbo_journal_entry_from_dispute_txn,
+    qbo_refund_receipt_from_off_stripe_refunds,
 )
 from shared.domain.qbo_models import Ref
 from shared.domain.stripe_payments import StripeCreditNote, StripeDispute
@@ -24,11 +25,34 @@ from shared.services.posting.work import SyncResult, Work
 from shared.services.qbo_lookup import find_all
 
 
-def sync_credit_note(work: Work) -> SyncResult:
+def post_off_stripe_refunds(work: Work, note: StripeCreditNote, customer: Ref) -> None:
+    """What the note paid back outside Stripe leaves Undeposited Funds, in one RefundReceipt."""
+    if note.refunded_off_stripe <= 0:
+        return
     deps = work.deps
-    note = StripeCreditNote.model_validate(
-        deps.stripe.retrieve("credit_note", work.request.object_id)
+    terms = deps.references.terms(note.currency, date_from_unix(note.created, deps.books.tz))
+    document = qbo_refund_receipt_from_off_stripe_refunds(
+        note,
+        customer,
+        deps.references.item(deps.books.refunds_item_name),
+        deps.references.account("undeposited", note.currency),
+        terms,
+        tz=deps.books.tz,
     )
+    work.ensure(
+        note.id,
+        "credit_note",
+        "RefundReceipt:off_stripe",
+        "RefundReceipt",
+        build=document.to_qbo,
+        lookup=lambda: find_all(deps.qbo, "RefundReceipt", "DocNumber", document.DocNumber or ""),
+    )
+
+
+def post_credit_note(work: Work, note: StripeCreditNote) -> SyncResult:
+    """The note's CreditMemo (before payment: applied to the invoice; after payment: the part
+    credited to the customer's balance), and what it paid back outside Stripe."""
+    deps = work.deps
     work.hold("invoice", note.invoice)
     if note.status == "void":
         return undo_credit_note(work, note, "voided")
@@ -38,10 +62,10 @@ def sync_credit_note(work: Work) -> SyncResult:
         if kept > 0:  # the customer's credit at the cutover: its opening credit memo
             ensure_opening(work, note.customer, note.currency, cutover)
         return SyncResult("SKIPPED", "CreditMemo", reason="before the cutover: opening balance")
-    if before <= 0 and kept <= 0:
+    if before <= 0 and kept <= 0 and note.refunded_off_stripe <= 0:
         return SyncResult("SKIPPED", "CreditMemo", reason="refunded in full: the refund posts")
     invoice = fetch_invoice(work, note.invoice)
-    if invoice.status == "void" and kept <= 0:
+    if invoice.status == "void" and kept <= 0 and note.refunded_off_stripe <= 0:
         # it only reduced an invoice that is void now: QBO voids that invoice whole
         return undo_credit_note(work, note, "its invoice is void")
     terms = deps.references.terms(note.currency, date_from_unix(note.created, deps.books.tz))
@@ -59,6 +83,9 @@ def sync_credit_note(work: Work) -> SyncResult:
         customer, invoice_ref = posted.customer, posted.ref
         # what it settles of the invoice, when QBO cannot hold the amount exactly (``rounding``)
         settles = settlement_amounts(work, invoice, invoice_payments(work, invoice)).get(note.id)
+    post_off_stripe_refunds(work, note, customer)
+    if before <= 0 and kept <= 0:
+        return SyncResult("COMPLETED", "RefundReceipt", reason="refunded outside Stripe")
     document = qbo_credit_memo_from_credit_note(
         note,
         customer,
@@ -105,6 +132,14 @@ def undo_credit_note(work: Work, note: StripeCreditNote, why: str) -> SyncResult
         return SyncResult("SKIPPED", "CreditMemo", reason=f"{why}: nothing was posted")
     void_credit_memo(work, note.id, "credit_note", memo)
     return SyncResult("COMPLETED", "CreditMemo", memo, reason=why)
+
+
+def fetch_credit_note(work: Work, note_id: str) -> StripeCreditNote:
+    return StripeCreditNote.model_validate(work.deps.stripe.retrieve("credit_note", note_id))
+
+
+def sync_credit_note(work: Work) -> SyncResult:
+    return post_credit_note(work, fetch_credit_note(work, work.request.object_id))
 
 
 def sync_dispute(work: Work) -> SyncResult:

@@ -51,13 +51,27 @@ def ensure_customer(
 
 
 def sync_customer(work: Work) -> SyncResult:
-    """Create the customer in the currency it bills in (or adopt one the books hold), or bring
-    the one we created up to date."""
-    deps, customer_id = work.deps, work.request.object_id
-    customer = StripeCustomer.model_validate(deps.stripe.retrieve("customer", customer_id))
+    """The customer's QBO record, and the adjustments made by hand to its credit balance."""
+    # imported here: the balance needs credit notes, which need invoices, which need customers
+    from shared.services.posting.customer_balance import post_balance_adjustments
+
+    customer = StripeCustomer.model_validate(
+        work.deps.stripe.retrieve("customer", work.request.object_id)
+    )
     if customer.deleted:
         return SyncResult("SKIPPED", "Customer", reason="deleted in Stripe: kept in the books")
-    work.hold("customer", customer_id)
+    work.hold("customer", customer.id)
+    result = update_customer(work, customer)
+    before = len(work.links)
+    if post_balance_adjustments(work, customer.id) and len(work.links) > before:
+        return SyncResult("COMPLETED", "Customer", result.qbo_entity_id, reason=result.reason)
+    return result
+
+
+def update_customer(work: Work, customer: StripeCustomer) -> SyncResult:
+    """Create the customer in the currency it bills in (or adopt one the books hold), or bring
+    the one we created up to date."""
+    deps, customer_id = work.deps, customer.id
     # In the currency it bills in (a customer in another currency needs no home-currency twin)
     home = normalize_currency(deps.books.home_currency)
     terms = (

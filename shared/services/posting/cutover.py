@@ -22,6 +22,7 @@ from shared.domain.cutover import (
     OpenInvoice,
     clearing_at_cutover,
     credit_at_cutover,
+    credit_from_balance_at_cutover,
     finalized_before,
     open_at_cutover,
     qbo_opening_credit_from_credit_notes,
@@ -31,6 +32,7 @@ from shared.domain.cutover import (
 from shared.domain.mapping_payouts import StripePayout
 from shared.domain.money import normalize_currency
 from shared.domain.qbo_models import QboTxn, Ref
+from shared.domain.stripe_customer_balance import StripeCustomerBalanceTransaction
 from shared.domain.stripe_models import invoice_from_api
 from shared.domain.stripe_payments import StripeBalanceTransaction, StripeCreditNote
 from shared.errors import NotFoundError
@@ -134,7 +136,12 @@ def _customer_figures(
         owed = open_at_cutover(invoice, payments, by_invoice[invoice.id], cutover)
         if owed > 0:
             lines.append(OpenInvoice(invoice.id, invoice.number, owed))
-    return lines, credit_at_cutover(notes, cutover)
+    balance = [
+        StripeCustomerBalanceTransaction.model_validate(raw)
+        for raw in stripe.list_objects("customer_balance_transaction", {"customer": customer_id})
+    ]
+    credit = credit_from_balance_at_cutover(balance, currency, cutover)
+    return lines, credit_at_cutover(notes, cutover) if credit is None else credit
 
 
 # --- clearing -------------------------------------------------------------------------------

@@ -12,11 +12,18 @@ from decimal import Decimal
 
 from shared.domain.rounding import books_settlements, rounds
 from shared.domain.stripe_models import StripeInvoice
-from shared.domain.stripe_payments import StripeCreditNote, StripeInvoicePayment
+from shared.domain.stripe_payments import (
+    StripeCreditNote,
+    StripeInvoicePayment,
+    StripePaymentRecord,
+)
 from shared.ports import JsonDict
 from shared.services.posting.work import Work
 
-OUT_OF_BAND = "out_of_band_payment"
+PAYMENT_RECORD = "payment_record"
+# the list expands what each payment names, so deciding where its money went costs no call more
+PAYMENT_EXPANSIONS = ["data.payment.payment_intent", "data.payment.payment_record"]
+BALANCE = "balance"  # settlement key of the customer credit the invoice used at finalization
 OUT_OF_BAND_REST = "out_of_band"  # settlement key of what Stripe says was paid outside it
 WRITE_OFF = "write_off"  # settlement key of an uncollectible invoice's remainder
 
@@ -32,7 +39,9 @@ def invoice_payments(
     if isinstance(included, dict) and not included.get("has_more"):
         raws = list(included.get("data") or [])
     else:
-        raws = work.deps.stripe.list_objects("invoice_payment", {"invoice": invoice.id})
+        raws = work.deps.stripe.list_objects(
+            "invoice_payment", {"invoice": invoice.id, "expand": PAYMENT_EXPANSIONS}
+        )
     return [StripeInvoicePayment.model_validate(raw) for raw in raws]
 
 
@@ -40,8 +49,14 @@ def paid(payments: list[StripeInvoicePayment]) -> list[StripeInvoicePayment]:
     return [p for p in payments if p.status == "paid" and p.amount_paid]
 
 
-def is_out_of_band(payment: StripeInvoicePayment) -> bool:
-    return payment.payment.get("type") == OUT_OF_BAND
+def off_stripe(payment: StripeInvoicePayment) -> bool:
+    """Money that never passed through Stripe: a PaymentRecord not reported by Stripe itself."""
+    if payment.payment_type != PAYMENT_RECORD:
+        return False
+    record = payment.payment.get(PAYMENT_RECORD)
+    if isinstance(record, dict):
+        return StripePaymentRecord.model_validate(record).off_stripe
+    return True  # not expanded: a payment record is an off-Stripe payment unless Stripe says
 
 
 def out_of_band_rest(invoice: StripeInvoice, payments: list[StripeInvoicePayment]) -> int:
@@ -52,8 +67,8 @@ def out_of_band_rest(invoice: StripeInvoice, payments: list[StripeInvoicePayment
 def settlement_amounts(
     work: Work, invoice: StripeInvoice, payments: list[StripeInvoicePayment]
 ) -> dict[str, Decimal]:
-    """Settlement key (a payment's or credit note's id, OUT_OF_BAND_REST, WRITE_OFF) -> what it
-    applies to the QBO invoice; empty for a currency QBO holds exactly."""
+    """Settlement key (BALANCE, a payment's or credit note's id, OUT_OF_BAND_REST, WRITE_OFF)
+    -> what it applies to the QBO invoice; empty for a currency QBO holds exactly."""
     if not rounds(invoice.currency):
         return {}
     schedule: list[tuple[int, int, str, int]] = []  # (when, order on ties, key, minor units)
@@ -72,5 +87,7 @@ def settlement_amounts(
         when = transitions.marked_uncollectible_at or invoice.created
         schedule.append((when, 3, WRITE_OFF, invoice.amount_remaining))
     schedule.sort()
+    if invoice.balance_applied > 0:  # the customer's credit, taken at finalization: first
+        schedule.insert(0, (invoice.created, -1, BALANCE, invoice.balance_applied))
     applied = books_settlements([minor for *_, minor in schedule], invoice.currency)
     return {key: amount for (_, _, key, _), amount in zip(schedule, applied, strict=True)}

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -82,6 +83,7 @@ class Work:
     deps: SyncDeps
     links: list[Link] = field(default_factory=list)
     lease: Lease | None = None
+    also: list[Lease] = field(default_factory=list)  # other families' leases, held for a while
     at: str | None = None  # "<QBO entity key> of <Stripe id>" being written: where a failure is
     _recorded: dict[tuple[str, str], Link] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -91,7 +93,8 @@ class Work:
         """Look in QBO before creating: a retry may follow a write whose link was never
         recorded, and a family another worker just gave back (or died holding) may have links
         not yet visible in the warehouse."""
-        return self.request.attempt > 1 or (self.lease is not None and self.lease.contended)
+        held = [self.lease, *self.also]
+        return self.request.attempt > 1 or any(lease.contended for lease in held if lease)
 
     def hold(self, kind: str, stripe_id: str) -> None:
         """Take the lease on the Stripe object family (``invoice``, its id) before any QBO
@@ -102,6 +105,27 @@ class Work:
             return
         holder = f"{self.request.task_name}#{self.request.attempt}"
         self.lease = leases.acquire(lease_key(kind, stripe_id), holder, self.deps.lease_ttl)
+
+    @contextmanager
+    def holding(self, kind: str, stripe_id: str) -> Iterator[None]:
+        """Another family's lease as well, for the writes of that family this run makes on
+        the way (an invoice posting the credit it used: an adjustment's memo is its
+        customer's, a credit note's memo its invoice's); given back after the block.
+        ConflictError (transient) while another worker holds it: the retry comes back."""
+        leases, key = self.deps.leases, lease_key(kind, stripe_id)
+        if leases is None or any(lease.key == key for lease in (self.lease, *self.also) if lease):
+            yield
+            return
+        holder = f"{self.request.task_name}#{self.request.attempt}"
+        lease = leases.acquire(key, holder, self.deps.lease_ttl)
+        self.also.append(lease)
+        settled = False
+        try:
+            yield
+            settled = True
+        finally:
+            self.also.remove(lease)
+            leases.release(lease, settled=settled)
 
     def writing(self, stripe_id: str, entity_key: str) -> None:
         """Before a QBO write: the lease is held and not about to run out, and a failure from
@@ -144,6 +168,17 @@ class Work:
         worked out again; a SKIPPED link, never one with a QBO id."""
         self._keep(stripe_id, stripe_type, entity_key, "SKIPPED")
 
+    def note(
+        self, stripe_id: str, stripe_type: str, entity_key: str, qbo_id: str, *, code: str, why: str
+    ) -> None:
+        """Record that ``stripe_id`` was posted another way than its own entity (SKIPPED, with
+        the reason and where it went): e.g. a product Stripe would not let us read, booked on
+        the default item."""
+        self._keep(
+            stripe_id, stripe_type, entity_key, "SKIPPED",
+            qbo_entity_id=qbo_id, last_error_code=code, last_error=why,
+        )  # fmt: skip
+
     def _keep(
         self, stripe_id: str, stripe_type: str, entity_key: str, status: LinkStatus, **extra: Any
     ) -> None:
@@ -174,13 +209,15 @@ class Work:
         lookup: Lookup,
         doc_number: str | None = None,
         again: str = "",
+        detail: tuple[str, str] | None = None,
     ) -> str:
         """The QBO entity for (Stripe id, entity key): linked, healed by lookup, or created once.
 
         ``entity_key`` names the role (``Invoice``, ``Payment:oob``, ``Customer:EUR``...);
         ``entity`` is the QBO entity type written. Every create has a lookup: in a backfill,
         creates travel in batches, whose one requestid does not protect an item sent again in
-        another batch after a crash; the lookup does.
+        another batch after a crash; the lookup does. ``detail`` (code, text) travels on the
+        link: how the document departs from the plain posting (lines on the default item...).
         """
         linked = self.done(stripe_id, entity_key)
         if linked is not None:
@@ -215,5 +252,7 @@ class Work:
                 qbo_id,
                 payload_hash=fingerprint(body) if entity in TRANSACTIONS else payload_hash(body),
                 doc_number=doc_number,
+                last_error_code=detail[0] if detail else None,
+                last_error=detail[1] if detail else None,
             )
         return qbo_id

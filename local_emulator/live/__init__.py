@@ -1,0 +1,1 @@
+"""Opt-in checks against the real services: the fake must serve what they serve."""

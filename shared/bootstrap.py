@@ -280,6 +280,7 @@ def books_config(s: Settings) -> BooksConfig:
         platform_fee_refunds_account_name=s.platform_fee_refunds_account_name,
         connect_transfers_account_name=s.connect_transfers_account_name,
         exchange_gain_loss_account_name=s.exchange_gain_loss_account_name,
+        fx_conversion_account_name=s.fx_conversion_account_name,
         rounding_account_name=s.rounding_account_name,
         tax_item_name=s.tax_item_name,
         refunds_item_name=s.refunds_item_name,

@@ -128,6 +128,9 @@ class Settings(BaseSettings):
     # Stripe's currency conversions: what its rate gave beyond QBO's (README, settlement
     # currencies); the company's ExchangeGainOrLoss account, created by this name only if none
     exchange_gain_loss_account_name: str = "Exchange Gain or Loss"
+    # between two foreign currencies (a JPY charge settled in EUR in a USD company): QBO takes
+    # one foreign currency per transaction, so the value passes through this home account
+    fx_conversion_account_name: str = "Stripe Currency Conversion"
     # three-decimal currencies: what rounding to QBO's 2 places leaves (README, rounding policy)
     rounding_account_name: str = "Stripe Currency Rounding"
     disputes_account_name: str = "Stripe Disputes"

@@ -2,8 +2,9 @@
 refund) is in another currency than the transaction settled in. Its source's own posting put
 the source's amount through the source currency's clearing account; when the payout that holds
 the transaction is posted, that amount leaves it (``fx`` entries) and exactly the transaction's
-amount arrives in the settlement currency's clearing account (``fx`` and ``fx_diff`` together,
-whatever QBO's rate; README, settlement currencies). Until then the source clearing holds it.
+amount arrives in the settlement currency's clearing account (``fx``, ``fx_in`` and ``fx_diff``
+together, whatever QBO's rates; README, settlement currencies). Until then the source clearing
+holds it.
 Which payout holds a transaction, and whether it is posted, is the payouts family's reading.
 """
 
@@ -26,7 +27,7 @@ from local_emulator.checks.payouts import clearing_lines, posted, transactions
 
 JsonDict = dict[str, object]
 SOURCES = ("charge", "refund")
-KINDS = ("fx", "fx_diff")
+KINDS = ("fx", "fx_in", "fx_diff")
 CENT = Decimal("0.01")
 
 booked_at_event = no_bookings
@@ -63,7 +64,8 @@ def expected_documents(stripe: StripeBooks) -> list[Expected]:
     for txn, source in converted(stripe):
         tid = str(txn["id"])
         out.append(Expected("JournalEntry", "fx", tid, str(source["currency"]), many=True))
-        out.append(Expected("JournalEntry", "fx_diff", tid, str(txn["currency"]), many=True))
+        out.append(Expected("JournalEntry", "fx_in", tid, str(txn["currency"]), many=True))
+        out.append(Expected("JournalEntry", "fx_diff", tid, "", many=True))  # home currency
     return out
 
 

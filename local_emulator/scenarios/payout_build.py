@@ -28,6 +28,7 @@ PAYOUT_OPTIONS: dict[str, dict[str, Any]] = {
     "payout_manual": {"manual": True, "cancel_rate": 0.3},
     "payout_connect": {"connect": True},
     "payout_cross_currency": {"settle": "usd"},
+    "payout_foreign_settlement": {"settle": "eur", "bank_currencies": ("usd",)},
 }
 
 
@@ -125,6 +126,16 @@ def payout_cross_currency(sim: StripeSim) -> None:
     sim.at(sim.now + 10 * DAY)
 
 
+def payout_foreign_settlement(sim: StripeSim) -> None:
+    """A Stripe account whose default currency is EUR (a USD bank account too) in a USD
+    company: JPY and KWD sales settle in EUR, through QBO's home currency (one foreign currency
+    per QBO transaction); USD sales settle as they are."""
+    _sales(sim, "jpy")
+    _sales(sim, "kwd")
+    _sales(sim, "usd")
+    sim.at(sim.now + 10 * DAY)
+
+
 PAYOUT_SCENARIOS.update(
     {
         "payout_unknown_type": (payout_unknown_type, 0.0, True),
@@ -135,6 +146,7 @@ PAYOUT_SCENARIOS.update(
         "payout_manual": (payout_manual, 0.0, True),
         "payout_connect": (payout_connect, 0.1, True),
         "payout_cross_currency": (payout_cross_currency, 0.0, False),
+        "payout_foreign_settlement": (payout_foreign_settlement, 0.0, False),
     }
 )
 

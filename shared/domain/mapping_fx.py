@@ -6,12 +6,20 @@ eur. If this converts to 12.34 USD in your Stripe account, the BalanceTransactio
 stripe/_balance_transaction.py). The sync's own postings put the source (a payment, a sales
 receipt, a refund) through the clearing account of the source's currency; the conversion then
 takes exactly that amount out of it and puts exactly Stripe's settled amount into the clearing
-account of the settlement currency. QBO allows one foreign currency per transaction, so that is
-two journal entries: ``fx`` in the source currency at QBO's rate (source clearing to settlement
-clearing, which is in the home currency), then ``fx_diff`` in the home currency for what Stripe's
-rate gave beyond QBO's value of it, against the company's exchange gain or loss account. Both
-come from the integers ``txn.amount`` and ``source.amount``; Stripe's float ``exchange_rate`` is
-never used.
+account of the settlement currency. QBO allows one foreign currency per transaction ("You can
+only use one foreign currency per transaction"; the fake QBO enforces it), so:
+
+- settlement in the home currency: ``fx`` in the source currency at QBO's rate (source clearing
+  out, home clearing in, valued by QBO), then ``fx_diff`` in the home currency for what Stripe's
+  amount is beyond QBO's value, against the company's exchange gain or loss account;
+- settlement in another foreign currency: through a home-currency conversion account, as QBO's
+  own help converts between two foreign currencies: ``fx`` (source clearing out, conversion in),
+  ``fx_in`` in the settlement currency at QBO's rate (conversion out, settlement clearing in by
+  exactly Stripe's amount), ``fx_diff`` for what the two home values leave on the conversion
+  account.
+
+Everything comes from the integers ``txn.amount`` and ``source.amount``; Stripe's float
+``exchange_rate`` is never used. Home values are QBO's own (each entry's HomeTotalAmt).
 """
 
 from __future__ import annotations
@@ -43,8 +51,11 @@ class Conversion:
 @dataclass(frozen=True)
 class FxAccounts:
     source_clearing: Ref  # in the source currency
-    settled_clearing: Ref  # in the settlement currency (the home currency)
+    settled_clearing: Ref  # in the settlement currency
     gain_loss: Ref  # the company's exchange gain or loss account (home)
+    # home currency: where the source's value arrives; the settlement clearing account when the
+    # settlement currency is the home one, else the conversion account
+    via: Ref
 
 
 def conversion_from(
@@ -80,21 +91,35 @@ def qbo_fx_entry_from_conversion(
     return QboJournalEntry(
         TxnDate=date_from_unix(conversion.created, tz),
         DocNumber=fx_doc_number(conversion.txn_id, "X"),
-        Line=[
-            _line(amount, accounts.settled_clearing, label),
-            _line(-amount, accounts.source_clearing, label),
-        ],
+        Line=[_line(amount, accounts.via, label), _line(-amount, accounts.source_clearing, label)],
         PrivateNote=marker("fx", conversion.txn_id),
         **terms.fields(),
     )
 
 
-def fx_difference(conversion: Conversion, home_value: Decimal, home: CurrencyTerms) -> Decimal:
-    """What Stripe settled beyond QBO's home value of the source (``home_value``: the ``fx``
-    entry's HomeTotalAmt, unsigned): + a gain, - a loss, for money in; signs follow the
-    transaction (a refund that cost more than QBO's value of it is a loss)."""
+def qbo_fx_in_entry_from_conversion(
+    conversion: Conversion, accounts: FxAccounts, terms: CurrencyTerms, *, tz: tzinfo = UTC
+) -> QboJournalEntry:
+    """In a foreign settlement currency at QBO's rate: exactly Stripe's settled amount into its
+    clearing account, out of the conversion account."""
+    amount = terms.amount(conversion.settled_amount)
+    label = f"Stripe conversion {conversion.source_id} {conversion.txn_id}"
+    return QboJournalEntry(
+        TxnDate=date_from_unix(conversion.created, tz),
+        DocNumber=fx_doc_number(conversion.txn_id, "Y"),
+        Line=[_line(amount, accounts.settled_clearing, label), _line(-amount, accounts.via, label)],
+        PrivateNote=marker("fx_in", conversion.txn_id),
+        **terms.fields(),
+    )
+
+
+def fx_difference(conversion: Conversion, source_home: Decimal, settled_home: Decimal) -> Decimal:
+    """What Stripe settled beyond QBO's home value of the source: + a gain, - a loss for money
+    in; signs follow the transaction (a refund that cost more than QBO's value of it is a
+    loss). Both values unsigned: ``source_home`` the ``fx`` entry's HomeTotalAmt,
+    ``settled_home`` Stripe's amount itself (home settlement) or the ``fx_in`` entry's."""
     sign = -1 if conversion.settled_amount < 0 else 1
-    return home.amount(conversion.settled_amount) - sign * home_value
+    return sign * (settled_home - source_home)
 
 
 def qbo_fx_difference_entry(
@@ -105,9 +130,9 @@ def qbo_fx_difference_entry(
     *,
     tz: tzinfo = UTC,
 ) -> QboJournalEntry | None:
-    """In the home currency: the settlement clearing account moves by the difference, so it
-    holds exactly Stripe's settled amount; the exchange gain or loss account takes the other
-    side (None when QBO's value and Stripe's agree to the cent)."""
+    """In the home currency: the home clearing account (or the conversion account) moves by
+    the difference, so it holds exactly Stripe's settled amount (or nothing); the exchange gain
+    or loss account takes the other side (None when the values agree to the cent)."""
     if not difference:
         return None
     label = f"Stripe exchange difference {conversion.source_id} {conversion.txn_id}"
@@ -115,7 +140,7 @@ def qbo_fx_difference_entry(
         TxnDate=date_from_unix(conversion.created, tz),
         DocNumber=fx_doc_number(conversion.txn_id, "G"),
         Line=[
-            _line(difference, accounts.settled_clearing, label),
+            _line(difference, accounts.via, label),
             _line(-difference, accounts.gain_loss, label),
         ],
         PrivateNote=marker("fx_diff", conversion.txn_id),

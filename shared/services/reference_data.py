@@ -37,6 +37,7 @@ class BooksConfig:
     platform_fee_refunds_account_name: str = "Stripe Platform Fee Refunds"
     connect_transfers_account_name: str = "Stripe Connect Transfers"
     exchange_gain_loss_account_name: str = "Exchange Gain or Loss"  # found by type if renamed
+    fx_conversion_account_name: str = "Stripe Currency Conversion"
     rounding_account_name: str = "Stripe Currency Rounding"
     tax_item_name: str = "Stripe sales tax"
     refunds_item_name: str = "Stripe refunds"
@@ -71,6 +72,8 @@ ACCOUNT_KINDS = {
     "connect_transfers": ("Cost of Goods Sold", "OtherCostsOfServiceCos"),
     # realised exchange differences: QBO's own account (XSD AccountSubTypeEnum)
     "exchange": ("Other Expense", "ExchangeGainOrLoss"),
+    # home currency, between two foreign currencies (empty after each conversion)
+    "fx_conversion": ("Other Current Asset", "OtherCurrentAssets"),
 }
 # Roles QBO keeps a system account for, found by AccountType/AccountSubType whatever it is named:
 # newer companies call Undeposited Funds "Payments to deposit". It holds payments of every
@@ -141,6 +144,7 @@ class ReferenceData:
             "platform_fee_refunds": self.books.platform_fee_refunds_account_name,
             "connect_transfers": self.books.connect_transfers_account_name,
             "exchange": self.books.exchange_gain_loss_account_name,
+            "fx_conversion": self.books.fx_conversion_account_name,
         }[role]
 
     @staticmethod

@@ -128,6 +128,7 @@ KINDS_OF_PAYOUTS: list[tuple[str, dict[str, Any], Mode]] = [
     ("connect_manual", {"connect": True, "manual": True}, "webhooks"),
     ("cross_currency", {"settle": "usd"}, "webhooks"),
     ("cross_currency_manual", {"settle": "usd", "manual": True, "late_rate": 0.5}, "daily"),
+    ("foreign_settlement", {"settle": "eur", "bank_currencies": ("usd",)}, "webhooks"),
 ]
 # default: one month of each kind; SYNC_FULL_ACCEPTANCE=1: five of each, larger
 KIND_SEEDS = range(21, 26) if FULL else range(21, 22)

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from local_emulator.harness.stack import LocalStack
 from tests.functional.conftest import T0
-from tests.functional.test_posting import AUTH, balance, entities, sync
+from tests.functional.test_posting import balance, entities, sync
 
 DAY = 86_400
 
@@ -362,21 +362,21 @@ def test_a_charge_stripe_converted_is_booked_as_it_happened(
     assert len(entities(stack.fake_qbo, "JournalEntry")) == len(notes)
 
 
-def test_a_conversion_between_two_foreign_currencies_is_a_clear_failure(
+def test_a_conversion_between_two_foreign_currencies_goes_through_the_conversion_account(
     stack: LocalStack, client: FlaskClient
 ) -> None:
-    """GBP settled into a EUR balance in a USD company would need two foreign currencies in
-    one QBO transaction: not booked yet, so the payout fails permanently, saying why."""
+    """GBP settled into a EUR balance in a USD company: QBO takes one foreign currency per
+    transaction, so the value passes through a home conversion account, empty afterwards."""
     foreign_charge(stack, client, "ch_fx2", 5_000, "gbp")
     converted = {**txn("txn_fx2", "charge", 5_850, 200, "ch_fx2", payout="po_fx2"),
                  "currency": "eur", "exchange_rate": 1.17}  # fmt: skip
     seed_payout(stack, "po_fx2", [converted], currency="eur")
-    response = client.post(
-        "/",
-        json={"object_type": "payout", "object_id": "po_fx2"},
-        headers={**AUTH, "X-CloudTasks-TaskName": "t-po_fx2", "X-CloudTasks-TaskRetryCount": "0"},
-    )
-    body = response.get_json()
-    assert response.status_code == 200 and body["outcome"] == "FAILED"
-    assert "foreign currency other than the source" in body["reason"]
-    assert entities(stack.fake_qbo, "Deposit") == []
+    assert sync(client, "payout", "po_fx2")["outcome"] == "COMPLETED"
+    assert balance(stack.fake_qbo, "Stripe Clearing GBP") == 0
+    assert balance(stack.fake_qbo, "Stripe Clearing EUR") == 0
+    assert balance(stack.fake_qbo, "Stripe Currency Conversion") == 0
+    assert balance(stack.fake_qbo, "Operating Bank EUR") == Decimal("56.50")
+    notes = {str(j["PrivateNote"]) for j in entities(stack.fake_qbo, "JournalEntry")}
+    assert {"Stripe fx txn_fx2", "Stripe fx_in txn_fx2"} <= notes
+    (row,) = warehouse_rows(stack, "SELECT status FROM payout_reconciliations_current")
+    assert row["status"] == "BALANCED"

@@ -19,7 +19,10 @@ from shared.domain.stripe_payments import StripeBalanceTransaction
 
 T0 = 1_767_225_600
 ACCOUNTS = FxAccounts(
-    source_clearing=Ref(value="20"), settled_clearing=Ref(value="8"), gain_loss=Ref(value="30")
+    source_clearing=Ref(value="20"),
+    settled_clearing=Ref(value="8"),
+    gain_loss=Ref(value="30"),
+    via=Ref(value="8"),  # settlement in the home currency: its clearing account
 )
 USD = CurrencyTerms("usd", "usd")
 
@@ -60,7 +63,7 @@ def test_a_eur_charge_settled_in_usd() -> None:
     entry = qbo_fx_entry_from_conversion(conversion, ACCOUNTS, eur)
     assert lines(entry) == [("8", "Debit", Decimal("100.00")), ("20", "Credit", Decimal("100.00"))]
     assert entry.ExchangeRate == Decimal("1.08") and entry.PrivateNote == "Stripe fx txn_1"
-    difference = fx_difference(conversion, Decimal("108.00"), USD)
+    difference = fx_difference(conversion, Decimal("108.00"), Decimal("108.12"))
     assert difference == Decimal("0.12")
     diff = qbo_fx_difference_entry(conversion, difference, ACCOUNTS, USD)
     assert diff is not None and diff.CurrencyRef is None
@@ -75,7 +78,7 @@ def test_a_refund_converted_back_at_a_worse_rate_is_a_loss() -> None:
         conversion, ACCOUNTS, CurrencyTerms("eur", "usd", Decimal("1.08"))
     )
     assert lines(entry) == [("8", "Credit", Decimal("30.00")), ("20", "Debit", Decimal("30.00"))]
-    difference = fx_difference(conversion, Decimal("32.40"), USD)
+    difference = fx_difference(conversion, Decimal("32.40"), Decimal("32.70"))
     assert difference == Decimal("-0.30")
     diff = qbo_fx_difference_entry(conversion, difference, ACCOUNTS, USD)
     assert diff is not None
@@ -88,11 +91,45 @@ def test_zero_decimal_source_and_no_difference() -> None:
     assert conversion is not None
     jpy = CurrencyTerms("jpy", "usd", Decimal("0.0067"))
     assert lines(qbo_fx_entry_from_conversion(conversion, ACCOUNTS, jpy))[0][2] == Decimal(12000)
-    assert fx_difference(conversion, Decimal("80.40"), USD) == 0
+    assert fx_difference(conversion, Decimal("80.40"), Decimal("80.40")) == 0
     assert qbo_fx_difference_entry(conversion, Decimal(0), ACCOUNTS, USD) is None
 
 
 def test_the_same_currency_is_no_conversion_and_the_float_rate_is_never_used() -> None:
     assert conversion_from(txn(10_000, rate=None), "ch_1", "usd", 10_000) is None
     wild = conversion_from(txn(10_812, rate=99.0), "ch_1", "eur", 10_000)  # a rate nobody uses
-    assert wild is not None and fx_difference(wild, Decimal("108.00"), USD) == Decimal("0.12")
+    assert wild is not None and fx_difference(
+        wild, Decimal("108.00"), Decimal("108.12")
+    ) == Decimal("0.12")
+
+
+def test_between_two_foreign_currencies_through_the_conversion_account() -> None:
+    """GBP 50.00 settled as EUR 58.50 in a USD company: GBP clearing out and the conversion
+    account in (QBO: 63.50 USD), EUR clearing in by exactly 58.50 and the conversion account
+    out (QBO: 63.18 USD); the 0.32 left on the conversion account is a loss."""
+    from shared.domain.mapping_fx import qbo_fx_in_entry_from_conversion
+
+    accounts = FxAccounts(
+        source_clearing=Ref(value="21"),
+        settled_clearing=Ref(value="22"),
+        gain_loss=Ref(value="30"),
+        via=Ref(value="40"),
+    )
+    conversion = conversion_from(txn(5_850, "eur", 1.17), "ch_2", "gbp", 5_000)
+    assert conversion is not None
+    out = qbo_fx_entry_from_conversion(
+        conversion, accounts, CurrencyTerms("gbp", "usd", Decimal("1.27"))
+    )
+    assert lines(out) == [("40", "Debit", Decimal("50.00")), ("21", "Credit", Decimal("50.00"))]
+    eur = CurrencyTerms("eur", "usd", Decimal("1.08"))
+    entry_in = qbo_fx_in_entry_from_conversion(conversion, accounts, eur)
+    assert entry_in.CurrencyRef is not None and entry_in.PrivateNote == "Stripe fx_in txn_1"
+    assert lines(entry_in) == [
+        ("22", "Debit", Decimal("58.50")),
+        ("40", "Credit", Decimal("58.50")),
+    ]
+    difference = fx_difference(conversion, Decimal("63.50"), Decimal("63.18"))
+    assert difference == Decimal("-0.32")
+    diff = qbo_fx_difference_entry(conversion, difference, accounts, USD)
+    assert diff is not None
+    assert lines(diff) == [("40", "Credit", Decimal("0.32")), ("30", "Debit", Decimal("0.32"))]

@@ -21,19 +21,19 @@ from shared.domain.mapping_fx import (
     fx_difference,
     qbo_fx_difference_entry,
     qbo_fx_entry_from_conversion,
+    qbo_fx_in_entry_from_conversion,
 )
 from shared.domain.mapping_payouts import treatment_of
 from shared.domain.money import normalize_currency
 from shared.domain.qbo_models import QboJournalEntry
 from shared.domain.stripe_payments import StripeBalanceTransaction
-from shared.errors import MappingGapError
 from shared.services.posting.work import Work
 from shared.services.qbo_lookup import find_all
 
 # the source objects whose own posting moved the gross: a charge (payment, sales receipt) or a
 # refund (refund receipt; its failure's reversal)
 SOURCE_TYPES = {"ch_": "charge", "py_": "charge", "re_": "refund", "pyr_": "refund"}
-FX, FX_DIFF = "JournalEntry:fx", "JournalEntry:fx_diff"
+FX, FX_IN, FX_DIFF = "JournalEntry:fx", "JournalEntry:fx_in", "JournalEntry:fx_diff"
 
 
 def conversions_of(
@@ -59,39 +59,44 @@ def conversions_of(
 
 
 def ensure_conversion(work: Work, conversion: Conversion) -> None:
-    """Both entries of one conversion, each once; the second from the first's home value as
-    QBO recorded it (HomeTotalAmt), so nothing depends on how QBO rounds."""
+    """The entries of one conversion, each once; the difference from the home values QBO
+    recorded (HomeTotalAmt), so nothing depends on how QBO rounds."""
     current = work.current(conversion.txn_id, FX_DIFF)
     if current is not None and current.status in ("COMPLETED", "SKIPPED"):
         return
     deps, books = work.deps, work.deps.books
-    home = normalize_currency(books.home_currency)
-    if normalize_currency(conversion.settled_currency) != home:
-        raise MappingGapError(
-            f"balance transaction {conversion.txn_id} settled in "
-            f"{conversion.settled_currency.upper()}, converted from "
-            f"{conversion.source_currency.upper()}: settlement in a foreign currency other than "
-            "the source's is not booked yet (README, settlement currencies)",
-            code="foreign_settlement",
-        )
-    day = date_from_unix(conversion.created, books.tz)
     refs = deps.references
+    home = normalize_currency(books.home_currency)
+    settled_home = normalize_currency(conversion.settled_currency) == home
+    day = date_from_unix(conversion.created, books.tz)
+    settled_clearing = refs.account("clearing", conversion.settled_currency)
     accounts = FxAccounts(
         source_clearing=refs.account("clearing", conversion.source_currency),
-        settled_clearing=refs.account("clearing", conversion.settled_currency),
+        settled_clearing=settled_clearing,
         gain_loss=refs.account("exchange"),
+        via=settled_clearing if settled_home else refs.account("fx_conversion"),
     )
     terms = refs.terms(conversion.source_currency, day)
     entry = qbo_fx_entry_from_conversion(conversion, accounts, terms, tz=books.tz)
-    entry_id = _ensure(work, conversion.txn_id, FX, entry)
-    recorded = deps.qbo.read("JournalEntry", entry_id)
-    home_value = Decimal(str(recorded.get("HomeTotalAmt", recorded.get("TotalAmt", 0))))
-    difference = fx_difference(conversion, home_value, refs.terms(home))
+    source_home = _home_value(work, _ensure(work, conversion.txn_id, FX, entry))
+    if settled_home:
+        settled = refs.terms(home).amount(abs(conversion.settled_amount))
+    else:  # two foreign currencies: the settled side in its own entry
+        settled_terms = refs.terms(conversion.settled_currency, day)
+        entry_in = qbo_fx_in_entry_from_conversion(conversion, accounts, settled_terms, tz=books.tz)
+        settled = _home_value(work, _ensure(work, conversion.txn_id, FX_IN, entry_in))
+    difference = fx_difference(conversion, source_home, settled)
     diff = qbo_fx_difference_entry(conversion, difference, accounts, refs.terms(home), tz=books.tz)
     if diff is None:
         work.skip(conversion.txn_id, "balance_transaction", FX_DIFF)
     else:
         _ensure(work, conversion.txn_id, FX_DIFF, diff)
+
+
+def _home_value(work: Work, entry_id: str) -> Decimal:
+    """A journal entry's home value as QBO recorded it (TotalAmt for a home-currency one)."""
+    recorded = work.deps.qbo.read("JournalEntry", entry_id)
+    return Decimal(str(recorded.get("HomeTotalAmt", recorded.get("TotalAmt", 0))))
 
 
 def _ensure(work: Work, txn_id: str, key: str, entry: QboJournalEntry) -> str:

@@ -288,9 +288,13 @@ def test_discount_and_tax_lines(fake: FakeQbo, customer: str, item: str) -> None
     body = invoice_body(customer, item, "100.00")
     body["Line"].append({"Amount": Decimal("10.00"), "DetailType": "DiscountLineDetail",
                          "DiscountLineDetail": {"PercentBased": False}})  # fmt: skip
-    body["TxnTaxDetail"] = {"TotalTax": Decimal("7.20")}
+    body["Line"][0]["SalesItemLineDetail"]["TaxCodeRef"] = {"value": "TAX"}
+    # a US company's one code for the document; the 7.20 is kept over QBO's own 8 % of 100
+    body["TxnTaxDetail"] = {"TxnTaxCodeRef": {"value": "2"}, "TotalTax": Decimal("7.20")}
     invoice = fake.create("Invoice", body)["Invoice"]
     assert invoice["TotalAmt"] == Decimal("97.20")
+    (tax_line,) = invoice["TxnTaxDetail"]["TaxLine"]
+    assert tax_line["TaxLineDetail"]["OverrideDeltaAmount"] == Decimal("-0.80")
     assert balance(fake, "AccountsReceivable") == Decimal("97.20")
     assert balance(fake, "SalesTaxPayable") == Decimal("7.20")
     assert balance(fake, "DiscountsRefundsGiven") == Decimal("-10.00")

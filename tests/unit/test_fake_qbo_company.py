@@ -105,10 +105,14 @@ def test_name_lists(fake: FakeQbo) -> None:
         "Due on receipt",
         "Net 15",
     ]
-    assert fake.query("select * from Class")["QueryResponse"] == {}  # none in a new company
-    created = fake.create("Department", {"Name": "West"})["Department"]
-    assert created["FullyQualifiedName"] == "West"
-    assert rows(fake, "select * from Department") == [created]
+    # the us profile tracks classes per line and locations (Services, Products; East, West)
+    assert [c["Name"] for c in rows(fake, "select * from Class")] == ["Services", "Products"]
+    created = fake.create("Department", {"Name": "North"})["Department"]
+    assert created["FullyQualifiedName"] == "North"
+    assert rows(fake, "select * from Department")[-1] == created
+    assert FakeQbo(REALM, clock=ManualClock(), profile="uk").query("select * from Class")[
+        "QueryResponse"
+    ] == {}  # none in a company that does not track classes
 
 
 def test_exchange_rate_queries(fake: FakeQbo) -> None:

@@ -179,7 +179,11 @@ class ReferencePoster:
             f"Stripe invoice {inv['id']}",
             Line=lines,
             DocNumber=doc_number_from_stripe_number(inv["number"]),
-            TxnTaxDetail={"TotalTax": parts[-1]},
+            # a US company records tax under the document's one code (fakes/qbo/taxes.py)
+            TxnTaxDetail={
+                "TotalTax": parts[-1],
+                **({"TxnTaxCodeRef": {"value": "2"}} if tax else {}),
+            },
         )
         self.invoices[inv["id"]] = str(doc["Id"])
         if inv["status"] == "void":

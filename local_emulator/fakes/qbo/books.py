@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from local_emulator.fakes.qbo import currency, errors
+from local_emulator.fakes.qbo.company.profile import TaxSetup
 from shared.ports import Clock
 
 JsonDict = dict[str, Any]
@@ -125,6 +126,11 @@ class Books:
         # Does QBO refuse an amount finer than it keeps, or round it? Undocumented: False
         # refuses (stricter), True rounds; the sync sends neither, and tests prove both.
         self.round_amounts = False
+        # The company's sales tax (set from its profile by the engine), and whether it lets
+        # apps override automated sales tax (AllowPartnerTaxOverride: a company setting the API
+        # cannot read; on by default, tests turn it off to prove the sync notices).
+        self.tax = TaxSetup()
+        self.partner_tax_override = True
         self.files: dict[str, bytes] = {}  # Attachable id -> uploaded content
         # Indexes, so that a company with many thousands of entities stays fast:
         # (entity, field, lowered value) -> ids, and customer id -> its (entity, id) documents.
@@ -145,6 +151,14 @@ class Books:
         if prefs is None:
             raise ValueError("the company has no Preferences to set")
         prefs.setdefault("SalesFormsPrefs", {})["AutoApplyCredit"] = on
+
+    def preference(self, section: str, name: str) -> object:
+        """``Preferences.<section>.<name>`` as the company has it now (None when unset)."""
+        prefs = self.get("Preferences", "1") or {}
+        return (prefs.get(section) or {}).get(name)
+
+    def using_sales_tax(self) -> bool:
+        return self.preference("TaxPrefs", "UsingSalesTax") is True
 
     # --- entities ---------------------------------------------------------------------------
 

@@ -64,6 +64,7 @@ class FakeQbo:
             self.clock, self.profile.home_currency, multicurrency=self.profile.multicurrency
         )
         self.books.create_hook = self._create_quietly
+        self.books.tax = self.profile.tax
         self.tokens = TokenAuthority(self.clock, grace_seconds=refresh_grace_seconds)
         self.throttle = RealmThrottle(self.clock, limits, time_scale)
         self.faults = FaultInjector(faults, seed)

@@ -8,6 +8,8 @@ from typing import ClassVar
 from local_emulator.fakes.qbo import currency, errors
 from local_emulator.fakes.qbo.books import Books, JsonDict, Leg, money, number, ref_value, stored
 from local_emulator.fakes.qbo.rules import EntityRule
+from local_emulator.fakes.qbo.taxes import apply_tax, tax_postings
+from local_emulator.fakes.qbo.tracking import check_tracking
 
 DOC_NUMBER_MAX = 21
 ZERO = Decimal("0.00")
@@ -138,8 +140,9 @@ class TransactionRule(EntityRule):
 class SalesFormRule(TransactionRule):
     """Invoice, SalesReceipt, CreditMemo, RefundReceipt: item lines, discount, tax, totals.
 
-    TotalAmt = sales lines - discount + TxnTaxDetail.TotalTax. A tax line may also be a sales
-    line whose item's income account is a liability (Sales Tax Payable): it posts there.
+    TotalAmt = sales lines - discount + TxnTaxDetail.TotalTax (``taxes``: QBO's computation per
+    the company's tax model; each tax line posts to its agency's liability account). A tax line
+    may also be a sales line whose item's income account is a liability: it posts there.
     """
 
     customer_required: ClassVar[bool] = True
@@ -152,6 +155,7 @@ class SalesFormRule(TransactionRule):
             raise errors.required_missing("Line")
         code = txn_currency(doc)
         out: list[JsonDict] = []
+        items: list[JsonDict] = []
         subtotal = Decimal(0)
         discounts: list[JsonDict] = []
         for raw in lines:
@@ -161,6 +165,7 @@ class SalesFormRule(TransactionRule):
                 continue  # QBO recomputes the subtotal line
             if kind == "SalesItemLineDetail":
                 subtotal += _sales_line(line, books, code)
+                items.append(line)
             elif kind == "DiscountLineDetail":
                 discounts.append(line)
             elif kind == "DescriptionOnly":
@@ -175,10 +180,8 @@ class SalesFormRule(TransactionRule):
         subtotal_line = {"Amount": subtotal, "DetailType": "SubTotalLineDetail"}
         out.append({**subtotal_line, "SubTotalLineDetail": {}})
         doc["Line"] = out
-        tax_detail = doc.get("TxnTaxDetail") or {}
-        tax = money(tax_detail.get("TotalTax", 0), "TotalTax", code)
-        if tax:
-            doc["TxnTaxDetail"] = {**tax_detail, "TotalTax": tax}
+        check_tracking(doc, items, books)
+        tax = apply_tax(doc, books, items, discount)
         total = subtotal - discount + tax
         if total < 0:
             raise errors.business_rule("the transaction total cannot be negative")
@@ -201,9 +204,8 @@ class SalesFormRule(TransactionRule):
             elif line.get("DetailType") == "DiscountLineDetail":
                 account = str(line["DiscountLineDetail"]["DiscountAccountRef"]["value"])
                 legs.append(self.leg(doc, books, account, value))
-        tax = stored((doc.get("TxnTaxDetail") or {}).get("TotalTax"))
-        if tax:
-            legs.append(self.leg(doc, books, books.account_by_subtype("SalesTaxPayable"), -tax))
+        for account, tax in tax_postings(doc, books):
+            legs.append(self.leg(doc, books, account, -tax))
         return legs
 
     @staticmethod

@@ -17,9 +17,34 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 JsonDict = dict[str, Any]
+TaxModel = Literal["us", "us-ast", "global"]
+
+
+@dataclass(frozen=True)
+class TaxSetup:
+    """How the company's sales tax works, as QBO behaves for its region.
+
+    ``model``: "us" (manual sales tax: lines say TAX or NON, the document names one tax code in
+    TxnTaxDetail.TxnTaxCodeRef: Intuit, "Manage sales tax for US locales"), "us-ast" (automated
+    sales tax computes from addresses; an explicit TotalTax is honoured and prorated over the
+    AST-assigned code: Intuit blog 2017-12-11, "Using QuickBooks Online API: Automated Sales
+    Tax"), or "global" (every line names a tax code; tax per line and rate: Intuit, "Manage
+    sales tax for non-US locales"). ``rounding``: per "line" (each line's tax rounded to the
+    currency, then summed: Intuit community answers for Canadian companies; assumed for UK and
+    AU) or per "document" (each rate on the taxable total; assumed for US companies).
+    ``missing_code``: the word a non-US company's refusal uses for a line without a tax code
+    ("GST/HST" in Canada, "VAT" in the UK: real Fault bodies, activepieces#8539 and
+    intuit/quickbooks-online-mcp-server#94; "GST" in Australia is UNCONFIRMED).
+    ``ast_code``: the TaxCode Id automated sales tax assigns from the company's address.
+    """
+
+    model: TaxModel = "us"
+    rounding: Literal["line", "document"] = "document"
+    missing_code: str = ""
+    ast_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -43,6 +68,7 @@ class CompanyProfile:
     # Deep-merged over the default Preferences (a UK profile changes TaxPrefs, say).
     preferences: JsonDict = field(default_factory=dict)
     company_info: JsonDict = field(default_factory=dict)
+    tax: TaxSetup = TaxSetup()
 
     def with_currency(self, home: str | None, multicurrency: bool | None) -> CompanyProfile:
         return replace(
@@ -88,10 +114,19 @@ TERMS = tuple(
 )
 
 
+# A company on manual sales tax has no PartnerTaxEnabled element at all (present, true: automated
+# sales tax set up; present, false: automated sales tax without sales tax set up; Intuit blog
+# 2018-05-11, "Automated Sales Tax FAQ").
 US_PREFERENCES: JsonDict = {
-    "TaxPrefs": {"UsingSalesTax": True, "PartnerTaxEnabled": False,
-                 "TaxGroupCodeRef": {"value": "2"}},
-}  # fmt: skip
+    "TaxPrefs": {"UsingSalesTax": True, "TaxGroupCodeRef": {"value": "2"}},
+}
+# Class per line and location (Department) per document, as a company that tracks them has
+# turned on in its settings (Finance.xsd CompanyAccountingPrefs); us and ca track them.
+TRACKING_PREFERENCES: JsonDict = {
+    "AccountingInfoPrefs": {"TrackDepartments": True, "ClassTrackingPerTxnLine": True},
+}
+CLASSES = ({"Name": "Services", "Active": True}, {"Name": "Products", "Active": True})
+DEPARTMENTS = ({"Name": "East", "Active": True}, {"Name": "West", "Active": True})
 US_COMPANY_INFO: JsonDict = {
     "CompanyAddr": {"Line1": "1 Main Street", "City": "Springfield",
                     "CountrySubDivisionCode": "CA", "PostalCode": "94000", "Country": "US"},
@@ -101,7 +136,9 @@ US_COMPANY_INFO: JsonDict = {
 
 def _us() -> CompanyProfile:
     agency = {"DisplayName": "State Board of Equalization", "TaxTrackedOnSales": True,
-              "TaxTrackedOnPurchases": False, "Id": "1"}  # fmt: skip
+              "TaxTrackedOnPurchases": False, "Id": "1",
+              "TaxTrackedOnSalesAccountRef": {"value": "", "name": "Sales Tax Payable"},
+              }  # fmt: skip
     rate = {"Id": "1", "Name": "State sales tax", "Description": "Sales tax", "Active": True,
             "RateValue": 8, "AgencyRef": {"value": "1"}, "SpecialTaxType": "NONE",
             "DisplayType": "ReadOnly"}  # fmt: skip
@@ -129,20 +166,32 @@ def _us() -> CompanyProfile:
         tax_codes=codes,
         payment_methods=PAYMENT_METHODS,
         terms=TERMS,
-        preferences=US_PREFERENCES,
+        classes=CLASSES,
+        departments=DEPARTMENTS,
+        preferences=merge(US_PREFERENCES, TRACKING_PREFERENCES),
         company_info=US_COMPANY_INFO,
     )
 
 
 _PROFILES: dict[str, Callable[[], CompanyProfile]] = {"us": _us}
+# The regions' profiles (us-ast, ca, uk, au: company/regions.py), registered on first use.
+BUILT_IN = ("us", "us-ast", "ca", "uk", "au")
 
 
 def register_profile(key: str, factory: Callable[[], CompanyProfile]) -> None:
-    """Add a profile (the tax work adds us-ast, ca, uk, au)."""
+    """Add a profile (a test's variant of one, say)."""
     _PROFILES[key] = factory
 
 
+def _load_regions() -> None:
+    from local_emulator.fakes.qbo.company import regions
+
+    for key, factory in regions.PROFILES.items():
+        _PROFILES.setdefault(key, factory)
+
+
 def company_profile(key: str = "us") -> CompanyProfile:
+    _load_regions()
     try:
         return _PROFILES[key]()
     except KeyError:
@@ -151,4 +200,5 @@ def company_profile(key: str = "us") -> CompanyProfile:
 
 
 def profile_keys() -> list[str]:
+    _load_regions()
     return sorted(_PROFILES)

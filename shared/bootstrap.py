@@ -33,11 +33,11 @@ if TYPE_CHECKING:
     )
     from shared.services.backfill import Backfill
     from shared.services.catch_up import CatchUp
+    from shared.services.company import CompanyReader
     from shared.services.existing_books import ExistingBooks
     from shared.services.ingest_event import IngestDeps
     from shared.services.posting.work import StatementAttacher
     from shared.services.reconcile import Reconcile
-    from shared.services.reference_data import BooksConfig
     from shared.services.replay import Replay
     from shared.services.retry_policy import RetryDeps
     from shared.services.settlement_poll import SettlementPoll
@@ -258,42 +258,12 @@ def ingest_deps() -> IngestDeps:
     )
 
 
-def books_config(s: Settings) -> BooksConfig:
-    from zoneinfo import ZoneInfo
+@_singleton
+def company() -> CompanyReader:
+    """The QBO company (home currency, tax model, tax setup), read on first use, every 10 min."""
+    from shared.services.company import CompanyReader
 
-    from shared.services.reference_data import BooksConfig
-
-    return BooksConfig(
-        home_currency=s.home_currency,
-        default_item_name=s.default_item_name,
-        income_account_name=s.income_account_name,
-        clearing_account_name=s.clearing_account_name,
-        fees_account_name=s.fees_account_name,
-        disputes_account_name=s.disputes_account_name,
-        bad_debt_account_name=s.bad_debt_account_name,
-        tax_account_name=s.tax_account_name,
-        discounts_account_name=s.discounts_account_name,
-        undeposited_funds_account_name=s.undeposited_funds_account_name,
-        bank_account_name=s.bank_account_name,
-        suspense_account_name=s.suspense_account_name,
-        platform_fees_account_name=s.platform_fees_account_name,
-        platform_fee_refunds_account_name=s.platform_fee_refunds_account_name,
-        connect_transfers_account_name=s.connect_transfers_account_name,
-        exchange_gain_loss_account_name=s.exchange_gain_loss_account_name,
-        fx_conversion_account_name=s.fx_conversion_account_name,
-        rounding_account_name=s.rounding_account_name,
-        tax_item_name=s.tax_item_name,
-        refunds_item_name=s.refunds_item_name,
-        bad_debt_item_name=s.bad_debt_item_name,
-        opening_balance_account_name=s.opening_balance_account_name,
-        opening_balance_item_name=s.opening_balance_item_name,
-        shipping_item_name=s.shipping_item_name,
-        billing_credits_item_name=s.billing_credits_item_name,
-        balance_adjustment_item_name=s.balance_adjustment_item_name,
-        rounding_item_name=s.rounding_item_name,
-        tz=ZoneInfo(s.books_timezone),
-        cutover_date=s.cutover_date,
-    )
+    return CompanyReader(qbo_gateway(), clock())
 
 
 @_singleton
@@ -306,13 +276,13 @@ def sync_deps() -> SyncDeps:
 
     s = settings()
     qbo = qbo_gateway()
-    books = books_config(s)
+    books = s.books
     return SyncDeps(
         stripe=stripe_gateway(),
         qbo=qbo,
         links=LinkStore(warehouse()),
         sync_log=SyncLog(warehouse()),
-        references=ReferenceData(qbo, books),
+        references=ReferenceData(qbo, books, company()),
         clock=clock(),
         books=books,
         attach_statement=_statement_attacher(qbo),
@@ -341,7 +311,7 @@ def existing_books() -> ExistingBooks:
         customer_field=s.customer_stripe_id_field,
         item_field=s.item_stripe_id_field,
     )
-    return ExistingBooks(qbo_gateway(), policy, clock(), home_currency=s.home_currency)
+    return ExistingBooks(qbo_gateway(), policy, clock(), home_currency=company().home_currency)
 
 
 def _statement_attacher(qbo: QboGateway) -> StatementAttacher:
@@ -380,7 +350,7 @@ def reconcile() -> Reconcile:
         qbo=qbo_gateway(),
         warehouse=warehouse(),
         clock=clock(),
-        home_currency=settings().home_currency,
+        home_currency=company().home_currency,
     )
 
 
@@ -448,7 +418,7 @@ def backfill() -> Iterator[Backfill]:
     )
     qbo = BatchingQboGateway(single, writer)  # type: ignore[arg-type]
     buffer = BufferedWarehouse(warehouse())
-    books = books_config(s)
+    books = s.books
     stripe = stripe_gateway()
     deps = SyncDeps(
         stripe=stripe,
@@ -456,7 +426,7 @@ def backfill() -> Iterator[Backfill]:
         # A page's links are read at once and stand while its objects sync (see backfill).
         links=LinkStore(buffer, snapshot_seconds=BACKFILL_SNAPSHOT_SECONDS),
         sync_log=SyncLog(buffer),
-        references=ReferenceData(qbo, books),
+        references=ReferenceData(qbo, books, company()),
         clock=clock(),
         books=books,
         attach_statement=_statement_attacher(qbo),

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.books_settings import BooksSettings, deep_merge
 
 # The Stripe API version this code reads and writes (Stripe renders every object in the version
 # a request names). Pinned here, not taken from the stripe library, so that upgrading the library
@@ -27,7 +30,9 @@ class Settings(BaseSettings):
     ``SYNC_WAREHOUSE=bigquery``. Secrets are never settings: settings hold secret *names*.
     """
 
-    model_config = SettingsConfigDict(env_prefix="SYNC_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="SYNC_", env_nested_delimiter="__", extra="ignore", frozen=True
+    )
 
     # --- where we run -------------------------------------------------------------------------
     gcp_project: str = "local-project"
@@ -110,47 +115,17 @@ class Settings(BaseSettings):
     qbo_batch_counting: Literal["items", "request"] = "items"
 
     # --- books ----------------------------------------------------------------------------------
-    home_currency: str = "usd"
-    books_timezone: str = "UTC"  # the QBO company's time zone: dates are its calendar dates
-    default_item_name: str = "Stripe sales"
-    income_account_name: str = "Stripe Sales Income"
-    clearing_account_name: str = "Stripe Clearing"
-    bank_account_name: str = "Operating Bank"
-    fees_account_name: str = "Stripe Fees"
-    bad_debt_account_name: str = "Bad Debt"
-    suspense_account_name: str = "Stripe Suspense"
-    # Stripe Connect platforms (README, Connect): application fees collected (income), fees
-    # refunded to connected accounts (contra income), transfers to connected accounts and their
-    # reversals (cost of sales)
-    platform_fees_account_name: str = "Stripe Platform Fees"
-    platform_fee_refunds_account_name: str = "Stripe Platform Fee Refunds"
-    connect_transfers_account_name: str = "Stripe Connect Transfers"
-    # Stripe's currency conversions: what its rate gave beyond QBO's (README, settlement
-    # currencies); the company's ExchangeGainOrLoss account, created by this name only if none
-    exchange_gain_loss_account_name: str = "Exchange Gain or Loss"
-    # between two foreign currencies (a JPY charge settled in EUR in a USD company): QBO takes
-    # one foreign currency per transaction, so the value passes through this home account
-    fx_conversion_account_name: str = "Stripe Currency Conversion"
-    # three-decimal currencies: what rounding to QBO's 2 places leaves (README, rounding policy)
-    rounding_account_name: str = "Stripe Currency Rounding"
-    disputes_account_name: str = "Stripe Disputes"
-    tax_account_name: str = "Sales Tax Payable"
-    discounts_account_name: str = "Discounts Given"
-    undeposited_funds_account_name: str = "Undeposited Funds"
-    tax_item_name: str = "Stripe sales tax"
-    refunds_item_name: str = "Stripe refunds"
-    bad_debt_item_name: str = "Bad debt"
-    shipping_item_name: str = "Stripe shipping"
-    billing_credits_item_name: str = "Stripe billing credits"  # credit grants used on invoices
-    balance_adjustment_item_name: str = "Stripe balance adjustments"  # customer balance by hand
-    rounding_item_name: str = "Stripe currency rounding"  # customer credit, three-decimal ones
+    # Accounts, items, the tax mapping, the product mapping and the time zone: one nested model
+    # with its own defaults (shared/books_settings.py), from a TOML file (books_file, or its text
+    # in books_toml, as Terraform passes it) under any SYNC_BOOKS__<SECTION>__<KEY> variables.
+    books: BooksSettings = Field(default_factory=BooksSettings)
+    books_file: Path | None = None
+    books_toml: str = Field(default="", repr=False)
 
     # Cutover: activity before this date is not posted document by document; opening balances
     # (open invoices per customer and currency, and what Stripe holds per clearing account as
     # of the cutover) start the books instead. Empty: everything is posted in full.
     cutover_date: date | None = None
-    opening_balance_account_name: str = "Opening Balance Equity"  # found by type if renamed
-    opening_balance_item_name: str = "Opening balance"
 
     # --- existing books -------------------------------------------------------------------------
     # How a Stripe customer or product meets a QBO customer or item that exists already, tried in
@@ -203,6 +178,31 @@ class Settings(BaseSettings):
                 f"stripe_api_version must be a dated Stripe version such as {STRIPE_API_VERSION}"
             )
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _books_file(cls, data: Any) -> Any:
+        """The books file's settings, with SYNC_BOOKS__... variables on top of them."""
+        if not isinstance(data, dict):
+            return data
+        path, text = data.get("books_file"), data.get("books_toml")
+        if path and text:
+            raise ValueError("set books_file or books_toml, not both")
+        if path:
+            try:
+                text = Path(path).read_text(encoding="utf-8")
+            except OSError as error:
+                raise ValueError(f"books_file {path}: {error.strerror or error}") from None
+        if not text:
+            return data
+        try:
+            parsed = tomllib.loads(str(text))
+        except tomllib.TOMLDecodeError as error:
+            raise ValueError(f"books file {path or '(books_toml)'}: {error}") from None
+        given = data.get("books")
+        if isinstance(given, BooksSettings):
+            return data  # a model passed in whole wins
+        return {**data, "books": deep_merge(parsed, given or {})}
 
     @property
     def resolved_duckdb_path(self) -> str:

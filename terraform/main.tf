@@ -51,14 +51,15 @@ locals {
     SYNC_QBO_BASE_URL                   = local.qbo_endpoints[var.qbo_environment].base_url
     SYNC_QBO_DISCOVERY_URL              = local.qbo_endpoints[var.qbo_environment].discovery_url
     SYNC_QBO_REALM_ID                   = var.qbo_realm_id
-    SYNC_HOME_CURRENCY                  = var.home_currency
-    SYNC_BOOKS_TIMEZONE                 = var.books_timezone
-    SYNC_TAX_RATES                      = jsonencode(var.tax_rates)
-    SYNC_AUTH_MODE                      = "oidc"
-    SYNC_LOG_LEVEL                      = var.log_level
-    SYNC_LEASE_STORE                    = "firestore"
-    SYNC_LEASE_COLLECTION               = local.lease_collection
-    SYNC_FIRESTORE_DATABASE             = google_firestore_database.leases.name
+    SYNC_BOOKS__TIMEZONE                = var.books_timezone
+    # The books file (accounts, items, tax and product mapping), its text: README "The books file"
+    SYNC_BOOKS_TOML         = var.books_file == null ? "" : file(var.books_file)
+    SYNC_TAX_RATES          = jsonencode(var.tax_rates)
+    SYNC_AUTH_MODE          = "oidc"
+    SYNC_LOG_LEVEL          = var.log_level
+    SYNC_LEASE_STORE        = "firestore"
+    SYNC_LEASE_COLLECTION   = local.lease_collection
+    SYNC_FIRESTORE_DATABASE = google_firestore_database.leases.name
     # Longer than a worker request may run, so a live holder never loses its lease.
     SYNC_LEASE_TTL_SECONDS    = tostring(local.task_retry.dispatch_deadline_seconds + 60)
     SYNC_LEASE_SETTLE_SECONDS = "60"

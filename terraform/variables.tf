@@ -100,12 +100,6 @@ variable "qbo_realm_id" {
   }
 }
 
-variable "home_currency" {
-  description = "Home currency of the QBO company (ISO code, lower case)."
-  type        = string
-  default     = "usd"
-}
-
 variable "books_timezone" {
   description = "Time zone of the QBO company (IANA name): transaction dates are its calendar dates."
   type        = string
@@ -121,6 +115,12 @@ variable "stripe_api_version" {
     condition     = can(regex("^[0-9]{4}-[0-9]{2}-[0-9]{2}\\.[a-z]+$", var.stripe_api_version))
     error_message = "stripe_api_version is a dated Stripe version such as 2026-10-28.endive."
   }
+}
+
+variable "books_file" {
+  description = "Path of the books file (TOML: accounts, items, tax mapping, product mapping; README \"The books file\"). Its text reaches every function as SYNC_BOOKS_TOML; null: the defaults. The home currency is the QBO company's own."
+  type        = string
+  default     = null
 }
 
 variable "tax_rates" {
@@ -145,7 +145,7 @@ variable "log_level" {
 }
 
 variable "extra_env" {
-  description = "Further SYNC_* settings for every function, e.g. QBO account names (SYNC_CLEARING_ACCOUNT_NAME). Settings Terraform derives (project, queue, secrets, URLs) cannot be overridden."
+  description = "Further SYNC_* settings for every function, e.g. a QBO account name (SYNC_BOOKS__ACCOUNTS__CLEARING). Settings Terraform derives (project, queue, secrets, URLs) cannot be overridden."
   type        = map(string)
   default     = {}
 

@@ -64,7 +64,8 @@ class Expected:
 
 @dataclass(frozen=True)
 class Options:
-    home_currency: str = "usd"
+    # None: the QBO company's own (its Preferences in the state, ``home_of``)
+    home_currency: str | None = None
     clearing_account_name: str = "Stripe Clearing"
     # Stripe Connect: the accounts the README names (settings' defaults)
     platform_fees_account_name: str = "Stripe Platform Fees"
@@ -73,7 +74,7 @@ class Options:
 
     def clearing_account(self, currency: str) -> str:
         """The clearing account of a currency: the home one bare, others ``<name> EUR``."""
-        if currency.lower() == self.home_currency.lower():
+        if currency.lower() == (self.home_currency or "usd").lower():
             return self.clearing_account_name
         return f"{self.clearing_account_name} {currency.upper()}"
 
@@ -92,6 +93,15 @@ def ref(value: Any) -> str:
     if isinstance(value, dict):
         return str(value.get("id") or "")
     return str(value or "")
+
+
+def home_of(qbo_state: JsonDict) -> str:
+    """The company's home currency, as its Preferences say (USD when the state has none)."""
+    for prefs in qbo_state.get("Preferences") or []:
+        home = ((prefs.get("CurrencyPrefs") or {}).get("HomeCurrency") or {}).get("value")
+        if home:
+            return str(home).lower()
+    return "usd"
 
 
 def marker_of(doc: JsonDict) -> tuple[str, str] | None:

@@ -13,6 +13,7 @@ DocNumber). A voided invoice is never a mismatch: Stripe's void and QBO's agree.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from local_emulator.checks import (
@@ -39,6 +40,7 @@ from local_emulator.checks.books import (
     QboIndex,
     StripeBooks,
     Violation,
+    home_of,
 )
 from local_emulator.checks.family import Booked, Context, Family
 from local_emulator.harness.scenario import Scenario
@@ -75,7 +77,9 @@ def check_books(
 ) -> list[Violation]:
     """Every way QBO's books disagree with what Stripe's latest state implies (empty: agree)."""
     options = options or Options()
-    qbo = QboIndex(qbo_state, options.home_currency)
+    if options.home_currency is None:
+        options = replace(options, home_currency=home_of(qbo_state))
+    qbo = QboIndex(qbo_state, str(options.home_currency))
     ctx = Context(stripe, qbo, options, booked_at_event(stripe))
     out = documents.check_documents(expected_documents(stripe), qbo, invoices.doc_numbers(stripe))
     for family in FAMILIES:
@@ -89,7 +93,7 @@ def check_invariants(
     scenario: Scenario,
     qbo_state: dict[str, Any],
     *,
-    home_currency: str = "usd",
+    home_currency: str | None = None,
     clearing_account_name: str = "Stripe Clearing",
 ) -> list[Violation]:
     """``check_books`` for a scenario file's events and objects."""

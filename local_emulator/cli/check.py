@@ -34,7 +34,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="the run's output directory (holding qbo.json)",
     )
-    parser.add_argument("--home-currency", default="usd", help="the QBO company's currency")
+    parser.add_argument(
+        "--home-currency",
+        default=None,
+        help="the QBO company's currency (default: what its Preferences in qbo.json say)",
+    )
     parser.add_argument(
         "--clearing-account-name",
         default="Stripe Clearing",

@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from shared.errors import PermanentError
 from shared.ports import Clock, JsonDict, QboGateway
+from shared.services.company import CompanyReader
 
 Criterion = Literal["stripe_id", "email", "name"]
 CRITERIA: tuple[Criterion, ...] = ("stripe_id", "email", "name")
@@ -141,13 +142,14 @@ class ExistingBooks:
         policy: MatchPolicy,
         clock: Clock,
         *,
-        home_currency: str = "usd",
+        home_currency: Callable[[], str] | None = None,
         refresh_seconds: float = REFRESH_SECONDS,
     ) -> None:
         self._qbo = qbo
         self.policy = policy
         self._clock = clock
-        self._home = home_currency.upper()
+        # the company's (``company.CompanyReader.home_currency``), asked when first needed
+        self._home = home_currency or CompanyReader(qbo).home_currency
         self._refresh = timedelta(seconds=refresh_seconds)
         self._lock = threading.Lock()
         self._dirs = {
@@ -172,7 +174,7 @@ class ExistingBooks:
             self._current(entity)
             directory = self._dirs[entity]
             for criterion in criteria:
-                found = directory.candidates(criterion, wanted, self._home)
+                found = directory.candidates(criterion, wanted, self._home().upper())
                 if len(found) == 1:
                     return str(found[0]["Id"])
                 if len(found) > 1:

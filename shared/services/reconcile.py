@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -16,6 +17,7 @@ from shared.domain.rounding import books_open
 from shared.errors import NotFoundError, SyncError
 from shared.logging import get_logger, log_event
 from shared.ports import Clock, JsonDict, QboGateway, StripeGateway, Warehouse
+from shared.services.company import CompanyReader
 from shared.services.reconcile_changes import changed_in_qbo
 from shared.services.reconcile_findings import LEVELS, Check, Finding, ReconcileReport
 
@@ -44,9 +46,15 @@ class Reconcile:
     qbo: QboGateway
     warehouse: Warehouse
     clock: Clock
-    home_currency: str = "usd"
+    # the company's home currency (``company.CompanyReader.home_currency``); None: read it
+    home_currency: Callable[[], str] | None = None
     stuck_minutes: int = 30
     window_days: int = 30
+
+    def _home(self) -> str:
+        if self.home_currency is None:
+            self.home_currency = CompanyReader(self.qbo).home_currency
+        return self.home_currency()
 
     def run(self, since: datetime | None = None, until: datetime | None = None) -> ReconcileReport:
         now = self.clock.now()
@@ -168,7 +176,7 @@ class Reconcile:
                 and role.startswith("Customer")
                 and r["qbo_entity_id"]
             ):
-                currency = role.partition(":")[2] or self.home_currency
+                currency = role.partition(":")[2] or self._home()
                 customers[str(r["qbo_entity_id"])] = (str(r["stripe_object_id"]), currency.upper())
         stripe_open: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
         for invoice in self.stripe.list_objects("invoice", {"status": "open"}):

@@ -1,56 +1,24 @@
-"""Accounts, items and exchange rates that documents point at: found or created on first use,
-then cached for the life of the instance."""
+"""Accounts, items, classes, locations and exchange rates that documents point at: found or
+created on first use, then cached for the life of the instance; and the company they belong to
+(``company.CompanyReader``: home currency, tax model, tracking, tax setup)."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, tzinfo
+from datetime import date
 from decimal import Decimal
 
+from shared.books_settings import BooksSettings
+from shared.domain.company import Company
 from shared.domain.idempotency import qbo_request_id_from
 from shared.domain.mapping import CurrencyTerms, SalesRefs
 from shared.domain.money import normalize_currency
 from shared.domain.qbo_models import QboAccount, QboItem, Ref
+from shared.errors import MappingGapError
 from shared.ports import QboGateway
+from shared.services.company import CompanyReader
 from shared.services.qbo_lookup import create_or_heal, entity_id, find_all, quote
-
-
-@dataclass(frozen=True)
-class BooksConfig:
-    """The settings that shape postings (account and item names, currency, time zone)."""
-
-    home_currency: str = "usd"
-    default_item_name: str = "Stripe sales"
-    income_account_name: str = "Stripe Sales Income"
-    clearing_account_name: str = "Stripe Clearing"
-    fees_account_name: str = "Stripe Fees"
-    disputes_account_name: str = "Stripe Disputes"
-    bad_debt_account_name: str = "Bad Debt"
-    tax_account_name: str = "Sales Tax Payable"
-    discounts_account_name: str = "Discounts Given"
-    undeposited_funds_account_name: str = "Undeposited Funds"
-    bank_account_name: str = "Operating Bank"
-    suspense_account_name: str = "Stripe Suspense"
-    platform_fees_account_name: str = "Stripe Platform Fees"
-    platform_fee_refunds_account_name: str = "Stripe Platform Fee Refunds"
-    connect_transfers_account_name: str = "Stripe Connect Transfers"
-    exchange_gain_loss_account_name: str = "Exchange Gain or Loss"  # found by type if renamed
-    fx_conversion_account_name: str = "Stripe Currency Conversion"
-    rounding_account_name: str = "Stripe Currency Rounding"
-    tax_item_name: str = "Stripe sales tax"
-    refunds_item_name: str = "Stripe refunds"
-    bad_debt_item_name: str = "Bad debt"
-    opening_balance_account_name: str = "Opening Balance Equity"
-    opening_balance_item_name: str = "Opening balance"
-    shipping_item_name: str = "Stripe shipping"
-    billing_credits_item_name: str = "Stripe billing credits"
-    balance_adjustment_item_name: str = "Stripe balance adjustments"
-    rounding_item_name: str = "Stripe currency rounding"
-    tz: tzinfo = UTC
-    cutover_date: date | None = None  # activity before it starts the books as opening balances
-
 
 # (QBO AccountType, AccountSubType) per role
 ACCOUNT_KINDS = {
@@ -85,13 +53,24 @@ SYSTEM_ROLES = frozenset({"undeposited", "opening", "exchange"})
 class ReferenceData:
     """Per-instance cache of QBO references; a miss costs one query, a create at most one more."""
 
-    def __init__(self, qbo: QboGateway, books: BooksConfig) -> None:
+    def __init__(
+        self,
+        qbo: QboGateway,
+        books: BooksSettings | None = None,
+        company: CompanyReader | None = None,
+    ) -> None:
         self._qbo = qbo
-        self.books = books
+        self.books = books or BooksSettings()
+        self.company_reader = company or CompanyReader(qbo)
         self._refs: dict[tuple[str, str], Ref] = {}
         self._rates: dict[tuple[str, date], Decimal] = {}
-        self._auto_apply: bool | None = None
         self._lock = threading.RLock()
+
+    def company(self) -> Company:
+        return self.company_reader.company()
+
+    def home_currency(self) -> str:
+        return self.company_reader.home_currency()
 
     def _ensure(self, entity: str, name: str, build: Callable[[], dict[str, object]]) -> Ref:
         key = (entity, name)
@@ -121,31 +100,16 @@ class ReferenceData:
         if role in SYSTEM_ROLES:
             return self._system_account(role)
         name, currency_ref = self._name_of(role), None
-        if currency is not None and normalize_currency(currency) != self.books.home_currency:
+        if currency is not None and normalize_currency(currency) != self.home_currency():
             name = f"{name} {currency.upper()}"
             currency_ref = Ref(value=currency.upper())
         return self._ensure("Account", name, lambda: self._build(role, name, currency_ref))
 
     def _name_of(self, role: str) -> str:
-        return {
-            "income": self.books.income_account_name,
-            "discounts": self.books.discounts_account_name,
-            "tax": self.books.tax_account_name,
-            "fees": self.books.fees_account_name,
-            "disputes": self.books.disputes_account_name,
-            "bad_debt": self.books.bad_debt_account_name,
-            "undeposited": self.books.undeposited_funds_account_name,
-            "clearing": self.books.clearing_account_name,
-            "bank": self.books.bank_account_name,
-            "suspense": self.books.suspense_account_name,
-            "rounding": self.books.rounding_account_name,
-            "opening": self.books.opening_balance_account_name,
-            "platform_fees": self.books.platform_fees_account_name,
-            "platform_fee_refunds": self.books.platform_fee_refunds_account_name,
-            "connect_transfers": self.books.connect_transfers_account_name,
-            "exchange": self.books.exchange_gain_loss_account_name,
-            "fx_conversion": self.books.fx_conversion_account_name,
-        }[role]
+        name = getattr(self.books.accounts, role, None)
+        if not isinstance(name, str):
+            raise ValueError(f"no account role {role!r} in the books settings")
+        return name
 
     @staticmethod
     def _build(role: str, name: str, currency_ref: Ref | None) -> dict[str, object]:
@@ -187,7 +151,29 @@ class ReferenceData:
         )
 
     def default_item(self) -> Ref:
-        return self.item(self.books.default_item_name)
+        return self.item(self.books.items.default)
+
+    def existing(self, entity: str, name: str) -> Ref:
+        """A Class, Department or Item the books settings name: it must exist (and be active)
+        in QBO, for an accountant chose it; else a mapping gap naming it."""
+        key = (entity, f"existing:{name}")
+        with self._lock:
+            cached = self._refs.get(key)
+            if cached is not None:
+                return cached
+            found = [
+                r for r in find_all(self._qbo, entity, "Name", name) if r.get("Active") is not False
+            ]
+            if len(found) != 1:
+                what = "no" if not found else f"{len(found)}"
+                raise MappingGapError(
+                    f"the books settings name {entity} {name!r}, and QBO has {what} active "
+                    f"{entity} of that name: create it in QBO or correct the books file",
+                    code="books_mapping",
+                )
+            ref = Ref(value=entity_id(found[0]), name=name)
+            self._refs[key] = ref
+            return ref
 
     def sales_refs(
         self,
@@ -199,37 +185,32 @@ class ReferenceData:
         """Refs for a sales document; the shipping and billing-credit items only when used."""
         return SalesRefs(
             default_item=self.default_item(),
-            tax_item=self.item(self.books.tax_item_name, "tax"),
+            tax_item=self.item(self.books.items.tax, "tax"),
             discount_account=self.account("discounts"),
             items_by_product=items_by_product or {},
-            shipping_item=self.item(self.books.shipping_item_name) if shipping else None,
+            shipping_item=self.item(self.books.items.shipping) if shipping else None,
             credits_item=(
-                self.item(self.books.billing_credits_item_name, "discounts") if credits else None
+                self.item(self.books.items.billing_credits, "discounts") if credits else None
             ),
         )
 
     def auto_applies_credit(self) -> bool:
-        """The company's ``SalesFormsPrefs.AutoApplyCredit``, read once per instance; when QBO
-        does not say, taken as on (a new company's default), which is safe either way."""
-        with self._lock:
-            if self._auto_apply is None:
-                prefs = self._qbo.preferences().get("SalesFormsPrefs") or {}
-                self._auto_apply = prefs.get("AutoApplyCredit") is not False
-            return self._auto_apply
+        """The company's ``SalesFormsPrefs.AutoApplyCredit`` (``company``)."""
+        return self.company().auto_apply_credit
 
     def balance_adjustment_item(self) -> Ref:
         """Credits and debits made by hand to a customer's balance: against discounts given."""
-        return self.item(self.books.balance_adjustment_item_name, "discounts")
+        return self.item(self.books.items.balance_adjustment, "discounts")
 
     def rounding_item(self) -> Ref:
         """What rounding to QBO's 2 places leaves on a customer's credit (three-decimal
         currencies): on the rounding account, like every other rounding remainder."""
-        return self.item(self.books.rounding_item_name, "rounding")
+        return self.item(self.books.items.rounding, "rounding")
 
     def terms(self, currency: str, on: date | None = None) -> CurrencyTerms:
         """Currency terms for a document; foreign ones carry QBO's own rate for the day."""
         code = normalize_currency(currency)
-        home = normalize_currency(self.books.home_currency)
+        home = normalize_currency(self.home_currency())
         if code == home:
             return CurrencyTerms(code, home)
         day = on or date.today()  # noqa: DTZ011 - QBO's rate table is by calendar date

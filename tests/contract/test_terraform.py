@@ -18,6 +18,7 @@ import sqlglot
 from sqlglot import exp
 
 from shared.adapters.ddl import ddl_files, split_statements
+from shared.books_settings import BooksSettings
 from shared.config import Settings
 from shared.logging import ALLOWED_FIELDS
 from shared.services.health import HEALTH_MESSAGE, Health
@@ -73,12 +74,8 @@ PRODUCTION_DEFAULTS = {
     "item_stripe_id_field": "matching existing books; var.extra_env overrides",
     "backfill_concurrency": "objects one backfill instance syncs at once",
     "backfill_page_size": "Stripe's largest list page",
-    # Names of QBO accounts and items: right by default, overridden through var.extra_env.
-    **{
-        name: "books naming; var.extra_env overrides"
-        for name in Settings.model_fields
-        if name.endswith(("_account_name", "_item_name"))
-    },
+    # The books file's text reaches the functions as books_toml (var.books_file).
+    "books_file": "a path on the operator's machine: Terraform passes its text as books_toml",
 }
 PRIVATE_ONLY = {
     "oidc_audience": "the audience a private function accepts is its own URL",
@@ -125,7 +122,10 @@ TFVARS: dict[str, Any] = {
     "qbo_realm_id": "9130355555555555",
     "tax_rates": {"US-CA": "0.0725"},
     "books_timezone": "America/New_York",
-    "extra_env": {"SYNC_CLEARING_ACCOUNT_NAME": "Stripe Clearing EU", "SYNC_WAREHOUSE": "duckdb"},
+    "extra_env": {
+        "SYNC_BOOKS__ACCOUNTS__CLEARING": "Stripe Clearing EU",
+        "SYNC_WAREHOUSE": "duckdb",
+    },
 }
 
 
@@ -290,11 +290,13 @@ def test_every_setting_the_code_reads_is_provided(tf: Terraform) -> None:
     base_env = tf.local("base_env")
     secrets = tf.local("secrets")
     provided = set(base_env) | {env_name(field) for field in secrets.values()}
-    unknown = {k for k in provided if k.removeprefix("SYNC_").lower() not in Settings.model_fields}
+    # SYNC_BOOKS__TIMEZONE sets a key of the nested books settings
+    fields = {k: k.removeprefix("SYNC_").lower().split("__")[0] for k in provided}
+    unknown = {k for k, field in fields.items() if field not in Settings.model_fields}
     assert not unknown, f"Terraform sets variables no setting reads: {unknown}"
 
     exempt = set(LOCAL_ONLY) | set(PRODUCTION_DEFAULTS) | set(PRIVATE_ONLY)
-    missing = [f for f in Settings.model_fields if f not in exempt and env_name(f) not in provided]
+    missing = [f for f in Settings.model_fields if f not in exempt and f not in fields.values()]
     assert not missing, (
         f"settings neither set by terraform/main.tf local.base_env nor classified in this test: "
         f"{missing}"
@@ -357,8 +359,8 @@ def test_defaults_shared_with_the_local_run_agree(tf: Terraform) -> None:
     assert tf.variables["tasks_queue_name"]["default"] == setting_default("tasks_queue_name")
     assert tf.variables["bq_dataset"]["default"] == setting_default("bq_dataset")
     assert tf.variables["bq_location"]["default"] == setting_default("bq_location")
-    assert tf.variables["home_currency"]["default"] == setting_default("home_currency")
-    assert tf.variables["books_timezone"]["default"] == setting_default("books_timezone")
+    assert "home_currency" not in tf.variables  # the QBO company's own, read from it
+    assert tf.variables["books_timezone"]["default"] == BooksSettings().timezone
     assert tf.variables["stripe_api_version"]["default"] == setting_default("stripe_api_version")
 
 
@@ -384,9 +386,9 @@ def test_terraform_environment_builds_production_settings(
         assert settings.gcp_project == project and settings.gcp_location == region
         assert settings.qbo_realm_id == TFVARS["qbo_realm_id"]
         assert settings.qbo_base_url == "https://quickbooks.api.intuit.com/v3"
-        assert settings.books_timezone == TFVARS["books_timezone"]
+        assert settings.books.timezone == TFVARS["books_timezone"]
         assert {k: str(v) for k, v in settings.tax_rates.items()} == TFVARS["tax_rates"]
-        assert settings.clearing_account_name == "Stripe Clearing EU"
+        assert settings.books.accounts.clearing == "Stripe Clearing EU"  # extra_env, nested
         for field in RETRY_SETTINGS.values():
             assert getattr(settings, field) == setting_default(field), (name, field)
         assert settings.worker_url == urls["sync_worker"]
@@ -400,7 +402,8 @@ def test_terraform_environment_builds_production_settings(
         # Its own invoker's email (a stub offline; test_one_invoker_per_private_function).
         assert settings.oidc_allowed_service_accounts == ("" if public else RESOURCE_STUB), name
         exempt = set(LOCAL_ONLY) | set(PRODUCTION_DEFAULTS)
-        unset = [f for f in Settings.model_fields if f not in exempt and env_name(f) not in env]
+        named = {k.removeprefix("SYNC_").lower().split("__")[0] for k in env}
+        unset = [f for f in Settings.model_fields if f not in exempt and f not in named]
         assert unset == (
             sorted(PRIVATE_ONLY, key=list(Settings.model_fields).index) if public else []
         ), name

@@ -26,8 +26,10 @@ from local_emulator.generator.stripe_objects import (
 from shared.adapters.clock import ManualClock
 from shared.adapters.duckdb_warehouse import DuckDbWarehouse
 from shared.adapters.rate_limiter import RateLimiter
+from shared.books_settings import BooksSettings
+from shared.services.company import CompanyReader
 from shared.services.records import LinkStore, SyncLog
-from shared.services.reference_data import BooksConfig, ReferenceData
+from shared.services.reference_data import ReferenceData
 from shared.services.sync_object import SyncDeps, SyncRequest, SyncResult, sync_object
 
 T0 = 1_767_225_600  # 2026-01-01T00:00:00Z
@@ -40,6 +42,7 @@ class MemoryBooks:
 
     clock: ManualClock = field(default_factory=ManualClock)
     qbo_options: dict[str, Any] = field(default_factory=dict)
+    books_settings: BooksSettings = field(default_factory=BooksSettings)
 
     def __post_init__(self) -> None:
         self.stripe = FakeStripe("sk_test_memory", "whsec_memory")
@@ -51,13 +54,15 @@ class MemoryBooks:
         )
         self.qbo_gateway = InMemoryQboGateway(self.qbo, limiter)
         self.stripe_gateway = InMemoryStripeGateway(self.stripe)
-        books = BooksConfig()
+        books = self.books_settings
         self.deps = SyncDeps(
             stripe=self.stripe_gateway,
             qbo=self.qbo_gateway,
             links=LinkStore(self.warehouse, snapshot_seconds=0),
             sync_log=SyncLog(self.warehouse),
-            references=ReferenceData(self.qbo_gateway, books),
+            references=ReferenceData(
+                self.qbo_gateway, books, CompanyReader(self.qbo_gateway, self.clock)
+            ),
             clock=self.clock,
             books=books,
             warehouse=self.warehouse,

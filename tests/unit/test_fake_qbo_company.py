@@ -110,9 +110,12 @@ def test_name_lists(fake: FakeQbo) -> None:
     created = fake.create("Department", {"Name": "North"})["Department"]
     assert created["FullyQualifiedName"] == "North"
     assert rows(fake, "select * from Department")[-1] == created
-    assert FakeQbo(REALM, clock=ManualClock(), profile="uk").query("select * from Class")[
-        "QueryResponse"
-    ] == {}  # none in a company that does not track classes
+    assert (
+        FakeQbo(REALM, clock=ManualClock(), profile="uk").query("select * from Class")[
+            "QueryResponse"
+        ]
+        == {}
+    )  # none in a company that does not track classes
 
 
 def test_exchange_rate_queries(fake: FakeQbo) -> None:

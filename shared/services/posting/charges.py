@@ -84,7 +84,7 @@ def post_refund(work: Work, refund: StripeRefund, customer_id: str | None) -> Sy
         return SyncResult("SKIPPED", "RefundReceipt", reason=f"refund {refund.status}")
     terms = deps.references.terms(refund.currency, date_from_unix(refund.created, deps.books.tz))
     customer = customer_for(work, refund.customer or customer_id, refund.currency)
-    item = deps.references.item(deps.books.refunds_item_name)
+    item = deps.references.item(deps.books.items.refunds)
     clearing = deps.references.account("clearing", refund.currency)
     document = qbo_refund_receipt_from_refund(
         refund, customer, item, clearing, terms, tz=deps.books.tz
@@ -126,7 +126,7 @@ def reverse_refund(work: Work, refund: StripeRefund, customer_id: str | None) ->
     document = qbo_sales_receipt_from_failed_refund(
         refund,
         customer_for(work, refund.customer or customer_id, refund.currency),
-        deps.references.item(deps.books.refunds_item_name),
+        deps.references.item(deps.books.items.refunds),
         deps.references.account("clearing", refund.currency),
         terms,
         returned_on=returned_on,

@@ -34,7 +34,7 @@ def post_off_stripe_refunds(work: Work, note: StripeCreditNote, customer: Ref) -
     document = qbo_refund_receipt_from_off_stripe_refunds(
         note,
         customer,
-        deps.references.item(deps.books.refunds_item_name),
+        deps.references.item(deps.books.items.refunds),
         deps.references.account("undeposited", note.currency),
         terms,
         tz=deps.books.tz,

@@ -33,7 +33,7 @@ def ensure_customer(
     customer = fetched or StripeCustomer.model_validate(
         work.deps.stripe.retrieve("customer", customer_id)
     )
-    currency = (terms.currency if terms else work.deps.books.home_currency).upper()
+    currency = (terms.currency if terms else work.deps.references.home_currency()).upper()
     wanted = Wanted(customer.id, email=customer.email, name=customer.name, currency=currency)
     existing = adopt_existing(work, customer.id, "customer", key, lambda b: b.customer(wanted))
     if existing is not None:
@@ -73,7 +73,7 @@ def update_customer(work: Work, customer: StripeCustomer) -> SyncResult:
     the one we created up to date."""
     deps, customer_id = work.deps, customer.id
     # In the currency it bills in (a customer in another currency needs no home-currency twin)
-    home = normalize_currency(deps.books.home_currency)
+    home = normalize_currency(deps.references.home_currency())
     terms = (
         CurrencyTerms(normalize_currency(customer.currency), home) if customer.currency else None
     )

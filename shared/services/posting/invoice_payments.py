@@ -142,7 +142,7 @@ def write_off(work: Work, posted: PostedInvoice) -> None:
     if invoice.amount_remaining <= 0:
         return
     applied = settlement_amounts(work, invoice, invoice_payments(work, invoice)).get(WRITE_OFF)
-    bad_debt_item = deps.references.item(deps.books.bad_debt_item_name, "bad_debt")
+    bad_debt_item = deps.references.item(deps.books.items.bad_debt, "bad_debt")
     memo = qbo_write_off_from_invoice(
         invoice, posted.customer, bad_debt_item, posted.terms, tz=deps.books.tz, applied=applied
     )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from shared.books_settings import BooksSettings
 from shared.domain.fingerprint import TRANSACTIONS, fingerprint
 from shared.domain.idempotency import payload_hash, qbo_request_id_from
 from shared.domain.leases import Lease, lease_key
@@ -18,7 +19,7 @@ from shared.ports import Clock, JsonDict, LeaseStore, QboGateway, StripeGateway,
 from shared.services.existing_books import ExistingBooks
 from shared.services.qbo_lookup import Lookup, create_or_heal
 from shared.services.records import Link, LinkStatus, LinkStore, Outcome, SyncLog
-from shared.services.reference_data import BooksConfig, ReferenceData
+from shared.services.reference_data import ReferenceData
 
 DEFAULT_LEASE_TTL = timedelta(seconds=360)
 LEASE_MARGIN = timedelta(seconds=5)
@@ -64,7 +65,7 @@ class SyncDeps:
     sync_log: SyncLog
     references: ReferenceData
     clock: Clock
-    books: BooksConfig = field(default_factory=BooksConfig)
+    books: BooksSettings = field(default_factory=BooksSettings)
     attach_statement: StatementAttacher | None = None
     # where checks of posted work go (payout reconciliations); None: not recorded
     warehouse: Warehouse | None = None

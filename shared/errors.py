@@ -136,6 +136,20 @@ class MappingGapError(PermanentError):
     default_code = "mapping_gap"
 
 
+class TaxMappingGapError(MappingGapError):
+    """A Stripe tax that no QBO tax code matches unambiguously: the message names the Stripe
+    tax rate and the books-file entry to add; replay after adding it."""
+
+    default_code = "tax_mapping"
+
+
+class TaxOverrideRefusedError(PermanentError):
+    """QBO kept its own tax instead of the tax Stripe charged (automated sales tax without
+    "allow apps to override"): the document's total differs from Stripe's."""
+
+    default_code = "tax_override_refused"
+
+
 class AuthenticationError(PermanentError):
     """Credentials were refused (revoked or expired refresh token, bad API key): needs a person."""
 

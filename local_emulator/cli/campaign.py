@@ -17,6 +17,7 @@ import json
 from dataclasses import fields
 from pathlib import Path
 
+from local_emulator.cli.run import add_company_options
 from shared.cli import output
 from shared.cli.args import count, non_negative, positive, probability
 from shared.cli.command import EXIT_FAILED, EXIT_OK, Command
@@ -59,6 +60,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--concurrency", type=positive, default=8, help="queue workers")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    add_company_options(parser)
     for f in fields(CampaignFaults):
         kind, text = KNOBS.get(f.name, (probability, f.name))
         parser.add_argument(
@@ -80,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
             out_dir=Path(args.out or scratch),
             concurrency=args.concurrency,
             progress=output.note,
+            company=args.company,
+            books=args.books,
         )
     print("\n".join(report.lines()))
     if args.json:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from local_emulator.cli.run import add_company_options
 from shared.cli.args import count
 from shared.cli.command import Command
 
@@ -24,12 +25,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="where the report, the books and the warehouse go",
     )
     parser.add_argument("--seed", type=count, default=7, help="seed of the data and the faults")
+    add_company_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from local_emulator.harness.demo import run_demo
 
-    return run_demo(args.out, seed=args.seed)
+    return run_demo(args.out, seed=args.seed, company=args.company, books=args.books)
 
 
 COMMAND = Command(

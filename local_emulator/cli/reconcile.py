@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
 
     result = run_scenario(
         scenario, args.out, faults=faults, seed=args.seed, progress=output.note,
-        after_drain=after_drain,
+        after_drain=after_drain, company=args.company, books=args.books,
     )  # fmt: skip
     show_summary(result.summary, args.out)
     if found["rows"]:

@@ -45,6 +45,29 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--faults", default="", metavar="SPEC", help=FAULTS_HELP)
     parser.add_argument("--seed", type=count, default=0, help="seed of the faults' dice")
+    add_company_options(parser)
+
+
+# The fake QBO's company profiles (local_emulator/fakes/qbo/company; a test keeps them in step)
+COMPANIES = ("us", "us-ast", "ca", "uk", "au")
+
+
+def add_company_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--company",
+        choices=COMPANIES,
+        default="us",
+        help="the fake QBO company: us (manual sales tax), us-ast (automated sales tax), ca "
+        "(GST/HST/PST/QST), uk (VAT), au (GST); its home currency is its own",
+    )
+    parser.add_argument(
+        "--books",
+        type=existing_file,
+        default=None,
+        metavar="FILE.toml",
+        help='the books file (accounts, items, tax and product mapping; README "The books '
+        'file"); default: local_emulator/profiles/<company>.books.toml when there is one',
+    )
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -88,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         progress=output.note,
         mode=args.mode,
+        company=args.company,
+        books=args.books,
     )
     show_summary(result.summary, args.out)
     return EXIT_OK if result.all_processed else EXIT_FAILED

@@ -318,6 +318,8 @@ def run_campaign(  # noqa: PLR0915 - one narrative: set up, deliver, recover, ju
     out_dir: Path,
     concurrency: int = 8,
     progress: Progress | None = None,
+    company: str = "us",
+    books: Path | None = None,
 ) -> CampaignReport:
     faults = faults or CampaignFaults()
     say = progress or (lambda message: None)
@@ -334,7 +336,10 @@ def run_campaign(  # noqa: PLR0915 - one narrative: set up, deliver, recover, ju
         stripe={},
     )  # fmt: skip
     plan = CrashPlan(probability=faults.crash, seed=seed, error=HardCrash)
-    with _quiet_crashes(), LocalStack(out_dir / ".state", seed=seed, faults=spec) as stack:
+    stack_at = LocalStack(
+        out_dir / ".state", seed=seed, faults=spec, qbo_profile=company, books_file=books
+    )
+    with _quiet_crashes(), stack_at as stack:
         stack.fake_qbo.faults.set("timeout_delay_seconds", 0.05)
         for obj in seeded:
             stack.fake_stripe.seed_object(obj)

@@ -75,8 +75,11 @@ def _bill_settlements(stack: LocalStack) -> int:
     return int(bootstrap.settlement_poll().run().as_dict()["sent"])
 
 
-def run_demo(out_dir: Path, *, seed: int = 7) -> int:
-    """Run the demo into ``out_dir``; 0 when Stripe and QBO agree everywhere, else 1."""
+def run_demo(
+    out_dir: Path, *, seed: int = 7, company: str = "us", books: Path | None = None
+) -> int:
+    """Run the demo into ``out_dir``; 0 when Stripe and QBO agree everywhere, else 1.
+    ``company``: the fake QBO's profile (its home currency, its tax); ``books``: a books file."""
     month = demo_month(seed)
     scenario = Scenario(
         events=[x for x in month if x.get("object") == "event"],
@@ -84,7 +87,8 @@ def run_demo(out_dir: Path, *, seed: int = 7) -> int:
     )
     state = out_dir / ".state"
     output.note(f"demo: {len(scenario.events)} Stripe events of a month, faults on, into {out_dir}")
-    with LocalStack(state, seed=seed, faults=FAULTS) as stack:
+    stack_at = LocalStack(state, seed=seed, faults=FAULTS, qbo_profile=company, books_file=books)
+    with stack_at as stack:
         for obj in scenario.seed_state():
             stack.fake_stripe.seed_object(obj)
         known = {e["id"] for e in scenario.events}
@@ -104,9 +108,9 @@ def run_demo(out_dir: Path, *, seed: int = 7) -> int:
         qbo_state = to_jsonable(stack.fake_qbo.state_json())
     write_scenario(out_dir / "events.jsonl", [*scenario.objects, *scenario.events])
     (out_dir / "qbo.json").write_text(json.dumps(qbo_state, indent=2), encoding="utf-8")
-    books = StripeBooks(o for o in scenario.seed_state() if o.get("object") != "event")
+    stripe_books = StripeBooks(o for o in scenario.seed_state() if o.get("object") != "event")
     outcome = DemoOutcome(
-        books, qbo_state, check_books(books, qbo_state), settled, statuses,
+        stripe_books, qbo_state, check_books(stripe_books, qbo_state), settled, statuses,
         dict(Counter(f.kind for f in reconciled.findings)), len(delivered.attempts), stats.retried,
     )  # fmt: skip
     output.show(demo_table(outcome))

@@ -156,17 +156,23 @@ def run_scenario(
     after_drain: Callable[[LocalStack], None] | None = None,
     mode: Mode = "webhooks",
     prepare: Callable[[LocalStack], None] | None = None,
+    company: str = "us",
+    books: Path | None = None,
 ) -> RunResult:
     """Seed, deliver, drain; ``after_drain`` runs inside the stack before it stops (e.g. a
     reconcile, which needs the fakes); ``prepare`` before anything is delivered (e.g. fill the
     fake QBO with existing books). ``mode="backfill"``: seed, deliver no webhook, and backfill
     the whole range from the fake Stripe's lists instead; ``mode="daily"``: deliver day by day
-    with the fake Stripe's state as of each day (``deliver_daily``)."""
+    with the fake Stripe's state as of each day (``deliver_daily``). ``company``: the fake
+    QBO's profile; ``books``: the books file (default: the profile's own, if it has one)."""
     started = time.monotonic()
     out_dir.mkdir(parents=True, exist_ok=True)
     seeded = scenario.seed_state()
     backfill: JsonDict | None = None
-    with LocalStack(out_dir / ".state", seed=seed, faults=faults) as stack:
+    stack_at = LocalStack(
+        out_dir / ".state", seed=seed, faults=faults, qbo_profile=company, books_file=books
+    )
+    with stack_at as stack:
         for obj in seeded if mode != "daily" else ():  # daily: each day's state, day by day
             stack.fake_stripe.seed_object(obj)
         if prepare is not None:
@@ -238,6 +244,7 @@ def run_scenario(
         "invoices": invoice_summary(stripe, qbo_state, violations),
         "check": check_summary(violations),
         "faults": {**faults.qbo, **faults.delivery, **faults.stripe},
+        "company": company,
         "seed": seed,
         "seconds": round(time.monotonic() - started, 2),
     }

@@ -32,6 +32,8 @@ QBO_CLIENT_SECRET = "local-client-secret"
 # QBO's limits run this many times faster locally, on both sides, so a run of thousands of
 # requests takes seconds while the fake still enforces the real per-minute ceilings.
 TIME_SCALE = 60.0
+# Books files of the fake companies (the tax codes for untaxed lines each one needs).
+PROFILES_DIR = Path(__file__).resolve().parent.parent / "profiles"
 
 
 @dataclass
@@ -44,6 +46,8 @@ class LocalStack:
     faults: FaultSpec = field(default_factory=lambda: FaultSpec({}, {}, {}))
     time_scale: float = TIME_SCALE
     qbo_profile: str = "us"  # the fake QBO company's reference data (fakes/qbo/company)
+    # The books file (SYNC_BOOKS_FILE); None: the profile's own in local_emulator/profiles/, if any
+    books_file: Path | None = None
     fresh: bool = True
     clock: FastForwardClock = field(default_factory=FastForwardClock)
 
@@ -80,7 +84,15 @@ class LocalStack:
             "SYNC_QBO_REALM_ID": self.fake_qbo.realm_id,
             "SYNC_QBO_TIME_SCALE": str(self.time_scale),
             "SYNC_WORKER_URL": self.host.url_for("sync_worker"),
+            **({"SYNC_BOOKS_FILE": str(books)} if (books := self.books()) else {}),
         }
+
+    def books(self) -> Path | None:
+        """The books file the functions read: the one given, else the profile's own."""
+        if self.books_file is not None:
+            return self.books_file
+        default = PROFILES_DIR / f"{self.qbo_profile}.books.toml"
+        return default if default.exists() else None
 
     def start(self) -> LocalStack:
         if self.fresh and self.state_dir.exists():

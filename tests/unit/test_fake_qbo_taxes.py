@@ -64,7 +64,10 @@ CALCULATING = {
 
 
 def test_every_region_is_a_built_in_profile() -> None:
+    from local_emulator.cli.run import COMPANIES
+
     assert set(BUILT_IN) <= set(profile_keys())
+    assert COMPANIES == BUILT_IN  # what --company offers
 
 
 @pytest.mark.parametrize("profile", BUILT_IN)

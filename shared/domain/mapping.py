@@ -17,25 +17,19 @@ from shared.domain.names import (
     limited_name,
     name_with_id,
 )
+from shared.domain.qbo_lines import discount_line, sales_line_from_amount
 from shared.domain.qbo_models import (
     CUSTOMER_MEMO_MAX,
-    DiscountLineDetail,
     Memo,
     QboCustomer,
-    QboDiscountLine,
     QboInvoice,
-    QboSalesLine,
     Ref,
-    SalesItemLineDetail,
     SalesLine,
 )
 from shared.domain.rounding import books_amount, books_parts
 from shared.domain.sale_parts import SaleParts, parts_from_stripe_invoice
 from shared.domain.stripe_models import StripeCustomer, StripeInvoice, StripeInvoiceLine
 from shared.errors import MappingGapError
-
-UNIT_PRICE_PLACES = Decimal("0.0000001")
-
 
 # The fields a QBO document carries our marker in: transactions, customers, items.
 MARKER_FIELDS = ("PrivateNote", "Notes", "Description")
@@ -141,37 +135,6 @@ def qbo_customer_from_stripe_customer(
         CompanyName=limited_name(customer.name or "", COMPANY_NAME_MAX) or None,
         Notes=marker("customer", customer.id),
         CurrencyRef=Ref(value=suffix) if suffix else None,
-    )
-
-
-def sales_line_from_amount(
-    amount: Decimal,
-    item: Ref,
-    description: str | None,
-    *,
-    quantity: int | None = None,
-    service_date: date | None = None,
-) -> QboSalesLine:
-    unit_price = None
-    if quantity is not None and quantity > 0:
-        unit_price = (amount / quantity).quantize(UNIT_PRICE_PLACES).normalize()
-    return QboSalesLine(
-        Amount=amount,
-        Description=description,
-        SalesItemLineDetail=SalesItemLineDetail(
-            ItemRef=item,
-            Qty=Decimal(quantity) if quantity is not None and quantity > 0 else None,
-            UnitPrice=unit_price,
-            ServiceDate=service_date,
-        ),
-    )
-
-
-def discount_line(amount: Decimal, account: Ref, description: str) -> QboDiscountLine:
-    return QboDiscountLine(
-        Amount=amount,
-        Description=description,
-        DiscountLineDetail=DiscountLineDetail(DiscountAccountRef=account),
     )
 
 

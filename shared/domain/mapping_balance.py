@@ -8,7 +8,8 @@ from datetime import UTC, tzinfo
 from decimal import Decimal
 
 from shared.domain.idempotency import doc_number_from_stripe_number
-from shared.domain.mapping import CurrencyTerms, date_from_unix, marker, sales_line_from_amount
+from shared.domain.mapping import CurrencyTerms, date_from_unix, marker
+from shared.domain.qbo_lines import sales_line_from_amount
 from shared.domain.qbo_models import (
     LinkedTxn,
     QboCreditMemo,

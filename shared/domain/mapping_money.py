@@ -13,9 +13,9 @@ from shared.domain.mapping import (
     SalesRefs,
     date_from_unix,
     marker,
-    sales_line_from_amount,
     sales_lines_from_parts,
 )
+from shared.domain.qbo_lines import sales_line_from_amount
 from shared.domain.qbo_models import (
     JournalEntity,
     JournalEntryLineDetail,

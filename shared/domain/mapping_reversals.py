@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from shared.domain.idempotency import doc_number_from_stripe_number
-from shared.domain.mapping import CurrencyTerms, marker, sales_line_from_amount
+from shared.domain.mapping import CurrencyTerms, marker
+from shared.domain.qbo_lines import sales_line_from_amount
 from shared.domain.qbo_models import QboSalesReceipt, Ref
 from shared.domain.stripe_payments import StripeRefund
 

@@ -73,6 +73,10 @@ class SalesItemLineDetail(QboModel):
     Qty: Decimal | None = None
     UnitPrice: Decimal | None = None
     ServiceDate: date | None = None
+    ClassRef: Ref | None = None
+    # TAX or NON in a US company; a sales tax code outside the US (every line needs one there)
+    TaxCodeRef: Ref | None = None
+    TaxInclusiveAmt: Decimal | None = None  # the gross, with GlobalTaxCalculation TaxInclusive
 
 
 class QboSalesLine(QboModel):
@@ -97,6 +101,30 @@ class QboDiscountLine(QboModel):
 SalesLine = QboSalesLine | QboDiscountLine
 
 
+class QboTaxLineDetail(QboModel):
+    TaxRateRef: Ref
+    PercentBased: bool = True
+    TaxPercent: Decimal | None = None
+    NetAmountTaxable: Decimal | None = None
+
+
+class QboTaxLine(QboModel):
+    """The tax of one rate on the document (Finance.xsd TxnTaxDetail.TaxLine)."""
+
+    Amount: Decimal
+    DetailType: Literal["TaxLineDetail"] = "TaxLineDetail"
+    TaxLineDetail: QboTaxLineDetail
+
+
+class QboTxnTaxDetail(QboModel):
+    """The tax a sales document records: per rate (outside the US), or one total under the
+    document's code (US); a supplied amount overrides QBO's own computation."""
+
+    TxnTaxCodeRef: Ref | None = None
+    TotalTax: Decimal
+    TaxLine: list[QboTaxLine] | None = None
+
+
 class QboTxn(QboModel):
     """Fields every transaction shares; ExchangeRate only when not in the home currency."""
 
@@ -111,27 +139,30 @@ class Memo(QboModel):
     value: str = Field(max_length=CUSTOMER_MEMO_MAX)
 
 
-class QboInvoice(QboTxn):
+class QboSalesForm(QboTxn):
+    """Invoice, CreditMemo, SalesReceipt, RefundReceipt: lines and how they are taxed."""
+
     CustomerRef: Ref
-    DueDate: date | None = None
     Line: list[SalesLine]
+    TxnTaxDetail: QboTxnTaxDetail | None = None
+    GlobalTaxCalculation: Literal["TaxExcluded", "TaxInclusive", "NotApplicable"] | None = None
+    DepartmentRef: Ref | None = None  # the location, where the company tracks them
+
+
+class QboInvoice(QboSalesForm):
+    DueDate: date | None = None
     CustomerMemo: Memo | None = None
 
 
-class QboCreditMemo(QboTxn):
-    CustomerRef: Ref
-    Line: list[SalesLine]
+class QboCreditMemo(QboSalesForm):
+    pass
 
 
-class QboSalesReceipt(QboTxn):
-    CustomerRef: Ref
-    Line: list[SalesLine]
+class QboSalesReceipt(QboSalesForm):
     DepositToAccountRef: Ref
 
 
-class QboRefundReceipt(QboTxn):
-    CustomerRef: Ref
-    Line: list[SalesLine]
+class QboRefundReceipt(QboSalesForm):
     DepositToAccountRef: Ref
 
 

@@ -28,6 +28,7 @@ SERVICES = {
     "product": "products",
     "price": "prices",
     "payment_record": "payment_records",
+    "tax_rate": "tax_rates",
     "event": "events",
 }
 # Listed under their parent: (parent filter, parent service, nested service)

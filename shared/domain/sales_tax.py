@@ -31,6 +31,7 @@ from typing import Any, Literal, Protocol
 from shared.domain.company import TaxModel
 from shared.domain.qbo_lines import discount_line, sales_line_from_amount
 from shared.domain.qbo_models import (
+    QboDiscountLine,
     QboTaxLine,
     QboTaxLineDetail,
     QboTxnTaxDetail,
@@ -86,9 +87,9 @@ class FormRefs:
     """What the lines point at: the item of item parts without their own (default, refunds,
     bad debt), the tax item (us), and the discount, credits and shipping items or account."""
 
-    item: Ref
-    tax_item: Ref
-    discount_account: Ref
+    item: Ref | None = None
+    tax_item: Ref | None = None  # us: the line all tax goes on
+    discount_account: Ref | None = None  # us, us-ast: the DiscountLine's account
     discount_item: Ref | None = None  # global: discounts are negative lines with a code
     credits_item: Ref | None = None
     shipping_item: Ref | None = None
@@ -99,6 +100,16 @@ class TaxedForm:
     lines: list[SalesLine]
     detail: QboTxnTaxDetail | None = None
     calculation: Literal["TaxExcluded", "TaxInclusive"] | None = None
+
+    @property
+    def total(self) -> Decimal:
+        """What QBO's TotalAmt is when it keeps these lines and this tax."""
+        lines = sum(
+            (-line.Amount if isinstance(line, QboDiscountLine) else line.Amount)
+            for line in self.lines
+        )
+        tax = self.detail.TotalTax if self.detail is not None else Decimal(0)
+        return Decimal(lines) + tax
 
     def fields(self) -> dict[str, Any]:
         """The sales form's Line, TxnTaxDetail and GlobalTaxCalculation."""
@@ -154,6 +165,8 @@ def _line(
 ) -> SalesLine:
     code = part.code if model != "us" else ""
     if part.kind == "discount" and model != "global":
+        if refs.discount_account is None:
+            raise MappingGapError("discounts need their account", code="no_discount_account")
         return discount_line(-amount, refs.discount_account, part.description or "Discounts")
     item = {
         "item": part.item or refs.item,
@@ -194,6 +207,8 @@ def taxed_form(
     ]
     if model == "us":
         if groups[0][1]:
+            if refs.tax_item is None:
+                raise MappingGapError("tax needs the tax item", code="no_tax_item")
             lines.append(sales_line_from_amount(taxes[0], refs.tax_item, "Tax"))
         return TaxedForm(lines)
     if model == "us-ast":

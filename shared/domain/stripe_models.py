@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from shared.domain.stripe_tax import StripeTax, taxes_from_api
+
 
 class StripeModel(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -75,9 +77,20 @@ class StripePeriod(StripeModel):
     end: int
 
 
+class StripePretaxCredit(StripeModel):
+    """One entry of ``total_pretax_credit_amounts``: a discount, or billing credits applied."""
+
+    amount: int
+    type: str
+    credit_balance_transaction: str | None = None
+    discount: str | None = None
+
+    _refs = field_validator("credit_balance_transaction", "discount", mode="before")(id_of_ref)
+
+
 class StripeInvoiceLine(StripeModel):
     id: str
-    amount: int
+    amount: int  # before discounts; inclusive tax inside, exclusive tax on top
     currency: str
     description: str | None = None
     quantity: int | None = None
@@ -85,6 +98,18 @@ class StripeInvoiceLine(StripeModel):
     price_id: str | None = None
     product_id: str | None = None
     discount_amounts: list[dict[str, Any]] = Field(default_factory=list)
+    pretax_credit_amounts: list[StripePretaxCredit] = Field(default_factory=list)
+    taxes: tuple[StripeTax, ...] = ()
+    metadata: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def discounts(self) -> int:
+        return sum(int(d.get("amount") or 0) for d in self.discount_amounts)
+
+    @property
+    def billing_credits(self) -> int:
+        """Billing credits (credit grants) applied to this line before tax."""
+        return sum(c.amount for c in self.pretax_credit_amounts if c.type != "discount")
 
 
 class StripeStatusTransitions(StripeModel):
@@ -102,23 +127,13 @@ class StripeShippingCost(StripeModel):
     amount_tax: int = 0
     amount_total: int
     shipping_rate: str | None = None
+    taxes: tuple[StripeTax, ...] = ()  # each names its whole TaxRate (``rate``)
 
     _refs = field_validator("shipping_rate", mode="before")(id_of_ref)
 
     @property
     def exclusive_tax(self) -> int:
         return self.amount_total - self.amount_subtotal
-
-
-class StripePretaxCredit(StripeModel):
-    """One entry of ``total_pretax_credit_amounts``: a discount, or billing credits applied."""
-
-    amount: int
-    type: str
-    credit_balance_transaction: str | None = None
-    discount: str | None = None
-
-    _refs = field_validator("credit_balance_transaction", "discount", mode="before")(id_of_ref)
 
 
 InvoiceStatus = Literal["draft", "open", "paid", "uncollectible", "void"]
@@ -183,6 +198,9 @@ def invoice_line_from_api(raw: dict[str, Any]) -> StripeInvoiceLine:
         price_id=ref_id(price_details.get("price")),
         product_id=ref_id(price_details.get("product")),
         discount_amounts=raw.get("discount_amounts") or [],
+        pretax_credit_amounts=raw.get("pretax_credit_amounts") or [],
+        taxes=taxes_from_api(raw.get("taxes")),
+        metadata=raw.get("metadata") or {},
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from shared.domain.stripe_models import (
     StripeModel,
@@ -15,6 +15,7 @@ from shared.domain.stripe_models import (
     id_of_ref,
     ref_id,
 )
+from shared.domain.stripe_tax import StripeTax
 
 _id = id_of_ref
 
@@ -116,11 +117,19 @@ class StripeRefund(StripeModel):
 
 
 class StripeCreditNoteLine(StripeModel):
+    """A credited line: ``amount`` before discounts and exclusive tax, as an invoice line's."""
+
     id: str
     amount: int
     description: str | None = None
     quantity: int | None = None
     discount_amount: int = 0
+    pretax_credit_amounts: list[StripePretaxCredit] = Field(default_factory=list)
+    taxes: tuple[StripeTax, ...] = ()
+
+    @property
+    def billing_credits(self) -> int:
+        return sum(c.amount for c in self.pretax_credit_amounts if c.type != "discount")
 
 
 class StripeCreditNoteRefund(StripeModel):
@@ -163,6 +172,17 @@ class StripeCreditNote(StripeModel):
     effective_at: int | None = None
     memo: str | None = None
     reason: str | None = None
+    lines: tuple[StripeCreditNoteLine, ...] = ()
+    more_lines: bool = False  # Stripe embeds the first lines only; the rest are listed apart
+
+    @model_validator(mode="before")
+    @classmethod
+    def _embedded_lines(cls, raw: Any) -> Any:
+        if isinstance(raw, dict) and isinstance(raw.get("lines"), dict):
+            embedded = raw["lines"]
+            return {**raw, "lines": embedded.get("data") or [],
+                    "more_lines": bool(embedded.get("has_more"))}  # fmt: skip
+        return raw
 
     _refs = field_validator("invoice", "customer", "customer_balance_transaction", mode="before")(
         _id

@@ -14,12 +14,21 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import model_validator
-
-from shared.domain.stripe_models import StripeModel, ref_id
+from pydantic import BaseModel, ConfigDict, model_validator
 
 
-class StripeTaxRate(StripeModel):
+class _StripeObject(BaseModel):
+    """As every Stripe model (``stripe_models``, which builds on this module): fields we do not
+    read are ignored."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+def _id(value: Any) -> Any:
+    return value.get("id") if isinstance(value, dict) else value
+
+
+class StripeTaxRate(_StripeObject):
     id: str
     percentage: Decimal  # out of 100; a float in the API, read through its text
     effective_percentage: Decimal | None = None
@@ -49,7 +58,7 @@ class StripeTaxRate(StripeModel):
         return " ".join(p for p in (*parts, name) if p)
 
 
-class StripeTax(StripeModel):
+class StripeTax(_StripeObject):
     """One tax entry: of a line (``taxes[]``), of a document (``total_taxes[]``), or of shipping
     (``shipping_cost.taxes[]``, whose ``rate`` is the TaxRate itself)."""
 
@@ -68,14 +77,14 @@ class StripeTax(StripeModel):
         out = dict(raw)
         details = raw.get("tax_rate_details")
         if isinstance(details, dict) and not out.get("tax_rate"):
-            out["tax_rate"] = ref_id(details.get("tax_rate"))
+            out["tax_rate"] = _id(details.get("tax_rate"))
         rate = raw.get("rate")
         if isinstance(rate, dict):
             out["tax_rate"] = out.get("tax_rate") or rate.get("id")
             # a shipping tax's behaviour is its rate's
             out.setdefault("tax_behavior", "inclusive" if rate.get("inclusive") else "exclusive")
         elif rate is not None:
-            out["tax_rate"] = out.get("tax_rate") or ref_id(rate)
+            out["tax_rate"] = out.get("tax_rate") or _id(rate)
             out.pop("rate")
         return out
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from shared.books_settings import TaxRateMapping, TaxSettings
+from shared.domain.sales_tax import TaxShare
 from shared.domain.stripe_tax import StripeTax, StripeTaxRate
 from shared.domain.tax_book import QboTaxCode, QboTaxRate, TaxBook
 from shared.errors import TaxMappingGapError
@@ -45,18 +46,18 @@ REASONS = {
 
 
 @dataclass(frozen=True)
-class RateAmount:
-    """What Stripe charged under one QBO rate on one line."""
-
-    rate: str  # QBO TaxRate id
-    amount: int  # minor units
-    taxable: int
-
-
-@dataclass(frozen=True)
 class LineCode:
+    """A line's QBO tax code, and each Stripe tax of it under its QBO rate."""
+
     code: QboTaxCode
-    rates: tuple[RateAmount, ...]
+    shares: tuple[TaxShare, ...]
+
+    def by_rate(self) -> dict[str, int]:
+        """QBO rate id -> the tax Stripe charged under it."""
+        out: dict[str, int] = {}
+        for share in self.shares:
+            out[share.qbo_rate] = out.get(share.qbo_rate, 0) + share.amount
+        return out
 
 
 def _gap(message: str) -> TaxMappingGapError:
@@ -175,7 +176,10 @@ def line_code(
     charged = [t for t in taxes if t.amount != 0]
     if not charged:
         zero = _zero_code(taxes, rates, book, settings, line)
-        return LineCode(zero, tuple(RateAmount(r, 0, _taxable(taxes)) for r in zero.sales_rates))
+        taxable = _taxable(taxes)
+        return LineCode(
+            zero, tuple(_share(book, "", r, 0, taxable, day=day) for r in zero.sales_rates)
+        )
     named: set[str] = set()
     resolved: list[tuple[StripeTax, StripeTaxRate, TaxRateMapping | None]] = []
     for tax in charged:
@@ -186,22 +190,29 @@ def line_code(
         resolved.append((tax, rate, entry))
     if len(named) > 1:
         raise _gap(f"{line}: the books file maps its Stripe taxes to different QBO codes")
-    amounts: dict[str, RateAmount] = {}
+    shares: list[TaxShare] = []
     code: QboTaxCode | None = book.code(named.pop()) if named else None
     for tax, rate, entry in resolved:
         if code is not None:
             qbo_rate = _rate_in(book, code, entry.qbo_tax_rate if entry else None, rate, day)
         else:
             qbo_rate = _auto_rate(book, rate, day).id
-        before = amounts.get(qbo_rate, RateAmount(qbo_rate, 0, 0))
-        amounts[qbo_rate] = RateAmount(
-            qbo_rate, before.amount + tax.amount, before.taxable + (tax.taxable_amount or 0)
-        )
+        shares.append(_share(book, rate.id, qbo_rate, tax.amount, tax.taxable_amount or 0, day=day))
+    used = {s.qbo_rate for s in shares}
     if code is None:
-        code = _code_of_rates(book, set(amounts), [r for _, r, _ in resolved])
-    elif not set(amounts) <= set(code.sales_rates):
+        code = _code_of_rates(book, used, [r for _, r, _ in resolved])
+    elif not used <= set(code.sales_rates):
         raise _gap(f"{line}: QBO tax code {code.name!r} lacks a rate the line's taxes map to")
-    return LineCode(code, tuple(amounts[r] for r in code.sales_rates if r in amounts))
+    order = {rate: n for n, rate in enumerate(code.sales_rates)}
+    return LineCode(code, tuple(sorted(shares, key=lambda s: order[s.qbo_rate])))
+
+
+def _share(
+    book: TaxBook, stripe_rate: str, qbo_rate: str, amount: int, taxable: int, *, day: date
+) -> TaxShare:
+    found = book.rates.get(qbo_rate)
+    percent = found.percent_on(day) if found is not None else None
+    return TaxShare(stripe_rate, amount, taxable, qbo_rate=qbo_rate, percent=percent)
 
 
 def _code_of_rates(book: TaxBook, wanted: set[str], rates: list[StripeTaxRate]) -> QboTaxCode:
@@ -263,4 +274,4 @@ def _taxable(taxes: Sequence[StripeTax]) -> int:
     return max((t.taxable_amount or 0 for t in taxes), default=0)
 
 
-__all__ = ["REASONS", "LineCode", "RateAmount", "line_code"]
+__all__ = ["REASONS", "LineCode", "line_code"]

@@ -8,18 +8,21 @@ import threading
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from shared.books_settings import BooksSettings
 from shared.domain.company import Company
 from shared.domain.idempotency import qbo_request_id_from
 from shared.domain.mapping import CurrencyTerms, SalesRefs
 from shared.domain.money import normalize_currency
+from shared.domain.names import ITEM_NAME_MAX, limited_name
 from shared.domain.qbo_models import QboAccount, QboItem, Ref
-from shared.errors import MappingGapError
+from shared.errors import MappingGapError, TaxMappingGapError
 from shared.ports import QboGateway
 from shared.services.company import CompanyReader
 from shared.services.qbo_lookup import create_or_heal, entity_id, find_all, quote
 
+SALES_FORMS = frozenset({"Invoice", "SalesReceipt", "CreditMemo", "RefundReceipt"})
 # (QBO AccountType, AccountSubType) per role
 ACCOUNT_KINDS = {
     "income": ("Income", "SalesOfProductIncome"),
@@ -153,6 +156,15 @@ class ReferenceData:
     def default_item(self) -> Ref:
         return self.item(self.books.items.default)
 
+    def income_item(self, account: str) -> Ref:
+        """The item of lines the books file sends to income ``account``: "<default item>
+        (<account>)", its account found by name (or created as income)."""
+        income = self._ensure("Account", account, lambda: self._build("income", account, None))
+        name = limited_name(f"{self.books.items.default} ({account})", ITEM_NAME_MAX)
+        return self._ensure(
+            "Item", name, lambda: QboItem(Name=name, IncomeAccountRef=income).to_qbo()
+        )
+
     def existing(self, entity: str, name: str) -> Ref:
         """A Class, Department or Item the books settings name: it must exist (and be active)
         in QBO, for an accountant chose it; else a mapping gap naming it."""
@@ -193,6 +205,40 @@ class ReferenceData:
                 self.item(self.books.items.billing_credits, "discounts") if credits else None
             ),
         )
+
+    def complete_tax_codes(self, entity: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A sales form written without tax (a balance adjustment, a rounding memo) as the
+        company needs it: outside the US each line without a code gets the books file's code
+        for untaxed lines ([tax.reasons] no_tax); under automated sales tax it says NON (AST
+        would tax a line without a code: Intuit blog 2018-03-28)."""
+        if entity not in SALES_FORMS:
+            return body
+        model = self.company().tax_model
+        lines = body.get("Line")
+        if model == "us" or not isinstance(lines, list):
+            return body
+        code: str | None = "NON" if model == "us-ast" else None
+        out = []
+        for line in lines:
+            detail = line.get("SalesItemLineDetail") if isinstance(line, dict) else None
+            if isinstance(detail, dict) and not detail.get("TaxCodeRef"):
+                code = code or self._untaxed_code()
+                coded = {**detail, "TaxCodeRef": {"value": code}}
+                out.append({**line, "SalesItemLineDetail": coded})
+            else:
+                out.append(line)
+        return {**body, "Line": out}
+
+    def _untaxed_code(self) -> str:
+        name = self.books.tax.reasons.no_tax
+        code = self.company_reader.tax_book().code(name) if name else None
+        if code is None:
+            raise TaxMappingGapError(
+                "a document without tax needs the company's code for untaxed lines: name it "
+                'in the books file as [tax.reasons] no_tax = "<QBO tax code name>", then replay'
+                + (f" (no active QBO tax code {name!r})" if name else "")
+            )
+        return code.id
 
     def auto_applies_credit(self) -> bool:
         """The company's ``SalesFormsPrefs.AutoApplyCredit`` (``company``)."""

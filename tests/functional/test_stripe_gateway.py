@@ -47,6 +47,7 @@ PREFIXES = {
     "product": "prod",
     "price": "price",
     "payment_record": "pr",
+    "tax_rate": "txr",
     "event": "evt",
 }
 

@@ -70,7 +70,10 @@ def test_rates_match_by_percentage_and_codes_by_their_rates() -> None:
         TaxSettings(), DAY,
     )  # fmt: skip
     assert bc.code.name == "GST/PST BC"
-    assert [(a.amount, a.taxable) for a in bc.rates] == [(50, 1000), (70, 1000)]
+    assert [(s.stripe_rate, s.amount, s.taxable) for s in bc.shares] == [
+        ("txr_gst", 50, 1000), ("txr_pst_bc", 70, 1000),
+    ]  # fmt: skip
+    assert [s.percent for s in bc.shares] == [Decimal(5), Decimal(7)]
     assert code_name("ca", [tax("txr_gst", 50)]) == "GST"
     assert code_name("uk", [tax("txr_vat", 200)]) == "20.0% S"
     assert code_name("uk", [tax("txr_vat_r", 50)]) == "5.0% R"
@@ -115,7 +118,7 @@ def test_a_mapped_code_with_several_rates_takes_each_tax_by_percentage() -> None
         rates=(TaxRateMapping(stripe_tax_rate="txr_pst_bc", qbo_tax_code="GST/PST BC"),)
     )
     found = line_code([tax("txr_gst", 50), tax("txr_pst_bc", 70)], RATES, book("ca"), mapped, DAY)
-    names = [book("ca").rates[a.rate].name for a in found.rates]
+    names = [book("ca").rates[s.qbo_rate].name for s in found.shares]
     assert found.code.name == "GST/PST BC" and names == ["GST", "PST BC"]
 
 

@@ -40,6 +40,7 @@ RESOURCES = {
     "invoice_payments": "invoice_payment",
     "payment_records": "payment_record",
     "shipping_rates": "shipping_rate",
+    "tax_rates": "tax_rate",
     "events": "event",
 }
 Handler = Callable[[FakeStripe, JsonDict, RequestContext, dict[str, str]], JsonDict]

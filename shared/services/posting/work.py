@@ -20,6 +20,7 @@ from shared.services.existing_books import ExistingBooks
 from shared.services.qbo_lookup import Lookup, create_or_heal
 from shared.services.records import Link, LinkStatus, LinkStore, Outcome, SyncLog
 from shared.services.reference_data import ReferenceData
+from shared.services.stripe_tax_rates import StripeTaxRates
 
 DEFAULT_LEASE_TTL = timedelta(seconds=360)
 LEASE_MARGIN = timedelta(seconds=5)
@@ -74,6 +75,8 @@ class SyncDeps:
     lease_ttl: timedelta = DEFAULT_LEASE_TTL
     # customers and items the books had before the sync; None: never matched, always created
     existing: ExistingBooks | None = None
+    # the Stripe tax rates documents name (``GET /v1/tax_rates/{id}``), kept per instance
+    tax_rates: StripeTaxRates = field(default_factory=StripeTaxRates)
 
 
 @dataclass
@@ -231,7 +234,8 @@ class Work:
                 return linked
             previous = self.current(stripe_id, entity_key)
             self.writing(stripe_id, entity_key)
-            body = build()
+            # a sales form written without tax still names the codes the company needs
+            body = self.deps.references.complete_tax_codes(entity, build())
             operation = entity_key.lower().replace(":", "-")
             if previous is not None and previous.status == "UNDONE":
                 # posted again after an undo: a new request, never QBO's memory of the first

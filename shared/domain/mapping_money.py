@@ -7,15 +7,7 @@ from datetime import UTC, tzinfo
 from decimal import Decimal
 
 from shared.domain.idempotency import doc_number_for, doc_number_from_stripe_number
-from shared.domain.mapping import (
-    CurrencyTerms,
-    ItemLine,
-    SalesRefs,
-    date_from_unix,
-    marker,
-    sales_lines_from_parts,
-)
-from shared.domain.qbo_lines import sales_line_from_amount
+from shared.domain.mapping import CurrencyTerms, date_from_unix, marker
 from shared.domain.qbo_models import (
     JournalEntity,
     JournalEntryLineDetail,
@@ -28,9 +20,8 @@ from shared.domain.qbo_models import (
     QboRefundReceipt,
     QboSalesReceipt,
     Ref,
-    SalesLine,
 )
-from shared.domain.sale_parts import parts_from_stripe_credit_note
+from shared.domain.sales_tax import TaxedForm
 from shared.domain.stripe_models import StripeInvoice
 from shared.domain.stripe_payments import (
     StripeBalanceTransaction,
@@ -149,23 +140,21 @@ def qbo_credit_application(
 def qbo_sales_receipt_from_charge(
     charge: StripeCharge,
     customer: Ref,
-    refs: SalesRefs,
+    form: TaxedForm,
     clearing: Ref,
     terms: CurrencyTerms,
     *,
     tz: tzinfo = UTC,
 ) -> QboSalesReceipt:
-    """A charge that belongs to no invoice: a sale paid at once into clearing."""
-    line = sales_line_from_amount(
-        terms.amount(charge.amount), refs.default_item, charge.description or "Stripe charge"
-    )
+    """A charge that belongs to no invoice: a sale paid at once into clearing (``form``: its
+    line, without tax, as Stripe has no tax data for it: ``mapping_tax.untaxed_part``)."""
     return QboSalesReceipt(
         CustomerRef=customer,
         TxnDate=date_from_unix(charge.created, tz),
         DocNumber=doc_number_from_stripe_number(charge.id),
-        Line=[line],
         DepositToAccountRef=clearing,
         PrivateNote=marker("charge", charge.id),
+        **form.fields(),
         **terms.fields(),
     )
 
@@ -173,21 +162,21 @@ def qbo_sales_receipt_from_charge(
 def qbo_refund_receipt_from_refund(
     refund: StripeRefund,
     customer: Ref,
-    refunds_item: Ref,
+    form: TaxedForm,
     clearing: Ref,
     terms: CurrencyTerms,
     *,
     tz: tzinfo = UTC,
 ) -> QboRefundReceipt:
-    """Money returned to a customer out of the clearing account."""
-    description = f"Refund of {refund.charge}" if refund.charge else "Stripe refund"
+    """Money returned to a customer out of the clearing account; ``form``: the part of the sale
+    it gives back, with its share of the tax (``sales_tax.portion``)."""
     return QboRefundReceipt(
         CustomerRef=customer,
         TxnDate=date_from_unix(refund.created, tz),
         DocNumber=doc_number_from_stripe_number(refund.id),
-        Line=[sales_line_from_amount(terms.amount(refund.amount), refunds_item, description)],
         DepositToAccountRef=clearing,
         PrivateNote=marker("refund", refund.id, refund.charge or ""),
+        **form.fields(),
         **terms.fields(),
     )
 
@@ -195,35 +184,20 @@ def qbo_refund_receipt_from_refund(
 def qbo_credit_memo_from_credit_note(
     note: StripeCreditNote,
     customer: Ref,
-    refs: SalesRefs,
+    form: TaxedForm,
     terms: CurrencyTerms,
     *,
-    amount_minor: int | None = None,
     tz: tzinfo = UTC,
-    total: Decimal | None = None,
 ) -> QboCreditMemo:
-    """The whole note (before payment), or ``amount_minor`` of it (the part kept as credit).
-
-    ``total``: the memo's total when it settles an invoice by another amount (``rounding``).
-    """
+    """The note's memo; ``form``: the whole note (before payment), or the part of it kept as
+    the customer's credit, with its share of the tax."""
     when = note.effective_at or note.created
-    lines: list[SalesLine]
-    if amount_minor is None:
-        parts = parts_from_stripe_credit_note(note)
-        item = ItemLine(parts.lines, refs.default_item, note.memo or "Credit note")
-        lines = sales_lines_from_parts(parts, refs, terms, [item], total)
-    else:
-        lines = [
-            sales_line_from_amount(
-                terms.amount(amount_minor), refs.default_item, "Credit to the customer's balance"
-            )
-        ]
     return QboCreditMemo(
         CustomerRef=customer,
         TxnDate=date_from_unix(when, tz),
         DocNumber=doc_number_from_stripe_number(note.number or note.id),
-        Line=lines,
         PrivateNote=marker("credit_note", note.id, note.number or ""),
+        **form.fields(),
         **terms.fields(),
     )
 
@@ -231,16 +205,16 @@ def qbo_credit_memo_from_credit_note(
 def qbo_refund_receipt_from_off_stripe_refunds(
     note: StripeCreditNote,
     customer: Ref,
-    refunds_item: Ref,
+    form: TaxedForm,
     undeposited: Ref,
     terms: CurrencyTerms,
     *,
     tz: tzinfo = UTC,
 ) -> QboRefundReceipt:
     """What a credit note paid back outside Stripe (refunds reported on PaymentRecords, and its
-    out-of-band amount) leaves where out-of-band money is kept: Undeposited Funds."""
-    amount = note.refunded_off_stripe
-    if amount <= 0:
+    out-of-band amount) leaves where out-of-band money is kept: Undeposited Funds. ``form``:
+    that part of the note, with its share of the tax."""
+    if note.refunded_off_stripe <= 0:
         raise MappingGapError(
             f"credit note {note.id} refunded nothing off Stripe", code="no_amount"
         )
@@ -248,13 +222,9 @@ def qbo_refund_receipt_from_off_stripe_refunds(
         CustomerRef=customer,
         TxnDate=date_from_unix(note.effective_at or note.created, tz),
         DocNumber=doc_number_from_stripe_number(f"{note.number or note.id}-R"),
-        Line=[
-            sales_line_from_amount(
-                terms.amount(amount), refunds_item, f"Refunded outside Stripe: {note.number}"
-            )
-        ],
         DepositToAccountRef=undeposited,
         PrivateNote=marker("credit_note_refund", note.id, note.number or ""),
+        **form.fields(),
         **terms.fields(),
     )
 
@@ -262,21 +232,20 @@ def qbo_refund_receipt_from_off_stripe_refunds(
 def qbo_write_off_from_invoice(
     invoice: StripeInvoice,
     customer: Ref,
-    bad_debt_item: Ref,
+    form: TaxedForm,
     terms: CurrencyTerms,
     *,
     tz: tzinfo = UTC,
-    applied: Decimal | None = None,
 ) -> QboCreditMemo:
-    """An uncollectible invoice's remaining amount, written off to bad debt."""
+    """An uncollectible invoice's remaining amount written off to bad debt; ``form``: that part
+    of the sale on the bad debt item, with its share of the tax."""
     when = invoice.status_transitions.marked_uncollectible_at or invoice.created
-    amount = terms.amount(invoice.amount_remaining) if applied is None else applied
     return QboCreditMemo(
         CustomerRef=customer,
         TxnDate=date_from_unix(when, tz),
         DocNumber=doc_number_for(WRITE_OFF_ROLE, invoice.id),
-        Line=[sales_line_from_amount(amount, bad_debt_item, f"Written off: {invoice.number}")],
         PrivateNote=marker("invoice_writeoff", invoice.id, invoice.number or ""),
+        **form.fields(),
         **terms.fields(),
     )
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from shared.domain.idempotency import doc_number_from_stripe_number
 from shared.domain.mapping import CurrencyTerms, marker
-from shared.domain.qbo_lines import sales_line_from_amount
 from shared.domain.qbo_models import QboSalesReceipt, Ref
+from shared.domain.sales_tax import TaxedForm
 from shared.domain.stripe_payments import StripeRefund
 
 VOIDED = "Voided"
@@ -66,23 +66,23 @@ def qbo_zeroed_credit_memo(memo: dict[str, Any]) -> dict[str, Any]:
 def qbo_sales_receipt_from_failed_refund(
     refund: StripeRefund,
     customer: Ref,
-    refunds_item: Ref,
+    form: TaxedForm,
     clearing: Ref,
     terms: CurrencyTerms,
     *,
     returned_on: date,
 ) -> QboSalesReceipt:
-    """A refund Stripe gave back (failed or canceled after it was paid): the same amount on
-    the same item back into clearing, on the day the funds returned. Stripe books the return as
-    a balance transaction of its own (``refund_failure``), so the refund receipt stays and this
-    receipt reverses it: each payout's deposit still matches what went through clearing."""
-    description = f"Reversal of Stripe refund {refund.id} ({refund.status})"
+    """A refund Stripe gave back (failed or canceled after it was paid): the refund receipt's
+    lines and tax (``form``) again, back into clearing, on the day the funds returned. Stripe
+    books the return as a balance transaction of its own (``refund_failure``), so the refund
+    receipt stays and this receipt reverses it: each payout's deposit still matches what went
+    through clearing."""
     return QboSalesReceipt(
         CustomerRef=customer,
         TxnDate=returned_on,
         DocNumber=doc_number_from_stripe_number(f"{refund.id}-R"),
-        Line=[sales_line_from_amount(terms.amount(refund.amount), refunds_item, description)],
         DepositToAccountRef=clearing,
         PrivateNote=marker("refund_reversal", refund.id, refund.status),
+        **form.fields(),
         **terms.fields(),
     )

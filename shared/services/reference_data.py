@@ -13,7 +13,7 @@ from typing import Any
 from shared.books_settings import BooksSettings
 from shared.domain.company import Company
 from shared.domain.idempotency import qbo_request_id_from
-from shared.domain.mapping import CurrencyTerms, SalesRefs
+from shared.domain.mapping import CurrencyTerms
 from shared.domain.money import normalize_currency
 from shared.domain.names import ITEM_NAME_MAX, limited_name
 from shared.domain.qbo_models import QboAccount, QboItem, Ref
@@ -186,25 +186,6 @@ class ReferenceData:
             ref = Ref(value=entity_id(found[0]), name=name)
             self._refs[key] = ref
             return ref
-
-    def sales_refs(
-        self,
-        items_by_product: dict[str, Ref] | None = None,
-        *,
-        shipping: bool = False,
-        credits: bool = False,
-    ) -> SalesRefs:
-        """Refs for a sales document; the shipping and billing-credit items only when used."""
-        return SalesRefs(
-            default_item=self.default_item(),
-            tax_item=self.item(self.books.items.tax, "tax"),
-            discount_account=self.account("discounts"),
-            items_by_product=items_by_product or {},
-            shipping_item=self.item(self.books.items.shipping) if shipping else None,
-            credits_item=(
-                self.item(self.books.items.billing_credits, "discounts") if credits else None
-            ),
-        )
 
     def complete_tax_codes(self, entity: str, body: dict[str, Any]) -> dict[str, Any]:
         """A sales form written without tax (a balance adjustment, a rounding memo) as the

@@ -1,6 +1,6 @@
 """Pure mappers: Stripe customers and invoices to QBO documents."""
 
-from datetime import date
+from datetime import UTC, date, tzinfo
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -15,7 +15,6 @@ from local_emulator.generator.stripe_objects import (
 from shared.adapters.qbo_json import dumps
 from shared.domain.mapping import (
     CurrencyTerms,
-    SalesRefs,
     carries_marker,
     display_name_from_stripe_customer,
     marker,
@@ -23,13 +22,16 @@ from shared.domain.mapping import (
     qbo_customer_from_stripe_customer,
     qbo_invoice_from_stripe_invoice,
 )
-from shared.domain.qbo_models import Ref
+from shared.domain.mapping_tax import LineChoice, TaxRules, invoice_sale
+from shared.domain.qbo_models import QboInvoice, Ref
+from shared.domain.sales_tax import FormRefs, taxed_form
 from shared.domain.stripe_models import StripeCustomer, StripeInvoice, invoice_from_api
+from shared.domain.stripe_tax import StripeTax
 from shared.errors import MappingGapError
 
 ITEM = Ref(value="1", name="Stripe sales")
 CUSTOMER = Ref(value="58")
-REFS = SalesRefs(default_item=ITEM, tax_item=Ref(value="2"), discount_account=Ref(value="90"))
+REFS = FormRefs(tax_item=Ref(value="2"), discount_account=Ref(value="90"))
 USD = CurrencyTerms("usd", "usd")
 
 
@@ -38,6 +40,20 @@ def terms(currency: str) -> CurrencyTerms:
 
 
 JAN_1_2026 = 1_767_225_600
+
+
+def invoice_doc(
+    invoice: StripeInvoice,
+    currency: CurrencyTerms = USD,
+    *,
+    items: dict[str, Ref] | None = None,
+    tz: tzinfo = UTC,
+) -> QboInvoice:
+    """The invoice as a US company on manual sales tax gets it (``invoices.ensure_invoice``)."""
+    choices = [LineChoice((items or {}).get(line.product_id or "", ITEM)) for line in invoice.lines]
+    parts = invoice_sale(invoice, choices, TaxRules("us", date(2026, 1, 1)), tz)
+    form = taxed_form(parts, "us", REFS, currency)
+    return qbo_invoice_from_stripe_invoice(invoice, CUSTOMER, form, currency, tz=tz)
 
 
 def make_invoice(
@@ -92,7 +108,7 @@ def test_customer_notes_carry_the_stripe_id() -> None:
 
 def test_invoice_lines_amounts_dates_and_doc_number() -> None:
     invoice = make_invoice([(1500, 3), (99, 1)])
-    doc = qbo_invoice_from_stripe_invoice(invoice, CUSTOMER, REFS, USD)
+    doc = invoice_doc(invoice)
     body = doc.to_qbo()
     assert body["DocNumber"] == "ABC-0001"
     assert body["TxnDate"] == "2026-01-01"
@@ -111,7 +127,7 @@ def test_invoice_lines_amounts_dates_and_doc_number() -> None:
 def test_amounts_go_out_as_json_numbers_with_plain_digits() -> None:
     """QBO types amounts xs:decimal: a JSON number, never a string nor exponent notation."""
     invoice = make_invoice([(495000, 3)])  # 4,950.00 for 3: UnitPrice 1650 (1.65E+3 normalized)
-    body = dumps(qbo_invoice_from_stripe_invoice(invoice, CUSTOMER, REFS, USD).to_qbo())
+    body = dumps(invoice_doc(invoice).to_qbo())
     assert '"Amount":4950.00' in body
     assert '"UnitPrice":1650' in body
     assert '"Qty":3' in body
@@ -120,7 +136,7 @@ def test_amounts_go_out_as_json_numbers_with_plain_digits() -> None:
 
 def test_unit_price_of_an_uneven_split_keeps_the_line_amount_exact() -> None:
     invoice = make_invoice([(1000, 3)])
-    line = qbo_invoice_from_stripe_invoice(invoice, CUSTOMER, REFS, USD).Line[0]
+    line = invoice_doc(invoice).Line[0]
     assert line.Amount == Decimal("10.00")
     assert line.SalesItemLineDetail.UnitPrice == Decimal("3.3333333")
 
@@ -131,7 +147,7 @@ def test_unit_price_of_an_uneven_split_keeps_the_line_amount_exact() -> None:
 )
 def test_foreign_and_odd_exponent_currencies(currency: str, amount: int, expected: Decimal) -> None:
     invoice = make_invoice([(amount, 1)], currency=currency)
-    doc = qbo_invoice_from_stripe_invoice(invoice, CUSTOMER, REFS, terms(currency))
+    doc = invoice_doc(invoice, terms(currency))
     assert doc.Line[0].Amount == expected
     assert doc.CurrencyRef == Ref(value=currency.upper())
     assert doc.ExchangeRate == Decimal("1.25")
@@ -139,15 +155,13 @@ def test_foreign_and_odd_exponent_currencies(currency: str, amount: int, expecte
 
 def test_dates_follow_the_books_time_zone() -> None:
     invoice = make_invoice([(100, 1)])
-    doc = qbo_invoice_from_stripe_invoice(
-        invoice, CUSTOMER, REFS, USD, tz=ZoneInfo("America/Los_Angeles")
-    )
+    doc = invoice_doc(invoice, tz=ZoneInfo("America/Los_Angeles"))
     assert doc.TxnDate == date(2025, 12, 31)
 
 
 def test_long_stripe_numbers_fit_doc_number() -> None:
     invoice = make_invoice([(100, 1)], number="VERYLONGPREFIX12345-00001")
-    doc = qbo_invoice_from_stripe_invoice(invoice, CUSTOMER, REFS, USD)
+    doc = invoice_doc(invoice)
     assert doc.DocNumber is not None
     assert len(doc.DocNumber) <= 21
 
@@ -155,25 +169,31 @@ def test_long_stripe_numbers_fit_doc_number() -> None:
 def test_draft_never_maps() -> None:
     draft = make_invoice([(100, 1)]).model_copy(update={"status": "draft"})
     with pytest.raises(MappingGapError, match="draft"):
-        qbo_invoice_from_stripe_invoice(draft, CUSTOMER, REFS, USD)
+        invoice_doc(draft)
 
 
 def test_lines_that_do_not_add_up_are_refused_not_posted() -> None:
     invoice = make_invoice([(100, 1)]).model_copy(update={"total": 90})
     with pytest.raises(MappingGapError) as caught:
-        qbo_invoice_from_stripe_invoice(invoice, CUSTOMER, REFS, USD)
+        invoice_doc(invoice)
     assert caught.value.code == "lines_total_mismatch"
 
 
 def test_discounts_and_tax_become_their_own_lines() -> None:
-    invoice = make_invoice([(1000, 1), (500, 1)]).model_copy(
+    invoice = make_invoice([(1000, 1), (500, 1)])
+    tax = StripeTax(amount=104, tax_behavior="exclusive", taxable_amount=1300, tax_rate="txr_1")
+    first = invoice.lines[0].model_copy(
+        update={"discount_amounts": [{"amount": 200}], "taxes": (tax,)}
+    )
+    invoice = invoice.model_copy(
         update={
+            "lines": [first, invoice.lines[1]],
             "total": 1500 - 200 + 104,
             "total_discount_amounts": [{"amount": 200}],
             "total_taxes": [{"amount": 104, "tax_behavior": "exclusive"}],
         }
     )
-    doc = qbo_invoice_from_stripe_invoice(invoice, CUSTOMER, REFS, USD)
+    doc = invoice_doc(invoice)
     body = doc.to_qbo()
     kinds = [line["DetailType"] for line in body["Line"]]
     assert kinds == ["SalesItemLineDetail"] * 3 + ["DiscountLineDetail"] or kinds == [
@@ -194,19 +214,18 @@ def test_products_map_to_their_items() -> None:
     invoice = make_invoice([(1000, 1)])
     line = invoice.lines[0].model_copy(update={"product_id": "prod_9"})
     invoice = invoice.model_copy(update={"lines": [line]})
-    refs = SalesRefs(ITEM, Ref(value="2"), Ref(value="90"), {"prod_9": Ref(value="77")})
-    doc = qbo_invoice_from_stripe_invoice(invoice, CUSTOMER, refs, USD)
+    doc = invoice_doc(invoice, items={"prod_9": Ref(value="77")})
     assert doc.Line[0].SalesItemLineDetail.ItemRef == Ref(value="77")  # type: ignore[union-attr]
 
 
 def test_every_document_names_its_stripe_source() -> None:
-    doc = qbo_invoice_from_stripe_invoice(make_invoice([(100, 1)]), CUSTOMER, REFS, USD)
+    doc = invoice_doc(make_invoice([(100, 1)]))
     assert doc.PrivateNote == "Stripe invoice in_1 (ABC-0001)"
 
 
 def test_the_invoice_memo_reaches_the_customer_memo_within_its_limit() -> None:
     invoice = make_invoice([(100, 1)]).model_copy(update={"description": "Thanks! " * 200})
-    memo = qbo_invoice_from_stripe_invoice(invoice, CUSTOMER, REFS, USD).CustomerMemo
+    memo = invoice_doc(invoice).CustomerMemo
     assert memo is not None
     assert len(memo.value) == 1000
     assert memo.value.startswith("Thanks!")

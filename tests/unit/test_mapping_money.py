@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.domain.mapping import CurrencyTerms, SalesRefs
+from shared.domain.mapping import CurrencyTerms
 from shared.domain.mapping_money import (
     DisputeAccounts,
     qbo_credit_application,
@@ -16,6 +16,7 @@ from shared.domain.mapping_money import (
     qbo_refund_receipt_from_refund,
 )
 from shared.domain.qbo_models import Ref
+from shared.domain.sales_tax import FormRefs, Part, TaxedForm, taxed_form
 from shared.domain.stripe_payments import (
     StripeBalanceTransaction,
     StripeCreditNote,
@@ -27,9 +28,14 @@ from shared.errors import MappingGapError
 
 USD = CurrencyTerms("usd", "usd")
 JPY = CurrencyTerms("jpy", "usd", Decimal("0.0067"))
-REFS = SalesRefs(
-    default_item=Ref(value="1"), tax_item=Ref(value="2"), discount_account=Ref(value="3")
-)
+REFS = FormRefs(tax_item=Ref(value="2"), discount_account=Ref(value="3"))
+
+
+def us_form(amount: int, item: str, terms: CurrencyTerms) -> TaxedForm:
+    """One untaxed line on ``item`` as a US company on manual sales tax gets it."""
+    return taxed_form([Part("item", amount, item=Ref(value=item))], "us", REFS, terms)
+
+
 ACCOUNTS = DisputeAccounts(clearing=Ref(value="10"), disputes=Ref(value="11"), fees=Ref(value="12"))
 T = 1_767_225_600
 
@@ -100,7 +106,7 @@ def test_credit_note_parts() -> None:
     assert refunded.applied_before_payment == 0
     before = credit_note(type="pre_payment", pre_payment_amount=1000)
     assert before.applied_before_payment == 1000
-    memo = qbo_credit_memo_from_credit_note(refunded, Ref(value="6"), REFS, USD, amount_minor=400)
+    memo = qbo_credit_memo_from_credit_note(refunded, Ref(value="6"), us_form(400, "1", USD), USD)
     assert [line.Amount for line in memo.Line] == [Decimal("4.00")]
     assert memo.DocNumber == "ABC-0001-CN-01"
 
@@ -110,7 +116,7 @@ def test_refund_receipt_pays_out_of_clearing() -> None:
         id="re_1", amount=500, currency="jpy", charge="ch_1", status="succeeded", created=T
     )
     doc = qbo_refund_receipt_from_refund(
-        refund, Ref(value="6"), Ref(value="8"), Ref(value="10"), JPY
+        refund, Ref(value="6"), us_form(500, "8", JPY), Ref(value="10"), JPY
     ).to_qbo()
     assert doc["Line"][0]["Amount"] == Decimal("500")
     assert doc["CurrencyRef"] == {"value": "JPY"}

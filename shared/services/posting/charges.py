@@ -11,12 +11,21 @@ from shared.domain.mapping_money import (
 )
 from shared.domain.mapping_reversals import qbo_sales_receipt_from_failed_refund
 from shared.domain.qbo_models import QboCustomer, Ref
-from shared.domain.stripe_payments import StripeCharge, StripeInvoicePayment, StripeRefund
+from shared.domain.sales_tax import Part
+from shared.domain.stripe_payments import (
+    StripeCharge,
+    StripeCreditNote,
+    StripeInvoicePayment,
+    StripeRefund,
+)
 from shared.errors import NotFoundError
 from shared.services.posting.customers import ensure_customer
 from shared.services.posting.cutover import cutover_of
 from shared.services.posting.invoice_sync import reconcile_invoice
+from shared.services.posting.invoices import fetch_invoice
 from shared.services.posting.receipts import void_receipt_of_charge
+from shared.services.posting.sales import invoice_parts, no_tax_parts, note_parts, part_of
+from shared.services.posting.taxing import taxed
 from shared.services.posting.work import SyncResult, Work
 from shared.services.qbo_lookup import find_all
 
@@ -64,6 +73,28 @@ def customer_for(work: Work, customer_id: str | None, currency: str) -> Ref:
     return ensure_guest(work, currency)
 
 
+def refund_parts(work: Work, refund: StripeRefund) -> list[Part]:
+    """What a refund gives back: a part of the credit note that names it, else of the invoice
+    its charge paid, with its share of their tax; a refund of anything else carries no tax."""
+    deps = work.deps
+    item = deps.references.item(deps.books.items.refunds)
+    description = f"Refund of {refund.charge}" if refund.charge else "Stripe refund"
+    invoice_id = None
+    if refund.charge:
+        charge = StripeCharge.model_validate(deps.stripe.retrieve("charge", refund.charge))
+        invoice_id = invoice_of_charge(work, charge)
+    if invoice_id is None:
+        day = date_from_unix(refund.created, deps.books.tz)
+        return no_tax_parts(work, refund.amount, item, description, day)
+    for raw in deps.stripe.list_objects("credit_note", {"invoice": invoice_id}):
+        note = StripeCreditNote.model_validate(raw)
+        if note.status != "void" and any(r.refund == refund.id for r in note.refunds):
+            total = note.total if note.total is not None else note.amount
+            return part_of(note_parts(work, note), refund.amount, item, description, total)
+    invoice = fetch_invoice(work, invoice_id)
+    return part_of(invoice_parts(work, invoice), refund.amount, item, description, invoice.total)
+
+
 def post_refund(work: Work, refund: StripeRefund, customer_id: str | None) -> SyncResult:
     deps = work.deps
     cutover = cutover_of(work)
@@ -84,10 +115,10 @@ def post_refund(work: Work, refund: StripeRefund, customer_id: str | None) -> Sy
         return SyncResult("SKIPPED", "RefundReceipt", reason=f"refund {refund.status}")
     terms = deps.references.terms(refund.currency, date_from_unix(refund.created, deps.books.tz))
     customer = customer_for(work, refund.customer or customer_id, refund.currency)
-    item = deps.references.item(deps.books.items.refunds)
     clearing = deps.references.account("clearing", refund.currency)
+    form = taxed(work, refund_parts(work, refund), terms)
     document = qbo_refund_receipt_from_refund(
-        refund, customer, item, clearing, terms, tz=deps.books.tz
+        refund, customer, form, clearing, terms, tz=deps.books.tz
     )
     qbo_id = work.ensure(
         refund.id,
@@ -126,7 +157,7 @@ def reverse_refund(work: Work, refund: StripeRefund, customer_id: str | None) ->
     document = qbo_sales_receipt_from_failed_refund(
         refund,
         customer_for(work, refund.customer or customer_id, refund.currency),
-        deps.references.item(deps.books.items.refunds),
+        taxed(work, refund_parts(work, refund), terms),
         deps.references.account("clearing", refund.currency),
         terms,
         returned_on=returned_on,
@@ -154,10 +185,13 @@ def post_sales_receipt(work: Work, charge: StripeCharge) -> SyncResult:
     work.hold("charge", charge.id)
     terms = deps.references.terms(charge.currency, date_from_unix(charge.created, deps.books.tz))
     customer = customer_for(work, charge.customer, charge.currency)
+    description = charge.description or "Stripe charge"
+    day = date_from_unix(charge.created, deps.books.tz)
+    item = deps.references.default_item()
     document = qbo_sales_receipt_from_charge(
         charge,
         customer,
-        deps.references.sales_refs(),
+        taxed(work, no_tax_parts(work, charge.amount, item, description, day), terms),
         deps.references.account("clearing", charge.currency),
         terms,
         tz=deps.books.tz,

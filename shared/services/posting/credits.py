@@ -19,7 +19,9 @@ from shared.errors import MappingGapError
 from shared.services.posting.autoapply import ensure_payment, release_auto_applications
 from shared.services.posting.cutover import cutover_of, ensure_opening
 from shared.services.posting.invoices import ensure_invoice, fetch_invoice
+from shared.services.posting.sales import kept_in_qbo, note_parts, part_of
 from shared.services.posting.settlements import invoice_payments, settlement_amounts
+from shared.services.posting.taxing import taxed
 from shared.services.posting.voids import void_credit_memo
 from shared.services.posting.work import SyncResult, Work
 from shared.services.qbo_lookup import find_all
@@ -31,10 +33,16 @@ def post_off_stripe_refunds(work: Work, note: StripeCreditNote, customer: Ref) -
         return
     deps = work.deps
     terms = deps.references.terms(note.currency, date_from_unix(note.created, deps.books.tz))
+    item = deps.references.item(deps.books.items.refunds)
+    parts = part_of(
+        note_parts(work, note), note.refunded_off_stripe, item,
+        f"Refunded outside Stripe: {note.number}", _note_total(note),
+    )  # fmt: skip
+    form = taxed(work, parts, terms)
     document = qbo_refund_receipt_from_off_stripe_refunds(
         note,
         customer,
-        deps.references.item(deps.books.items.refunds),
+        form,
         deps.references.account("undeposited", note.currency),
         terms,
         tz=deps.books.tz,
@@ -47,6 +55,10 @@ def post_off_stripe_refunds(work: Work, note: StripeCreditNote, customer: Ref) -
         build=document.to_qbo,
         lookup=lambda: find_all(deps.qbo, "RefundReceipt", "DocNumber", document.DocNumber or ""),
     )
+
+
+def _note_total(note: StripeCreditNote) -> int:
+    return note.total if note.total is not None else note.amount
 
 
 def post_credit_note(work: Work, note: StripeCreditNote) -> SyncResult:
@@ -86,15 +98,14 @@ def post_credit_note(work: Work, note: StripeCreditNote) -> SyncResult:
     post_off_stripe_refunds(work, note, customer)
     if before <= 0 and kept <= 0:
         return SyncResult("COMPLETED", "RefundReceipt", reason="refunded outside Stripe")
-    document = qbo_credit_memo_from_credit_note(
-        note,
-        customer,
-        deps.references.sales_refs(),
-        terms,
-        amount_minor=None if before > 0 else kept,
-        tz=deps.books.tz,
-        total=settles if before == note.amount else None,
-    )
+    whole = note_parts(work, note)
+    if before > 0:
+        parts = whole
+    else:
+        item = deps.references.default_item()
+        parts = part_of(whole, kept, item, "Credit to the customer's balance", _note_total(note))
+    form = taxed(work, parts, terms, total=settles if before == note.amount else None)
+    document = qbo_credit_memo_from_credit_note(note, customer, form, terms, tz=deps.books.tz)
     memo_id = work.ensure(
         note.id,
         "credit_note",
@@ -103,6 +114,7 @@ def post_credit_note(work: Work, note: StripeCreditNote) -> SyncResult:
         build=document.to_qbo,
         lookup=lambda: find_all(deps.qbo, "CreditMemo", "DocNumber", document.DocNumber or ""),
     )
+    kept_in_qbo(work, note.id, "credit_note", "CreditMemo", memo_id, form=form)
     release_auto_applications(work, note.id, "credit_note", "CreditMemo", memo_id)
     if before > 0 and invoice_ref is not None:
         application = qbo_credit_application(

@@ -30,6 +30,7 @@ from shared.ports import JsonDict
 from shared.services.posting.autoapply import ensure_payment, release_auto_applications
 from shared.services.posting.invoices import PostedInvoice
 from shared.services.posting.receipts import reverse_receipt_once
+from shared.services.posting.sales import invoice_parts, part_of
 from shared.services.posting.settlements import (
     OUT_OF_BAND_REST,
     WRITE_OFF,
@@ -39,6 +40,7 @@ from shared.services.posting.settlements import (
     paid,
     settlement_amounts,
 )
+from shared.services.posting.taxing import taxed
 from shared.services.posting.work import Work
 from shared.services.qbo_lookup import find_all
 
@@ -143,8 +145,16 @@ def write_off(work: Work, posted: PostedInvoice) -> None:
         return
     applied = settlement_amounts(work, invoice, invoice_payments(work, invoice)).get(WRITE_OFF)
     bad_debt_item = deps.references.item(deps.books.items.bad_debt, "bad_debt")
+    parts = part_of(
+        invoice_parts(work, invoice), invoice.amount_remaining, bad_debt_item,
+        f"Written off: {invoice.number}", invoice.total,
+    )  # fmt: skip
     memo = qbo_write_off_from_invoice(
-        invoice, posted.customer, bad_debt_item, posted.terms, tz=deps.books.tz, applied=applied
+        invoice,
+        posted.customer,
+        taxed(work, parts, posted.terms, total=applied),
+        posted.terms,
+        tz=deps.books.tz,
     )
     memo_id = work.ensure(
         invoice.id,

@@ -11,12 +11,18 @@ from shared.domain.mapping import (
     qbo_invoice_from_stripe_invoice,
 )
 from shared.domain.qbo_models import Ref
-from shared.domain.sale_parts import parts_from_stripe_invoice
 from shared.domain.stripe_models import StripeInvoice, invoice_from_api
 from shared.ports import JsonDict
 from shared.services.posting.autoapply import release_auto_applications
 from shared.services.posting.customers import ensure_customer
 from shared.services.posting.products import product_items
+from shared.services.posting.sales import (
+    department_of,
+    invoice_parts,
+    kept_in_qbo,
+    tax_kept,
+)
+from shared.services.posting.taxing import taxed
 from shared.services.posting.voids import void_in_qbo
 from shared.services.posting.work import Work
 from shared.services.qbo_lookup import find_all
@@ -62,16 +68,18 @@ def ensure_invoice(work: Work, invoice: StripeInvoice) -> PostedInvoice:
     )
     customer = ensure_customer(work, invoice.customer, terms)
     linked = work.done(invoice.id, "Invoice")
-    if linked is not None:
+    if linked is not None and tax_kept(work, invoice.id, "Invoice"):
         release_auto_applications(work, invoice.id, "invoice", "Invoice", linked)
         return PostedInvoice(invoice, customer, Ref(value=linked), terms)
     products = product_items(work, {line.product_id for line in invoice.lines if line.product_id})
-    parts = parts_from_stripe_invoice(invoice)
-    refs = work.deps.references.sales_refs(
-        products.items, shipping=parts.shipping != 0, credits=parts.credits != 0
-    )
+    form = taxed(work, invoice_parts(work, invoice, products), terms)
     document = qbo_invoice_from_stripe_invoice(
-        invoice, customer, refs, terms, tz=work.deps.books.tz
+        invoice,
+        customer,
+        form,
+        terms,
+        tz=work.deps.books.tz,
+        department=department_of(work, invoice),
     )
     doc_number = document.DocNumber or doc_number_from_stripe_number(invoice.id)
     qbo_id = work.ensure(
@@ -84,6 +92,7 @@ def ensure_invoice(work: Work, invoice: StripeInvoice) -> PostedInvoice:
         doc_number=doc_number,
         detail=products.detail,
     )
+    kept_in_qbo(work, invoice.id, "invoice", "Invoice", qbo_id, form=form)
     release_auto_applications(work, invoice.id, "invoice", "Invoice", qbo_id)
     return PostedInvoice(invoice, customer, Ref(value=qbo_id), terms)
 

@@ -30,6 +30,7 @@ from local_emulator.checks import (
     payments,
     payouts,
     refunds,
+    taxes,
 )
 from local_emulator.checks.books import (
     MARKER,
@@ -57,6 +58,7 @@ FAMILIES: Sequence[Family] = (
     payouts,
     connect,
     conversions,
+    taxes,
 )
 
 

@@ -162,7 +162,8 @@ def _qbo_tax(doc: JsonDict, model: str, tax_items: set[str]) -> Decimal:
         (
             amount_of(line.get("Amount"))
             for line in doc.get("Line") or []
-            if ref((line.get("SalesItemLineDetail") or {}).get("ItemRef")) in tax_items
+            if str(((line.get("SalesItemLineDetail") or {}).get("ItemRef") or {}).get("value"))
+            in tax_items
         ),
         Decimal(0),
     )

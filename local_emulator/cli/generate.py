@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from local_emulator.cli.run import COMPANIES
 from shared.cli import output
 from shared.cli.args import count, positive, probability
 from shared.cli.command import EXIT_OK, Command, UsageError
@@ -42,9 +43,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--currencies",
         type=currency_list,
-        default=("usd", "eur", "jpy", "kwd"),
+        default=None,
         metavar="usd,eur,...",
-        help="ISO codes, comma-separated (--kind month; default usd,eur,jpy,kwd)",
+        help="ISO codes, comma-separated (--kind month; default usd,eur,jpy,kwd, or with "
+        "--company the company's home currency)",
+    )
+    parser.add_argument(
+        "--company",
+        choices=COMPANIES,
+        default=None,
+        help="tax the month as a business in that QBO company's region sells (exclusive, "
+        'inclusive, zero-rated, exempt, reverse charge, taxed shipping; README "Sales tax per '
+        'company"); run it with the same --company (--kind month)',
     )
     parser.add_argument(
         "--payouts",
@@ -93,12 +103,17 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.kind == "month":
         from local_emulator.generator import generate_month
+        from local_emulator.generator.taxes import HOME_CURRENCY
 
+        currencies = args.currencies or (
+            (HOME_CURRENCY[args.company],) if args.company else ("usd", "eur", "jpy", "kwd")
+        )
         lines = generate_month(
             args.seed,
             customers=args.customers,
             invoices=args.invoices,
-            currencies=args.currencies,
+            currencies=currencies,
+            company=args.company,
         )
         if args.payouts:
             from local_emulator.generator.payouts import add_payouts
@@ -114,8 +129,8 @@ def run(args: argparse.Namespace) -> int:
                 bank_currencies=tuple(args.settle[1:]) if args.settle else (),
             )
     else:
-        if args.payouts or args.currencies != ("usd", "eur", "jpy", "kwd"):
-            raise UsageError("--payouts and --currencies apply to --kind month only")
+        if args.payouts or args.currencies is not None or args.company is not None:
+            raise UsageError("--payouts, --currencies and --company apply to --kind month only")
         from local_emulator.generator.stripe_objects import invoice_month
 
         lines = invoice_month(args.invoices, seed=args.seed)

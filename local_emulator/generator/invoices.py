@@ -1,5 +1,6 @@
-"""Stripe invoices in the served API shape: lines, discounts, billing credits, exclusive taxes,
-shipping, and their totals (total = lines - discounts - credits + tax + shipping with its tax)."""
+"""Stripe invoices in the served API shape: lines, discounts, billing credits, taxes (exclusive
+on top, inclusive inside the amounts, zero with their reason), shipping, and their totals
+(total = lines - discounts - credits + exclusive tax + shipping with its tax)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from local_emulator.generator.objects import tax_amount
+from local_emulator.generator.taxes import TaxSpec
 
 JsonDict = dict[str, Any]
 
@@ -26,12 +28,15 @@ class LineSpec:
 
 @dataclass(frozen=True)
 class InvoiceTerms:
-    """Invoice-wide choices: a percentage discount, an exclusive tax rate (basis points)."""
+    """Invoice-wide choices: a percentage discount, the taxes of every line (``taxes``, or one
+    exclusive rate in basis points: ``tax_basis_points`` and ``tax_rate_id``)."""
 
     discount_percent: int = 0
     discount_id: str | None = None
     tax_basis_points: int = 0
     tax_rate_id: str | None = None
+    taxes: tuple[TaxSpec, ...] = ()
+    customer_tax_exempt: str = "none"  # "reverse": a reverse-charge sale
     memo: str | None = None
     collection_method: str = "send_invoice"
     days_until_due: int = 30
@@ -40,6 +45,13 @@ class InvoiceTerms:
     billing_credits: int = 0  # credit grant balance applied before tax, line by line
     credit_txn_id: str | None = None  # the billing credit balance transaction that applied it
 
+    def tax_specs(self, created: int) -> tuple[TaxSpec, ...]:
+        if self.taxes:
+            return self.taxes
+        if self.tax_basis_points and self.tax_rate_id:
+            return (TaxSpec(tax_rate_object(self.tax_rate_id, self.tax_basis_points, created)),)
+        return ()
+
 
 def _discount(amount: int, percent: int) -> int:
     return amount * percent // 100  # Stripe rounds a percentage off down to the minor unit
@@ -47,6 +59,44 @@ def _discount(amount: int, percent: int) -> int:
 
 def _tax(taxable: int, basis_points: int) -> int:
     return (taxable * basis_points + 5_000) // 10_000  # half up, per line
+
+
+def _tax_inside(gross: int, basis_points: int) -> int:
+    """The tax inside an inclusive amount: gross * rate / (1 + rate), half up."""
+    whole = 10_000 + basis_points
+    return (gross * basis_points * 2 + whole) // (2 * whole)
+
+
+def line_taxes(taxable: int, specs: tuple[TaxSpec, ...]) -> list[JsonDict]:
+    """A line's ``taxes`` on ``taxable`` (after discounts and credits; inclusive tax inside)."""
+    inside = sum(_tax_inside(taxable, s.basis_points) for s in specs if s.inclusive)
+    base = taxable - inside
+    return [
+        {
+            **tax_amount(
+                _tax_inside(taxable, s.basis_points) if s.inclusive else _tax(base, s.basis_points),
+                base,
+                s.rate_id,
+                reason=s.reason,
+            ),
+            "tax_behavior": "inclusive" if s.inclusive else "exclusive",
+        }
+        for s in specs
+    ]
+
+
+def _total_taxes(lines: list[JsonDict]) -> list[JsonDict]:
+    """The lines' taxes summed per rate (``total_taxes``; shipping's are on ``shipping_cost``)."""
+    totals: dict[str, JsonDict] = {}
+    for line in lines:
+        for entry in line["taxes"]:
+            rate = entry["tax_rate_details"]["tax_rate"]
+            if rate in totals:
+                totals[rate]["amount"] += entry["amount"]
+                totals[rate]["taxable_amount"] += entry["taxable_amount"]
+            else:
+                totals[rate] = dict(entry)
+    return list(totals.values())
 
 
 def tax_rate_object(rate_id: str, basis_points: int, created: int) -> JsonDict:
@@ -97,11 +147,7 @@ def build_line(
                 "type": "credit_balance_transaction",
             }
         )
-    taxes = []
-    if terms.tax_basis_points and terms.tax_rate_id:
-        taxable = amount - discount - credit
-        tax = _tax(taxable, terms.tax_basis_points)
-        taxes.append(tax_amount(tax, taxable, terms.tax_rate_id, reason="standard_rated"))
+    taxes = line_taxes(amount - discount - credit, terms.tax_specs(0))
     pricing = None
     if spec.price is not None:
         pricing = {
@@ -156,21 +202,20 @@ def _credits_by_line(specs: list[LineSpec], terms: InvoiceTerms) -> list[int]:
 
 
 def _shipping(terms: InvoiceTerms, created: int) -> tuple[JsonDict | None, int]:
-    """(``shipping_cost``, the tax on it); shipping is taxed at the lines' exclusive rate."""
+    """(``shipping_cost``, the tax on it); shipping is taxed at the lines' exclusive rates."""
     if not terms.shipping:
         return None, 0
-    taxes = []
-    tax = 0
-    if terms.tax_basis_points and terms.tax_rate_id:
-        tax = _tax(terms.shipping, terms.tax_basis_points)
-        taxes.append(
-            {
-                "amount": tax,
-                "rate": tax_rate_object(terms.tax_rate_id, terms.tax_basis_points, created),
-                "taxability_reason": "standard_rated",
-                "taxable_amount": terms.shipping,
-            }
-        )
+    taxes: list[JsonDict] = [
+        {
+            "amount": _tax(terms.shipping, spec.basis_points),
+            "rate": spec.rate,
+            "taxability_reason": spec.reason,
+            "taxable_amount": terms.shipping,
+        }
+        for spec in terms.tax_specs(created)
+        if not spec.inclusive
+    ]
+    tax = sum(int(t["amount"]) for t in taxes)
     cost = {
         "amount_subtotal": terms.shipping,
         "amount_tax": tax,
@@ -221,11 +266,10 @@ def build_invoice(
     subtotal = sum(int(line["amount"]) for line in lines)
     discount = sum(int(d["amount"]) for line in lines for d in line["discount_amounts"])
     credit = sum(credits)
-    tax = sum(int(t["amount"]) for line in lines for t in line["taxes"])
-    taxable = sum(int(t["taxable_amount"]) for line in lines for t in line["taxes"])
-    total_taxes = []
-    if terms.tax_rate_id and lines and any(line["taxes"] for line in lines):
-        total_taxes.append(tax_amount(tax, taxable, terms.tax_rate_id, reason="standard_rated"))
+    taxes = [t for line in lines for t in line["taxes"]]
+    inside = sum(int(t["amount"]) for t in taxes if t["tax_behavior"] == "inclusive")
+    tax = sum(int(t["amount"]) for t in taxes) - inside
+    total_taxes = _total_taxes(lines)
     shipping_cost, shipping_tax = _shipping(terms, created)
     shipping = terms.shipping if shipping_cost else 0
     total = subtotal - discount - credit + tax + shipping + shipping_tax
@@ -251,7 +295,7 @@ def build_invoice(
         "customer": customer["id"],
         "customer_email": customer["email"],
         "customer_name": customer["name"],
-        "customer_tax_exempt": "none",
+        "customer_tax_exempt": terms.customer_tax_exempt,
         "default_tax_rates": [],
         "description": terms.memo,
         "discounts": [terms.discount_id] if discount and terms.discount_id else [],
@@ -288,12 +332,12 @@ def build_invoice(
             "voided_at": None,
         },
         "subtotal": subtotal,
-        "subtotal_excluding_tax": subtotal,
+        "subtotal_excluding_tax": subtotal - inside,
         "total": total,
         "total_discount_amounts": (
             [{"amount": discount, "discount": terms.discount_id}] if discount else []
         ),
-        "total_excluding_tax": subtotal - discount - credit + shipping,
+        "total_excluding_tax": subtotal - discount - credit + shipping - inside,
         "total_pretax_credit_amounts": _total_pretax(lines),
         "total_taxes": total_taxes,
         "webhooks_delivered_at": created,

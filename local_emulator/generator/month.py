@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from local_emulator.generator.invoices import InvoiceTerms, LineSpec
 from local_emulator.generator.sim import DAY, MONTH_START, JsonDict, SimError, StripeSim
+from local_emulator.generator.taxes import TaxCatalog
 
 HOUR = 3_600
 Story = Iterator[int]  # yields seconds until its next step
@@ -30,6 +31,7 @@ RATES = {
     "kwd": (31, 10),
     "bhd": (38, 10),
     "cad": (137, 100),
+    "aud": (152, 100),
 }
 TAX_BASIS_POINTS = {
     "usd": 725,
@@ -75,12 +77,19 @@ class Month:
     """The catalog and customers of one generated month, and its stories."""
 
     def __init__(
-        self, seed: int, customers: int, invoices: int, currencies: tuple[str, ...]
+        self,
+        seed: int,
+        customers: int,
+        invoices: int,
+        currencies: tuple[str, ...],
+        company: str | None = None,
     ) -> None:
         if not currencies:
             raise ValueError("at least one currency")
         self.rng = random.Random(seed)
         self.sim = StripeSim(tag=f"s{seed}n")
+        # the taxes of a company's region (``taxes``); None: one US sales tax rate per currency
+        self.taxes = TaxCatalog(company, self.sim.tag, MONTH_START) if company else None
         self.currencies = tuple(c.lower() for c in currencies)
         self.n_customers, self.n_invoices = max(1, customers), max(0, invoices)
         self.prices: dict[tuple[str, str], tuple[str, int]] = {}  # (product, cur) -> price
@@ -89,6 +98,8 @@ class Month:
 
     def setup(self) -> None:
         sim, rng = self.sim, self.rng
+        for rate in self.taxes.objects() if self.taxes else []:
+            sim.bare(rate)
         for name, base in zip(PRODUCTS, BASE_PRICES, strict=True):
             product = sim.product(name)
             self.products.append(product)
@@ -164,7 +175,8 @@ class Month:
 
     def _terms(self, currency: str) -> InvoiceTerms:
         rng, tag = self.rng, self.sim.tag
-        tax = TAX_BASIS_POINTS.get(currency, 0) if rng.random() < 0.5 else 0
+        taxes, exempt = self.taxes.choose(rng) if self.taxes else ((), "none")
+        tax = 0 if self.taxes else TAX_BASIS_POINTS.get(currency, 0) if rng.random() < 0.5 else 0
         discount = rng.choice((10, 15, 20)) if rng.random() < 0.2 else 0
         shipping = convert(rng.choice((900, 1_500, 2_500)), currency) if rng.random() < 0.08 else 0
         credits = (
@@ -179,6 +191,8 @@ class Month:
             discount_id=f"di_{tag}{rng.randint(0, 99_999):05d}" if discount else None,
             tax_basis_points=tax,
             tax_rate_id=f"txr_{tag}{currency}" if tax else None,
+            taxes=taxes,
+            customer_tax_exempt=exempt,
             memo=rng.choice(MEMOS) if rng.random() < 0.3 else None,
             collection_method=rng.choice(("send_invoice", "send_invoice", "charge_automatically")),
             days_until_due=rng.choice((15, 30, 45)),
@@ -344,10 +358,12 @@ def generate_month(
     customers: int = 30,
     invoices: int = 120,
     currencies: tuple[str, ...] = ("usd", "eur", "jpy", "kwd"),
+    company: str | None = None,
 ) -> list[JsonDict]:
-    """A month of Stripe events (and the bare balance transactions they reference), in the
-    order Stripe created them; the same seed always gives the same month."""
-    return Month(seed, customers, invoices, currencies).run()
+    """A month of Stripe events (and the bare balance transactions and tax rates they
+    reference), in the order Stripe created them; the same seed always gives the same month.
+    ``company``: taxed as a business in that QBO company's region sells (``taxes``)."""
+    return Month(seed, customers, invoices, currencies, company).run()
 
 
 __all__ = ["MONTH_START", "generate_month"]

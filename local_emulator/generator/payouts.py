@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -234,7 +234,9 @@ def _activity(
             )  # fmt: skip
             txns[txn["id"]] = converted(txn, settlement)
     if txns and extras:
-        currency = "usd" if any(t["currency"] == "usd" for t in txns.values()) else "eur"
+        # in the account's settlement currency: USD, else the one most of its activity is in
+        held = Counter(str(t["currency"]) for t in txns.values())
+        currency = "usd" if "usd" in held else held.most_common(1)[0][0]
         times = sorted(int(t["created"]) for t in txns.values())
         middle = times[len(times) // 2] + rng.randint(1, 6) * HOUR
         unknown = balance_transaction(

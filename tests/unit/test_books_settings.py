@@ -144,3 +144,14 @@ def test_an_unreadable_books_file_is_a_clear_error(
         Settings(books_file=broken)
     with pytest.raises(ValidationError, match="not both"):
         Settings(books_file=broken, books_toml="timezone = 'UTC'")
+
+
+def test_the_readme_books_file_example_is_valid() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### The books file", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    books = Settings(books_toml=example, books_file=None).books
+    assert books.timezone == "America/Toronto" and books.tax.reasons.no_tax == "Out of scope"
+    assert [r.qbo_tax_code for r in books.tax.rates] == ["HST NB", "GST/QST QC"]
+    (product,) = books.products
+    assert (product.income_account, product.class_) == ("Consulting Income", "Services")

@@ -9,7 +9,7 @@ The home currency is not a setting: it is the QBO company's (``Preferences.Curre
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import tzinfo
+from datetime import date, tzinfo
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -54,6 +54,7 @@ class ItemNames(_Strict):
     billing_credits: str = "Stripe billing credits"  # credit grants used on invoices
     balance_adjustment: str = "Stripe balance adjustments"  # customer balance by hand
     rounding: str = "Stripe currency rounding"  # customer credit, three-decimal currencies
+    opening_balance: str = "Opening balance"  # the cutover's opening invoices and credit memos
 
 
 class TaxMatch(_Strict):
@@ -148,6 +149,8 @@ class BooksSettings(_Strict):
     items: ItemNames = ItemNames()
     tax: TaxSettings = TaxSettings()
     products: tuple[ProductMapping, ...] = ()
+    # activity before it starts the books as opening balances (README, "Cutover")
+    cutover_date: date | None = None
 
     @field_validator("timezone")
     @classmethod

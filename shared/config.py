@@ -124,7 +124,9 @@ class Settings(BaseSettings):
 
     # Cutover: activity before this date is not posted document by document; opening balances
     # (open invoices per customer and currency, and what Stripe holds per clearing account as
-    # of the cutover) start the books instead. Empty: everything is posted in full.
+    # of the cutover) start the books instead. Empty: everything is posted in full. It is a
+    # books setting (books.cutover_date, or cutover_date in the books file); SYNC_CUTOVER_DATE
+    # sets it there.
     cutover_date: date | None = None
 
     # --- existing books -------------------------------------------------------------------------
@@ -185,6 +187,10 @@ class Settings(BaseSettings):
         """The books file's settings, with SYNC_BOOKS__... variables on top of them."""
         if not isinstance(data, dict):
             return data
+        return _with_cutover(cls._books_from_file(data))
+
+    @classmethod
+    def _books_from_file(cls, data: dict[str, Any]) -> dict[str, Any]:
         path, text = data.get("books_file"), data.get("books_toml")
         if path and text:
             raise ValueError("set books_file or books_toml, not both")
@@ -224,3 +230,14 @@ def get_settings() -> Settings:
 def reset_settings() -> None:
     """Forget the cached Settings (tests and the local host change the environment)."""
     get_settings.cache_clear()
+
+
+def _with_cutover(data: dict[str, Any]) -> dict[str, Any]:
+    """SYNC_CUTOVER_DATE into the books settings (a date in the books file stays when unset)."""
+    cutover = data.get("cutover_date")
+    if not cutover:
+        return data
+    books = data.get("books")
+    if isinstance(books, BooksSettings):
+        return {**data, "books": books.model_copy(update={"cutover_date": cutover})}
+    return {**data, "books": {**(books or {}), "cutover_date": cutover}}

@@ -33,8 +33,9 @@ from decimal import Decimal
 
 from shared.domain.customer_balance import ledger_from_transactions
 from shared.domain.idempotency import doc_number_for
-from shared.domain.mapping import CurrencyTerms, marker, sales_line_from_amount
+from shared.domain.mapping import CurrencyTerms, marker
 from shared.domain.mapping_payouts import treatment_of
+from shared.domain.qbo_lines import sales_line_from_amount
 from shared.domain.qbo_models import (
     JournalEntryLineDetail,
     QboCreditMemo,

@@ -75,7 +75,7 @@ def ensure_opening(work: Work, customer_id: str, currency: str, cutover: Cutover
     if all(link is not None and link.status in SETTLED for link in links):
         return Opening(customer, _ref(links[0]), _ref(links[1]))
     lines, credit = _customer_figures(work, customer_id, normalize_currency(currency), cutover)
-    item = deps.references.item(deps.books.opening_balance_item_name, "opening")
+    item = deps.references.item(deps.books.items.opening_balance, "opening")
     found: list[Ref | None] = []
     for role, entity, wanted in zip(roles, ("Invoice", "CreditMemo"), (lines, credit), strict=True):
         if not wanted:

@@ -31,6 +31,7 @@ from typing import Any
 
 from local_emulator.checks.invariants import MARKER, NOTE_FIELDS, TRANSACTIONS, check_invariants
 from local_emulator.generator import generate_month
+from local_emulator.generator.taxes import HOME_CURRENCY
 from local_emulator.harness.crashes import (
     CrashingQbo,
     CrashPlan,
@@ -137,14 +138,20 @@ class CampaignReport:
         ]
 
 
-def campaign_scenario(events_target: int, seed: int) -> Scenario:
-    """Generated months (distinct ids per seed) until there are ``events_target`` events."""
+def campaign_scenario(events_target: int, seed: int, company: str = "us") -> Scenario:
+    """Generated months (distinct ids per seed) until there are ``events_target`` events; for
+    a company other than ``us``, taxed as its region sells, in its home currency."""
     invoices = max(4, min(400, events_target // 14))
     customers = max(4, invoices // 7)
+    taxed: dict[str, Any] = (
+        {} if company == "us" else
+        {"company": company, "currencies": (HOME_CURRENCY[company],)}
+    )  # fmt: skip
     scenario = Scenario()
     month = 0
     while len(scenario.events) < events_target:
-        for line in generate_month(seed * 1000 + month, customers=customers, invoices=invoices):
+        lines = generate_month(seed * 1000 + month, customers=customers, invoices=invoices, **taxed)
+        for line in lines:
             (scenario.events if line.get("object") == "event" else scenario.objects).append(line)
         month += 1
     return scenario
@@ -324,7 +331,7 @@ def run_campaign(  # noqa: PLR0915 - one narrative: set up, deliver, recover, ju
     faults = faults or CampaignFaults()
     say = progress or (lambda message: None)
     started = time.monotonic()
-    scenario = campaign_scenario(events_target, seed)
+    scenario = campaign_scenario(events_target, seed, company)
     report = CampaignReport(events=len({e["id"] for e in scenario.events}))
     seeded = scenario.seed_state()
     report.objects = sum(1 for o in seeded if o.get("object") != "event")

@@ -16,6 +16,7 @@ import pytest
 from local_emulator.checks.credit_notes import credit_part
 from local_emulator.checks.invariants import StripeBooks, Violation, check_invariants
 from local_emulator.checks.rounding import books
+from local_emulator.checks.taxes import expected_taxes
 from local_emulator.fakes.qbo.engine import FakeQbo
 from local_emulator.generator.invoices import LineSpec
 from local_emulator.generator.month import generate_month
@@ -107,6 +108,20 @@ class ReferencePoster:
             "SalesItemLineDetail": detail,
         }
 
+    def taxed(self, kind: str, stripe_id: str, value: Decimal, currency: str) -> JsonDict:
+        """Line and tax of a part of a sale (a refund, a credit kept, a write-off): the tax
+        Stripe charged on it in proportion, under the document's one code, as a US company on
+        manual sales tax keeps it (README, "Sales tax per company")."""
+        tax = self.money(
+            sum((expected_taxes(self.stripe, kind, stripe_id) or {}).values()), currency
+        )
+        fields: JsonDict = {"Line": [self.sales_line(value - tax, self.default_item)]}
+        fields["TxnTaxDetail"] = {
+            "TotalTax": tax,
+            **({"TxnTaxCodeRef": {"value": "2"}} if tax else {}),
+        }
+        return fields
+
     def doc(
         self, entity: str, currency: str, customer: str | None, note: str, **fields: Any
     ) -> JsonDict:
@@ -194,16 +209,12 @@ class ReferencePoster:
     ) -> None:
         cur, customer = str(note["currency"]), str(note["customer"])
         value = self.money(amount, cur) if applied is None else applied
+        kind, stripe_id = marker.split()[1:]
         memo = self.doc(
-            "CreditMemo",
-            cur,
-            customer,
-            marker,
-            Line=[self.sales_line(value, self.default_item)],
+            "CreditMemo", cur, customer, marker, **self.taxed(kind, stripe_id, value, cur)
         )
         application = None
         if applied is not None:
-            kind, stripe_id = marker.split()[1:]
             links = [
                 ("Invoice", self.invoices[str(note["invoice"])], value),
                 ("CreditMemo", str(memo["Id"]), value),
@@ -326,7 +337,7 @@ class ReferencePoster:
                 cur,
                 str(note["customer"]),
                 f"Stripe credit_note_refund {note['id']}",
-                Line=[self.sales_line(self.money(back, cur), self.default_item)],
+                **self.taxed("credit_note_refund", str(note["id"]), self.money(back, cur), cur),
                 DepositToAccountRef={"value": self.undeposited_account(cur)},
             )
 
@@ -372,7 +383,9 @@ class ReferencePoster:
                     cur,
                     None,
                     f"Stripe refund {refund['id']}",
-                    Line=[self.sales_line(self.money(refund["amount"], cur), self.default_item)],
+                    **self.taxed(
+                        "refund", str(refund["id"]), self.money(refund["amount"], cur), cur
+                    ),
                     DepositToAccountRef={"value": self.clearing_account(cur)},
                 )
         for txn in stripe.dispute_transactions():

@@ -8,24 +8,34 @@ from __future__ import annotations
 import random
 
 from local_emulator.generator.core import DAY, JsonDict
-from local_emulator.generator.invoices import LineSpec
+from local_emulator.generator.invoices import InvoiceTerms, LineSpec
 from local_emulator.generator.payouts import add_payouts
 from local_emulator.generator.sim import StripeSim
+from local_emulator.generator.taxes import HOME_CURRENCY, TaxCatalog
 
 CUSTOMERS = ["Northwind Traders", "Blue Yonder Airlines", "Fabrikam Inc", "Tailspin Toys"]
 PRODUCTS = [("Platform fee", 4_900), ("Seats", 1_200), ("Support plan", 9_900), ("Usage", 37)]
 
 
-def demo_month(seed: int) -> list[JsonDict]:
-    """Events and bare objects (balance transactions) of the demo's month, in time order."""
+def demo_month(seed: int, company: str | None = None) -> list[JsonDict]:
+    """Events and bare objects (balance transactions) of the demo's month, in time order.
+    ``company``: in that QBO company's home currency, taxed as its region sells (``taxes``)."""
     rng = random.Random(seed)
     sim = StripeSim(tag=f"d{seed}")
-    customers = [sim.customer(name, "usd") for name in CUSTOMERS]
+    currency = HOME_CURRENCY[company] if company else "usd"
+    catalog = TaxCatalog(company, sim.tag, sim.now) if company else None
+    for rate in catalog.objects() if catalog else []:
+        sim.bare(rate)
+    customers = [sim.customer(name, currency) for name in CUSTOMERS]
 
     def invoice() -> str:
         lines = [LineSpec(name, unit, rng.randint(1, 6)) for name, unit in
                  rng.sample(PRODUCTS, k=rng.randint(1, 3))]  # fmt: skip
-        draft = sim.draft(rng.choice(customers), "usd", lines)
+        terms = None
+        if catalog is not None:
+            taxes, exempt = catalog.choose(rng)
+            terms = InvoiceTerms(taxes=taxes, customer_tax_exempt=exempt)
+        draft = sim.draft(rng.choice(customers), currency, lines, terms)
         sim.at(sim.now + 600)
         sim.finalize(draft)
         sim.at(sim.now + DAY // 2)

@@ -25,6 +25,7 @@ from local_emulator.checks.invariants import check_books
 from local_emulator.generator.core import MONTH_START
 from local_emulator.generator.demo_story import CUSTOMERS, demo_month
 from local_emulator.generator.settlements import create_sample_customers, seed_sample_settlements
+from local_emulator.generator.taxes import HOME_CURRENCY
 from local_emulator.harness.demo_table import demo_table, next_steps
 from local_emulator.harness.runner import to_jsonable
 from local_emulator.harness.scenario import FaultSpec, Scenario, write_scenario
@@ -67,11 +68,12 @@ class DemoOutcome:
         return not self.violations and not self.payout_statuses.get("MISMATCH")
 
 
-def _bill_settlements(stack: LocalStack) -> int:
-    """The sample ledger settlements become Stripe invoices through the poll's own code."""
+def _bill_settlements(stack: LocalStack, currency: str) -> int:
+    """The sample ledger settlements in the company's home currency become Stripe invoices
+    through the poll's own code."""
     client = stripe.StripeClient(STRIPE_KEY, base_addresses={"api": stack.stripe_server.base_url})
     customers = create_sample_customers(client)
-    seed_sample_settlements(stack.warehouse, customers, currencies={"usd"})
+    seed_sample_settlements(stack.warehouse, customers, currencies={currency})
     return int(bootstrap.settlement_poll().run().as_dict()["sent"])
 
 
@@ -80,7 +82,7 @@ def run_demo(
 ) -> int:
     """Run the demo into ``out_dir``; 0 when Stripe and QBO agree everywhere, else 1.
     ``company``: the fake QBO's profile (its home currency, its tax); ``books``: a books file."""
-    month = demo_month(seed)
+    month = demo_month(seed, None if company == "us" else company)
     scenario = Scenario(
         events=[x for x in month if x.get("object") == "event"],
         objects=[x for x in month if x.get("object") != "event"],
@@ -92,7 +94,7 @@ def run_demo(
         for obj in scenario.seed_state():
             stack.fake_stripe.seed_object(obj)
         known = {e["id"] for e in scenario.events}
-        settled = _bill_settlements(stack)
+        settled = _bill_settlements(stack, HOME_CURRENCY[company])
         billed = [e for e in stack.fake_stripe.events() if e["id"] not in known]
         scenario.events += billed
         delivered = stack.deliverer().deliver(scenario.events)

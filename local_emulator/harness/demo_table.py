@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from local_emulator.checks.books import QboIndex, amount_of, money
+from local_emulator.checks.books import QboIndex, amount_of, home_of, money
 from shared.cli import output
 
 if TYPE_CHECKING:
@@ -25,9 +26,9 @@ def _docs(qbo: QboIndex, kind: str, entity: str) -> list[dict[str, object]]:
     return [d for (k, _), found in qbo.marked.items() if k == kind for e, d in found if e == entity]
 
 
-def _side(count: int, amount: Decimal | None, noun: str = "") -> str:
+def _side(count: int, amount: Decimal | None, noun: str = "", *, currency: str = USD) -> str:
     shown = f"{count} {noun}".strip()
-    return shown if amount is None else f"{shown}  {output.money(amount, USD)}"
+    return shown if amount is None else f"{shown}  {output.money(amount, currency)}"
 
 
 def _entries(count: int) -> str:
@@ -39,7 +40,9 @@ def _sum(docs: list[dict[str, object]]) -> Decimal:
 
 
 def demo_table(o: DemoOutcome) -> Table:
-    s, qbo = o.stripe, QboIndex(o.qbo_state, USD)
+    cur = home_of(o.qbo_state)  # the company's home currency: the demo's month is in it
+    s, qbo = o.stripe, QboIndex(o.qbo_state, cur)
+    side = partial(_side, currency=cur)
     invoices = s.invoices()
     payments = [p for paid in s.payments.values() for p in paid]
     oob = [i for i in invoices if s.out_of_band(i) > 0]
@@ -50,30 +53,30 @@ def demo_table(o: DemoOutcome) -> Table:
     rules = Counter(v.rule for v in o.violations)
     rows = [
         ("Invoices",
-         _side(len(invoices), sum((money(i["total"], USD) for i in invoices), Decimal(0))),
-         _side(len(_docs(qbo, "invoice", "Invoice")), _sum(_docs(qbo, "invoice", "Invoice")))),
+         side(len(invoices), sum((money(i["total"], cur) for i in invoices), Decimal(0))),
+         side(len(_docs(qbo, "invoice", "Invoice")), _sum(_docs(qbo, "invoice", "Invoice")))),
         ("Card payments (full, partial)",
-         _side(len(payments), sum((money(p["amount_paid"], USD) for p in payments), Decimal(0))),
-         _side(len(_docs(qbo, "invoice_payment", "Payment")),
+         side(len(payments), sum((money(p["amount_paid"], cur) for p in payments), Decimal(0))),
+         side(len(_docs(qbo, "invoice_payment", "Payment")),
                _sum(_docs(qbo, "invoice_payment", "Payment")))),
         ("Paid out of band",
-         _side(len(oob), sum((money(s.out_of_band(i), USD) for i in oob), Decimal(0))),
-         _side(len(_docs(qbo, "invoice_oob", "Payment")),
+         side(len(oob), sum((money(s.out_of_band(i), cur) for i in oob), Decimal(0))),
+         side(len(_docs(qbo, "invoice_oob", "Payment")),
                _sum(_docs(qbo, "invoice_oob", "Payment")))),
         ("Refunds",
-         _side(len(refunds), sum((money(r["amount"], USD) for r in refunds), Decimal(0))),
-         _side(len(_docs(qbo, "refund", "RefundReceipt")),
+         side(len(refunds), sum((money(r["amount"], cur) for r in refunds), Decimal(0))),
+         side(len(_docs(qbo, "refund", "RefundReceipt")),
                _sum(_docs(qbo, "refund", "RefundReceipt")))),
         ("Credit notes",
-         _side(len(notes), sum((money(n["amount"], USD) for n in notes), Decimal(0))),
-         _side(len(_docs(qbo, "credit_note", "CreditMemo")),
+         side(len(notes), sum((money(n["amount"], cur) for n in notes), Decimal(0))),
+         side(len(_docs(qbo, "credit_note", "CreditMemo")),
                _sum(_docs(qbo, "credit_note", "CreditMemo")))),
         ("Disputes (lost)",
-         _side(len(disputes), sum((money(d["amount"], USD) for d in disputes), Decimal(0))),
+         side(len(disputes), sum((money(d["amount"], cur) for d in disputes), Decimal(0))),
          _entries(len(_docs(qbo, "dispute_txn", "JournalEntry")))),
         ("Payouts / bank deposits",
-         _side(len(payouts), sum((money(p["amount"], USD) for p in payouts), Decimal(0))),
-         _side(len(_docs(qbo, "payout", "Deposit")), _sum(_docs(qbo, "payout", "Deposit")))),
+         side(len(payouts), sum((money(p["amount"], cur) for p in payouts), Decimal(0))),
+         side(len(_docs(qbo, "payout", "Deposit")), _sum(_docs(qbo, "payout", "Deposit")))),
         ("Payouts reconciled", "",
          f"{o.payout_statuses.get('BALANCED', 0)} balanced, "
          f"{o.payout_statuses.get('MISMATCH', 0)} mismatched"),

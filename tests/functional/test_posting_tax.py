@@ -84,19 +84,42 @@ def test_a_canadian_invoice_names_its_code_and_stripes_tax_per_rate() -> None:
     assert Decimal(str(doc["TotalAmt"])) == Decimal("112.00")
 
 
-def test_where_qbo_would_round_a_cent_apart_the_books_keep_stripes_tax() -> None:
+# (company, Stripe rate: country, state, tax type, percentage; line amount; Stripe's tax; QBO's)
+ONE_CENT = [
     # 9.975 % of 4,495.16 is 448.39 as QBO rounds it; Stripe charged 448.40 (a real case:
     # ruckus/quickbooks-ruby#547)
-    books = books_of("ca")
-    raw = tax_rate_object("txr_qst", RateSpec("qst", 998, False, "CA", "qst", "QST"), T0)
-    books.seed({**raw, "percentage": 9.975, "effective_percentage": 9.975, "state": "QC"})
-    taxed_invoice(books, "in_qc01", 449_516, [("txr_qst", 44_840)])
-    books.sync("invoice", "in_qc01")
-    doc = books.doc("Invoice", "in_qc01")
-    assert Decimal(str(doc["TxnTaxDetail"]["TotalTax"])) == Decimal("448.40")
-    assert Decimal(str(doc["TotalAmt"])) == Decimal("4943.56")
+    ("ca", ("CA", "QC", "qst", 9.975), 449_516, 44_840, "448.39"),
+    ("uk", ("GB", None, "vat", 20), 1_003, 200, "2.01"),  # 2.006
+    ("au", ("AU", None, "gst", 10), 10_015, 1_001, "10.02"),  # 10.015
+]
+
+
+@pytest.mark.parametrize(("company", "rate_of", "amount", "stripes", "qbos"), ONE_CENT)
+def test_where_qbo_would_round_a_cent_apart_the_books_keep_stripes_tax(
+    company: str,
+    rate_of: tuple[str, str | None, str, float],
+    amount: int,
+    stripes: int,
+    qbos: str,
+) -> None:
+    reasons = {"ca": CA_REASONS, "uk": TaxReasons(no_tax="No VAT"),
+               "au": TaxReasons(no_tax="Out of Scope")}  # fmt: skip
+    books = books_of(company, BooksSettings(tax=TaxSettings(reasons=reasons[company])))
+    country, state, kind, percentage = rate_of
+    raw = tax_rate_object("txr_1c", RateSpec("1c", 0, False, country, kind, kind.upper()), T0)
+    books.seed(
+        {**raw, "percentage": percentage, "effective_percentage": percentage, "state": state}
+    )
+    currency = {"ca": "cad", "uk": "gbp", "au": "aud"}[company]
+    taxed_invoice(books, "in_1c01", amount, [("txr_1c", stripes)], currency=currency)
+    books.sync("invoice", "in_1c01")
+    doc = books.doc("Invoice", "in_1c01")
     (tax_line,) = doc["TxnTaxDetail"]["TaxLine"]
-    assert Decimal(str(tax_line["TaxLineDetail"]["OverrideDeltaAmount"])) == Decimal("0.01")
+    stripe_tax = Decimal(stripes) / 100
+    assert Decimal(str(doc["TxnTaxDetail"]["TotalTax"])) == stripe_tax
+    assert Decimal(str(doc["TotalAmt"])) == (Decimal(amount) / 100 + stripe_tax)
+    delta = Decimal(str(tax_line["TaxLineDetail"]["OverrideDeltaAmount"]))
+    assert delta == stripe_tax - Decimal(qbos) != 0  # QBO's own figure is a cent apart
 
 
 def test_an_inclusive_price_posts_net_lines_and_the_tax_inside() -> None:

@@ -40,6 +40,17 @@ class AccountNames(_Strict):
     discounts: str = "Discounts Given"
     undeposited: str = "Undeposited Funds"
     opening: str = "Opening Balance Equity"  # opening balances at the cutover (found by type)
+    # Stripe Connect platforms (README, Connect): application fees collected (income), fees
+    # refunded to connected accounts (contra income), transfers to connected accounts and their
+    # reversals (cost of sales)
+    platform_fees: str = "Stripe Platform Fees"
+    platform_fee_refunds: str = "Stripe Platform Fee Refunds"
+    connect_transfers: str = "Stripe Connect Transfers"
+    # Stripe's currency conversions: what its rate gave beyond QBO's (README, settlement
+    # currencies); the company's ExchangeGainOrLoss account, created by this name only if none
+    exchange: str = "Exchange Gain or Loss"
+    # a conversion between two foreign currencies passes through this home-currency account
+    fx_conversion: str = "Stripe Currency Conversion"
 
 
 class ItemNames(_Strict):

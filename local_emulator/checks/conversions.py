@@ -88,7 +88,7 @@ def _in(currency: str, doc: JsonDict, account: str | None, ctx: Context) -> Deci
     foreign entry's line on a home-currency account is worth its amount at the entry's
     ExchangeRate, to the cent (QBO's HomeAmount)."""
     moved = clearing_lines(doc, account)
-    if currency_of(doc, ctx.options.home_currency) == currency.upper():
+    if currency_of(doc, ctx.qbo.home) == currency.upper():
         return moved
     rate = amount_of(doc.get("ExchangeRate") or 1)
     return (moved * rate).quantize(CENT, ROUND_HALF_UP)

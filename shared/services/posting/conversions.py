@@ -66,7 +66,7 @@ def ensure_conversion(work: Work, conversion: Conversion) -> None:
         return
     deps, books = work.deps, work.deps.books
     refs = deps.references
-    home = normalize_currency(books.home_currency)
+    home = normalize_currency(refs.home_currency())
     settled_home = normalize_currency(conversion.settled_currency) == home
     day = date_from_unix(conversion.created, books.tz)
     settled_clearing = refs.account("clearing", conversion.settled_currency)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from local_emulator.generator.objects import credit_note
 from local_emulator.generator.taxes import RateSpec, tax_rate_object
 from shared.books_settings import BooksSettings, TaxRateMapping, TaxReasons, TaxSettings
 from shared.services.reference_data import ReferenceData
@@ -174,3 +175,39 @@ def test_automated_sales_tax_keeps_stripes_tax_or_the_invoice_fails_naming_the_s
     assert Decimal(str(doc["TotalAmt"])) == Decimal("106.13")
     assert Decimal(str(doc["TxnTaxDetail"]["TotalTax"])) == Decimal("6.13")
     assert (len(books.docs("Invoice"))) == 1
+
+
+def test_a_credit_note_whose_lines_carry_tax_credits_it_per_rate() -> None:
+    books = books_of("ca")
+    rate(books, "txr_gst", RateSpec("gst", 500, False, "CA", "gst", "GST"))
+    rate(books, "txr_pst", RateSpec("pst", 700, False, "CA", "pst", "PST", state="BC"))
+    invoice = taxed_invoice(books, "in_cn01", 10_000, [("txr_gst", 500), ("txr_pst", 700)])
+    taxes = [
+        {"amount": tax, "tax_behavior": "exclusive", "tax_rate_details": {"tax_rate": rate_id},
+         "taxability_reason": "standard_rated", "taxable_amount": 2_000,
+         "type": "tax_rate_details"}
+        for rate_id, tax in (("txr_gst", 100), ("txr_pst", 140))
+    ]  # fmt: skip
+    note = credit_note(
+        "cn_tax01", invoice=invoice, number="ACME-CN01", amount=2_240, created=T0 + 120,
+        kind="pre_payment", reason="order_change", memo=None,
+    )  # fmt: skip
+    note["lines"]["data"][0].update(amount=2_000, unit_amount=2_000, taxes=taxes)
+    note.update(subtotal=2_000, subtotal_excluding_tax=2_000, total=2_240, total_taxes=taxes)
+    books.seed(
+        note, {**invoice, "amount_remaining": 8_960, "pre_payment_credit_notes_amount": 2_240}
+    )
+    books.sync("credit_note", "cn_tax01")
+    memo = books.doc("CreditMemo", "cn_tax01")
+    codes = {str(c["Id"]): c["Name"] for c in books.docs("TaxCode")}
+    (line,) = [x for x in memo["Line"] if x["DetailType"] == "SalesItemLineDetail"]
+    assert codes[line["SalesItemLineDetail"]["TaxCodeRef"]["value"]] == "GST/PST BC"
+    assert Decimal(str(line["Amount"])) == Decimal("20.00")
+    by_percent = {
+        Decimal(str(t["TaxLineDetail"]["TaxPercent"])): Decimal(str(t["Amount"]))
+        for t in memo["TxnTaxDetail"]["TaxLine"]
+    }
+    assert by_percent == {Decimal(5): Decimal("1.00"), Decimal(7): Decimal("1.40")}
+    assert Decimal(str(memo["TotalAmt"])) == Decimal("22.40")
+    invoice_doc = books.doc("Invoice", "in_cn01")
+    assert Decimal(str(invoice_doc["Balance"])) == Decimal("89.60")  # the credit applied

@@ -14,19 +14,23 @@ CREATE TABLE IF NOT EXISTS sync_links (
   recorded_at TIMESTAMP NOT NULL,
   last_error_class STRING,
   last_error_code STRING,
-  last_error STRING OPTIONS (description = 'error message: ids only, never personal data')
+  last_error STRING OPTIONS (description = 'error message: ids only, never personal data'),
+  tenant_id STRING OPTIONS (description = 'the tenant (tenants_current); NULL on rows from before tenants: the default tenant')
 )
 PARTITION BY DATE(recorded_at)
 CLUSTER BY stripe_object_id
 OPTIONS (description = 'Stripe to QBO links, append-only; read sync_links_current');
 
+-- Tenants (issue 14), additive: existing tables gain the column, old rows keep NULL.
+ALTER TABLE sync_links ADD COLUMN IF NOT EXISTS tenant_id STRING;
+
 -- The current state of every link: the latest row per (stripe_object_id, qbo_entity_type).
 CREATE OR REPLACE VIEW sync_links_current AS
-SELECT *
+SELECT * REPLACE (COALESCE(tenant_id, 'default') AS tenant_id)
 FROM sync_links
 WHERE TRUE
 QUALIFY ROW_NUMBER() OVER (
-  PARTITION BY stripe_object_id, qbo_entity_type
+  PARTITION BY COALESCE(tenant_id, 'default'), stripe_object_id, qbo_entity_type
   ORDER BY recorded_at DESC, attempt DESC
 ) = 1;
 
@@ -44,6 +48,7 @@ SELECT
   recorded_at AS failed_at,
   last_error_class AS error_class,
   last_error_code AS error_code,
-  last_error AS error_message
+  last_error AS error_message,
+  tenant_id
 FROM sync_links_current
 WHERE status = 'FAILED';

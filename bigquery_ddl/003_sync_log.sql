@@ -14,8 +14,12 @@ CREATE TABLE IF NOT EXISTS sync_log (
   detail STRING OPTIONS (description = 'why a unit was skipped, e.g. draft or already synced'),
   duration_ms INT64,
   attempt INT64,
-  recorded_at TIMESTAMP NOT NULL
+  recorded_at TIMESTAMP NOT NULL,
+  tenant_id STRING OPTIONS (description = 'the tenant (tenants_current); NULL on rows from before tenants: the default tenant')
 )
 PARTITION BY DATE(recorded_at)
 CLUSTER BY outcome, object_id
 OPTIONS (description = 'One row per attempt, append-only');
+
+-- Tenants (issue 14), additive: existing tables gain the column, old rows keep NULL.
+ALTER TABLE sync_log ADD COLUMN IF NOT EXISTS tenant_id STRING;

@@ -15,14 +15,18 @@ CREATE TABLE IF NOT EXISTS sync_runs (
   qbo_calls INT64 OPTIONS (description = 'QBO HTTP requests of the run (a batch is one)'),
   stripe_calls INT64 OPTIONS (description = 'Stripe HTTP requests of the run'),
   duration_seconds FLOAT64 OPTIONS (description = 'seconds of work so far, every slice summed'),
-  detail STRING OPTIONS (description = 'why it stopped or failed: ids and codes only')
+  detail STRING OPTIONS (description = 'why it stopped or failed: ids and codes only'),
+  tenant_id STRING OPTIONS (description = 'the tenant (tenants_current); NULL on rows from before tenants: the default tenant')
 )
 PARTITION BY DATE(recorded_at)
 CLUSTER BY run_id
 OPTIONS (description = 'Backfill, replay and undo runs, append-only; read sync_runs_current');
 
+-- Tenants (issue 14), additive: existing tables gain the column, old rows keep NULL.
+ALTER TABLE sync_runs ADD COLUMN IF NOT EXISTS tenant_id STRING;
+
 CREATE OR REPLACE VIEW sync_runs_current AS
-SELECT *
+SELECT * REPLACE (COALESCE(tenant_id, 'default') AS tenant_id)
 FROM sync_runs
 WHERE TRUE
-QUALIFY ROW_NUMBER() OVER (PARTITION BY run_id ORDER BY recorded_at DESC) = 1;
+QUALIFY ROW_NUMBER() OVER (PARTITION BY COALESCE(tenant_id, 'default'), run_id ORDER BY recorded_at DESC) = 1;

@@ -16,14 +16,18 @@ CREATE TABLE IF NOT EXISTS payout_reconciliations (
   status STRING NOT NULL OPTIONS (description = 'BALANCED | MISMATCH'),
   difference NUMERIC OPTIONS (description = 'gross - refunds - fees + adjustments - amount'),
   problems STRING OPTIONS (description = 'why a check is MISMATCH, comma-separated codes'),
-  checked_at TIMESTAMP NOT NULL
+  checked_at TIMESTAMP NOT NULL,
+  tenant_id STRING OPTIONS (description = 'the tenant (tenants_current); NULL on rows from before tenants: the default tenant')
 )
 PARTITION BY DATE(checked_at)
 CLUSTER BY payout_id
 OPTIONS (description = 'Payout reconciliation checks, append-only');
 
+-- Tenants (issue 14), additive: existing tables gain the column, old rows keep NULL.
+ALTER TABLE payout_reconciliations ADD COLUMN IF NOT EXISTS tenant_id STRING;
+
 CREATE OR REPLACE VIEW payout_reconciliations_current AS
-SELECT *
+SELECT * REPLACE (COALESCE(tenant_id, 'default') AS tenant_id)
 FROM payout_reconciliations
 WHERE TRUE
-QUALIFY ROW_NUMBER() OVER (PARTITION BY payout_id ORDER BY checked_at DESC) = 1;
+QUALIFY ROW_NUMBER() OVER (PARTITION BY COALESCE(tenant_id, 'default'), payout_id ORDER BY checked_at DESC) = 1;

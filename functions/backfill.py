@@ -24,13 +24,16 @@ def backfill(request: Request) -> Response:
     if request.method != "POST":
         return json_response(405, {"error": "method not allowed"}, {"Allow": "POST"})
     try:
-        settings = bootstrap.settings()
-        authorize_private_request(request.headers, settings)
+        authorize_private_request(request.headers, bootstrap.settings())
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             raise BadRequestError("body is a JSON object", code="bad_backfill")
         backfill_request = backfill_request_from_json(body)
-        with bootstrap.backfill() as use_case:
+        with (
+            bootstrap.for_tenant(body.get("tenant_id"), active=True),
+            bootstrap.backfill() as use_case,
+        ):
+            settings = bootstrap.settings()
             if backfill_request.dry_run:
                 return json_response(200, {"dry_run": True, **use_case.plan(backfill_request)})
             result = run_slice(

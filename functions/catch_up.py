@@ -22,7 +22,11 @@ def catch_up(request: Request) -> Response:
         return json_response(405, {"error": "method not allowed"}, {"Allow": "POST, GET"})
     try:
         authorize_private_request(request.headers, bootstrap.settings())
-        report = bootstrap.catch_up().run()
+        report = bootstrap.catch_up().run()  # the default tenant's, then each tenant's
+        others = {}
+        for tenant_id in bootstrap.tenant_ids()[1:]:
+            with bootstrap.for_tenant(tenant_id):
+                others[tenant_id] = bootstrap.catch_up().run().as_dict()
     except SyncError as error:
         return refuse(logger, "catch-up", error)
     redriven = report.redriven_exhausted + report.redriven_stale
@@ -36,4 +40,4 @@ def catch_up(request: Request) -> Response:
             f"{report.redriven_stale} stale syncs re-driven"
         ),
     )
-    return json_response(200, report.as_dict())
+    return json_response(200, {**report.as_dict(), **({"tenants": others} if others else {})})

@@ -19,7 +19,7 @@ logger = get_logger("reconcile")
 def _window(request: Request) -> ReconcileRequestBody:
     """``since`` / ``until`` (ISO 8601 with offset) from the JSON body or the query string."""
     body = request.get_json(silent=True)
-    fields = {k: v for k, v in request.args.items() if k in ("since", "until")}
+    fields = {k: v for k, v in request.args.items() if k in ("since", "until", "tenant_id")}
     fields.update(body if isinstance(body, dict) else {})
     try:
         return ReconcileRequestBody.model_validate(fields)
@@ -34,7 +34,13 @@ def reconcile(request: Request) -> Response:
     try:
         authorize_private_request(request.headers, bootstrap.settings())
         window = _window(request)
-        report = bootstrap.reconcile().run(window.since, window.until)
+        chosen = [window.tenant_id] if window.tenant_id else bootstrap.tenant_ids()
+        reports = {}
+        for tenant_id in chosen:  # none named (the scheduler): every active tenant in turn
+            with bootstrap.for_tenant(tenant_id):
+                reports[tenant_id] = bootstrap.reconcile().run(window.since, window.until)
     except SyncError as error:
         return refuse(logger, "reconcile", error)
-    return json_response(200, report.as_dict())
+    first, *rest = reports.values()
+    others = {tenant_id: r.as_dict() for tenant_id, r in list(reports.items())[1:]} if rest else {}
+    return json_response(200, {**first.as_dict(), **({"tenants": others} if others else {})})

@@ -27,7 +27,8 @@ def replay(request: Request) -> Response:
         if not isinstance(body, dict):
             raise BadRequestError("body is a JSON object", code="bad_replay")
         replay_request = replay_request_from_json(body)
-        report = bootstrap.replay().run(replay_request)
+        with bootstrap.for_tenant(body.get("tenant_id"), active=True):
+            report = bootstrap.replay().run(replay_request)
     except SyncError as error:
         return refuse(logger, "replay", error)
     status = "dry_run" if report.dry_run else "enqueued"

@@ -24,7 +24,9 @@ def stripe_webhook(request: Request) -> Response:
     # Read one byte past the limit and no more, so an oversized body is refused unbuffered.
     body = request.stream.read(deps.max_body_bytes + 1)
     try:
-        result = ingest_webhook(body, request.headers.get("Stripe-Signature"), deps)
+        # /stripe_webhook: the platform's endpoint; /stripe_webhook/<tenant>: a tenant's own.
+        endpoint = request.path.strip("/") or None
+        result = ingest_webhook(body, request.headers.get("Stripe-Signature"), deps, endpoint)
     except SyncError as error:
         return refuse(logger, "webhook", error)
     log_event(
@@ -34,6 +36,7 @@ def stripe_webhook(request: Request) -> Response:
         event_id=result.event_id,
         event_type=result.event_type,
         task_name=result.task_name,
+        tenant_id=result.tenant_id,
     )
     return json_response(
         200, {"received": True, "event_id": result.event_id, "task": result.task_name}

@@ -13,7 +13,7 @@ from shared.errors import SyncError, TransientError
 from shared.http import json_response, refuse
 from shared.logging import get_logger, log_event
 from shared.services.sync_task import run_sync_task
-from shared.services.task_request import attempt_from_headers
+from shared.services.task_request import attempt_from_headers, tenant_of_task
 
 logger = get_logger("sync_worker")
 
@@ -23,9 +23,12 @@ def sync_worker(request: Request) -> Response:
     headers = {k.lower(): v for k, v in request.headers.items()}
     try:
         authorize_private_request(headers, bootstrap.settings())
-        answer = run_sync_task(
-            request.get_data(), headers, bootstrap.sync_deps(), bootstrap.retry_policy_deps
-        )
+        body = request.get_data()
+        # The task's tenant: its realm, its Stripe account, its rows (tenant-unaware use case).
+        with bootstrap.for_tenant(tenant_of_task(body), active=True):
+            answer = run_sync_task(
+                body, headers, bootstrap.sync_deps(), bootstrap.retry_policy_deps
+            )
     except SyncError as error:
         return refuse(
             logger,
@@ -37,6 +40,7 @@ def sync_worker(request: Request) -> Response:
         )
     task = answer.request
     ids = {
+        "tenant_id": tenant_of_task(body) or "default",
         "object_type": task.object_type,
         "object_id": task.object_id,
         "attempt": task.attempt,

@@ -2,6 +2,11 @@
 
 Imports of vendor clients happen inside the builders, so a function's cold start pays only for
 the clients it uses (the webhook never imports the QBO client or reportlab).
+
+Tenants (issue 14): ``with for_tenant(tenant_id):`` makes every builder below build (and cache,
+per tenant) that tenant's: its Settings (realm, Stripe account, books, secret names, throttle
+budget), and the instance's one warehouse, queue, lease store and secret store as the tenant sees
+them (shared/tenancy/scope.py). Outside it, the default tenant: the deployment's own settings.
 """
 
 from __future__ import annotations
@@ -9,10 +14,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import TYPE_CHECKING, TypeVar
 
 from shared.config import Settings, get_settings
+from shared.tenancy.model import DEFAULT_TENANT, Tenant, tenant_settings
 
 if TYPE_CHECKING:
     from shared.adapters.local_tasks import Dispatcher, LocalTaskQueue
@@ -43,18 +50,22 @@ if TYPE_CHECKING:
     from shared.services.settlement_poll import SettlementPoll
     from shared.services.sync_object import SyncDeps
     from shared.services.undo import Undo
+    from shared.tenancy.routing import TenantIngest
+    from shared.tenancy.store import TenantDirectory, TenantStore
 
 T = TypeVar("T")
 BACKFILL_SNAPSHOT_SECONDS = 600.0
 _lock = threading.RLock()
-_builders: list[Callable[..., object]] = []
+_clears: list[Callable[[], None]] = []
 _overrides: dict[str, object] = {}
+_tenant: ContextVar[Tenant | None] = ContextVar("tenant", default=None)
 
 
-def _singleton(build: Callable[[], T]) -> Callable[[], T]:
-    """Build once per process, thread-safely; ``reset()`` forgets every instance."""
+def _shared(build: Callable[[], T]) -> Callable[[], T]:
+    """Build once per process for every tenant, thread-safely; ``reset()`` forgets it. An
+    override of ``raw_x`` is named ``x`` (what tests have always overridden)."""
     cached = lru_cache(maxsize=1)(build)
-    name = build.__name__
+    name = build.__name__.removeprefix("raw_")
 
     def get() -> T:
         with _lock:
@@ -62,7 +73,27 @@ def _singleton(build: Callable[[], T]) -> Callable[[], T]:
                 return _overrides[name]  # type: ignore[return-value]
             return cached()
 
-    _builders.append(cached)
+    _clears.append(cached.cache_clear)
+    get.__doc__ = build.__doc__
+    return get
+
+
+def _singleton(build: Callable[[], T]) -> Callable[[], T]:
+    """Build once per process and tenant (its current row), thread-safely."""
+    name = build.__name__
+    cache: dict[str, T] = {}
+
+    def get() -> T:
+        tenant = _tenant.get()
+        key = tenant.version if tenant is not None else DEFAULT_TENANT
+        with _lock:
+            if name in _overrides:
+                return _overrides[name]  # type: ignore[return-value]
+            if key not in cache:
+                cache[key] = build()
+            return cache[key]
+
+    _clears.append(cache.clear)
     get.__doc__ = build.__doc__
     return get
 
@@ -71,8 +102,30 @@ def reset() -> None:
     """Forget every built adapter and override (tests and the local stack change Settings)."""
     with _lock:
         _overrides.clear()
-        for cached in _builders:
-            cached.cache_clear()  # type: ignore[attr-defined]
+        for clear in _clears:
+            clear()
+
+
+def current_tenant_id() -> str:
+    tenant = _tenant.get()
+    return tenant.tenant_id if tenant is not None else DEFAULT_TENANT
+
+
+@contextmanager
+def for_tenant(tenant_id: str | None, *, active: bool = False) -> Iterator[Tenant]:
+    """Build and use this tenant's adapters inside the block (None: the default tenant).
+    UnknownTenantError for an id the tenants table lacks; TenantDisabledError for a disabled
+    one when ``active``."""
+    from shared.tenancy.model import default_tenant
+
+    tenant = None
+    if tenant_id not in (None, DEFAULT_TENANT):
+        tenant = tenant_directory().get(str(tenant_id), active=active)
+    token = _tenant.set(tenant)
+    try:
+        yield tenant if tenant is not None else default_tenant(get_settings())
+    finally:
+        _tenant.reset(token)
 
 
 def override(**instances: object) -> None:
@@ -81,11 +134,42 @@ def override(**instances: object) -> None:
         _overrides.update(instances)
 
 
+def tenant_ids(*, active: bool = True) -> list[str]:
+    """The default tenant, then every (active) tenant of the tenants table."""
+    others = [t.tenant_id for t in tenant_directory().all() if t.active or not active]
+    return [DEFAULT_TENANT, *(t for t in others if t != DEFAULT_TENANT)]
+
+
 def settings() -> Settings:
-    return get_settings()
+    """The current tenant's Settings (the deployment's for the default tenant)."""
+    if _tenant.get() is None:
+        return get_settings()
+    return _tenant_settings()
 
 
 @_singleton
+def _tenant_settings() -> Settings:
+    tenant = _tenant.get()
+    assert tenant is not None
+    return tenant_settings(get_settings(), tenant)
+
+
+@_shared
+def tenant_store() -> TenantStore:
+    from shared.tenancy.store import WarehouseTenantStore
+
+    return WarehouseTenantStore(raw_warehouse(), clock())
+
+
+@_shared
+def tenant_directory() -> TenantDirectory:
+    """The tenants this instance knows, re-read every ``tenant_cache_seconds``."""
+    from shared.tenancy.store import TenantDirectory
+
+    return TenantDirectory(tenant_store(), clock(), get_settings().tenant_cache_seconds)
+
+
+@_shared
 def clock() -> Clock:
     from shared.adapters.clock import SystemClock
 
@@ -105,7 +189,20 @@ LOCAL_SECRET_DEFAULTS = {
 
 @_singleton
 def secrets() -> SecretStore:
+    """The secret store as the tenant sees it: only its own secrets and the Intuit app's."""
+    from shared.tenancy.model import tenant_secret_names
+    from shared.tenancy.scope import TenantSecrets
+
     s = settings()
+    allowed = tenant_secret_names(s)
+    if s.tenant_id == DEFAULT_TENANT:
+        allowed |= {s.stripe_invoicing_key_name}
+    return TenantSecrets(raw_secrets(), s.tenant_id, allowed)
+
+
+@_shared
+def raw_secrets() -> SecretStore:
+    s = get_settings()
     if s.secrets == "secret_manager":
         from shared.adapters.secret_manager import SecretManagerStore
 
@@ -117,9 +214,16 @@ def secrets() -> SecretStore:
 
 @_singleton
 def leases() -> LeaseStore:
+    from shared.tenancy.scope import TenantLeases
+
+    return TenantLeases(raw_leases(), current_tenant_id())
+
+
+@_shared
+def raw_leases() -> LeaseStore:
     from datetime import timedelta
 
-    s = settings()
+    s = get_settings()
     settle = timedelta(seconds=s.lease_settle_seconds)
     if s.lease_store == "firestore":
         from shared.adapters.firestore_leases import FirestoreLeaseStore
@@ -138,7 +242,16 @@ def leases() -> LeaseStore:
 
 @_singleton
 def warehouse() -> Warehouse:
-    s = settings()
+    """The instance's warehouse as the current tenant sees it: its rows only."""
+    from shared.tenancy.scope import TenantWarehouse
+
+    return TenantWarehouse(raw_warehouse(), current_tenant_id())
+
+
+@_shared
+def raw_warehouse() -> Warehouse:
+    """The one warehouse of the instance, every tenant's rows (analysts, the tenants table)."""
+    s = get_settings()
     if s.warehouse == "bigquery":
         from shared.adapters.bigquery_warehouse import BigQueryWarehouse
 
@@ -152,7 +265,15 @@ def warehouse() -> Warehouse:
 
 @_singleton
 def task_queue() -> TaskQueue:
-    s = settings()
+    """The instance's queue; every task enqueued through it carries the current tenant."""
+    from shared.tenancy.scope import TenantTaskQueue
+
+    return TenantTaskQueue(raw_task_queue(), current_tenant_id())
+
+
+@_shared
+def raw_task_queue() -> TaskQueue:
+    s = get_settings()
     if s.task_queue == "cloud_tasks":
         from shared.adapters.cloud_tasks import CloudTasksQueue
 
@@ -174,7 +295,7 @@ def local_task_queue(dispatcher: Dispatcher | None = None) -> LocalTaskQueue:
     called in this process)."""
     from shared.adapters.local_tasks import LocalTaskQueue
 
-    s = settings()
+    s = get_settings()
     return LocalTaskQueue(
         dispatcher=dispatcher,
         default_url=s.worker_url,
@@ -198,8 +319,9 @@ def _record_exhausted_task(task: Task, last_status: int | None) -> None:
     """
     from shared.services.retry_policy import record_exhausted_task
 
-    deps = retry_policy_deps()
-    record_exhausted_task(dict(task.payload), task.name, settings().task_max_attempts, deps)
+    with for_tenant(task.payload.get("tenant_id")):
+        deps = retry_policy_deps()
+        record_exhausted_task(dict(task.payload), task.name, settings().task_max_attempts, deps)
 
 
 def retry_policy_deps() -> RetryDeps:
@@ -209,7 +331,7 @@ def retry_policy_deps() -> RetryDeps:
     return retry_deps(sync_deps(), task_queue(), settings())
 
 
-@_singleton
+@_shared
 def webhook_verifier() -> WebhookVerifier:
     from shared.adapters.stripe_webhook_verifier import StripeWebhookVerifier
 
@@ -244,6 +366,7 @@ def qbo_gateway() -> QboGateway:
 @_singleton
 def ingest_deps() -> IngestDeps:
     from shared.services.ingest_event import IngestDeps
+    from shared.tenancy.routing import TenantWebhookRoutes
 
     s = settings()
     return IngestDeps(
@@ -255,7 +378,26 @@ def ingest_deps() -> IngestDeps:
         webhook_secret_name=s.stripe_webhook_secret_name,
         max_body_bytes=s.webhook_max_body_bytes,
         coalesce_seconds=s.task_coalesce_seconds,
+        routes=TenantWebhookRoutes(tenant_directory(), tenant_ingest),
     )
+
+
+def tenant_ingest(tenant_id: str) -> TenantIngest:
+    """What the webhook uses of one tenant: its secret, its archive, its queue."""
+    from shared.tenancy.routing import UNROUTED, TenantIngest
+    from shared.tenancy.scope import TenantWarehouse
+
+    if tenant_id == UNROUTED:  # archive only, under its own key
+        unrouted = TenantWarehouse(raw_warehouse(), UNROUTED)
+        s = get_settings()
+        return TenantIngest(
+            UNROUTED, secrets(), s.stripe_webhook_secret_name, unrouted, task_queue(), sync=False
+        )
+    with for_tenant(tenant_id):
+        s = settings()
+        return TenantIngest(
+            tenant_id, secrets(), s.stripe_webhook_secret_name, warehouse(), task_queue()
+        )
 
 
 @_singleton
@@ -317,11 +459,13 @@ def existing_books() -> ExistingBooks:
 def _statement_attacher(qbo: QboGateway) -> StatementAttacher:
     """Renders and uploads a settlement statement; reportlab loads with the first one only."""
 
+    tenant_warehouse, tax_rates = warehouse(), settings().tax_rates  # the tenant's, now
+
     def attach(stripe_invoice: JsonDict, qbo_invoice_id: str) -> str | None:
         from shared.services.statement_attachment import attach_statement
         from shared.statements.store import StatementStore
 
-        store = StatementStore(warehouse(), tax_rates=settings().tax_rates)
+        store = StatementStore(tenant_warehouse, tax_rates=tax_rates)
         return attach_statement(stripe_invoice, qbo_invoice_id, store, qbo)
 
     return attach

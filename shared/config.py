@@ -39,6 +39,14 @@ class Settings(BaseSettings):
     gcp_location: str = "us-central1"
     state_dir: Path = Path(".local")
 
+    # --- tenant (issue 14) ----------------------------------------------------------------------
+    # The deployment's own settings are the default tenant's; other tenants are rows of the
+    # tenants table, whose Settings are these with their realm, account and overrides on top
+    # (shared/tenancy/model.py). Not set in the environment.
+    tenant_id: str = "default"
+    stripe_account: str = ""  # acct_...: every Stripe request carries Stripe-Account (Connect)
+    tenant_cache_seconds: float = 60.0  # how soon `tenants add|disable` reaches warm instances
+
     # --- warehouse ------------------------------------------------------------------------------
     warehouse: Literal["duckdb", "bigquery"] = "duckdb"
     duckdb_path: Path | None = None  # default: <state_dir>/warehouse.duckdb; ":memory:" allowed

@@ -21,6 +21,7 @@ ALLOWED_FIELDS = frozenset(
         # sync_health: counts and rates only
         "pending_syncs", "lagging_syncs", "oldest_pending_minutes", "finished_syncs",
         "success_rate", "minutes_since_success",
+        "tenant_id",  # a tenant id is an id we chose, never a company's name
     }
 )  # fmt: skip
 

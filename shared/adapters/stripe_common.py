@@ -80,6 +80,8 @@ class StripeClientFactory:
             base_addresses={"api": base, "connect": base, "files": base},
             max_network_retries=self._max_network_retries,
             http_client=self.http,
+            # A connected account's tenant: every request on its behalf (Stripe Connect).
+            stripe_account=self._settings.stripe_account or None,
         )
 
 

@@ -34,3 +34,5 @@ class Command:
     run: Callable[[argparse.Namespace], int]
     description: str = ""  # the command's --help text (default: the summary)
     scope: Scope = "production"
+    # Takes ``--tenant ID``: the command runs as that tenant (its realm, account and rows).
+    tenant_scoped: bool = False

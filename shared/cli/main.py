@@ -57,6 +57,12 @@ def build_parser(
         )
         if configure in (None, command.name):
             command.configure(child)
+            if command.tenant_scoped:
+                child.add_argument(
+                    "--tenant",
+                    metavar="TENANT",
+                    help="the tenant to act for (`tenants list`; default: the deployment's own)",
+                )
     return parser, {c.name: c for c in commands}
 
 
@@ -72,6 +78,11 @@ def main(argv: list[str] | None = None, *, prog: str = PROG) -> int:
     command = commands[args.command]
     where = f"{prog} {command.name}"
     try:
+        if command.tenant_scoped:
+            from shared import bootstrap
+
+            with bootstrap.for_tenant(getattr(args, "tenant", None)):
+                return command.run(args)
         return command.run(args)
     except KeyboardInterrupt:
         output.note(f"{where}: interrupted")

@@ -33,15 +33,18 @@ def describe(path: Path | None) -> str:
     return str(path if path is not None else settings.resolved_duckdb_path)
 
 
-def open_warehouse(path: Path | None, *, option: bool = True) -> Warehouse:
-    """The warehouse to read; a DuckDB file must exist (UsageError otherwise). ``option``: the
-    command has ``--warehouse`` (the error says so)."""
+def open_warehouse(
+    path: Path | None, *, option: bool = True, every_tenant: bool = False
+) -> Warehouse:
+    """The warehouse to read, as the current tenant sees it (``every_tenant``: all rows); a
+    DuckDB file must exist (UsageError otherwise). ``option``: the command has ``--warehouse``
+    (the error says so)."""
     from shared import bootstrap
     from shared.config import get_settings
 
     settings = get_settings()
     if path is None and settings.warehouse == "bigquery":
-        return bootstrap.warehouse()
+        return bootstrap.raw_warehouse() if every_tenant else bootstrap.warehouse()
     file = path if path is not None else Path(settings.resolved_duckdb_path)
     if str(file) != ":memory:" and not file.is_file():
         where = (
@@ -54,7 +57,9 @@ def open_warehouse(path: Path | None, *, option: bool = True) -> Warehouse:
             f"no warehouse at {file}: {where}; `stripe-qbo-sync demo` and `run` make local ones"
         )
     if path is None:
-        return bootstrap.warehouse()
+        return bootstrap.raw_warehouse() if every_tenant else bootstrap.warehouse()
     from shared.adapters.duckdb_warehouse import DuckDbWarehouse
+    from shared.tenancy.scope import TenantWarehouse
 
-    return DuckDbWarehouse(str(file))
+    chosen = DuckDbWarehouse(str(file))
+    return chosen if every_tenant else TenantWarehouse(chosen, bootstrap.current_tenant_id())

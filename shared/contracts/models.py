@@ -56,6 +56,11 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# A tenant id: lower-case letters, digits and dashes, at most 40 (shared/tenancy).
+TENANT_ID_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$"
+TenantId = Annotated[str | None, Field(pattern=TENANT_ID_PATTERN)]
+
+
 class ContractModel(BaseModel):
     """A body we accept: unknown fields are refused, so a misspelt option is never ignored."""
 
@@ -93,6 +98,9 @@ class SyncTaskPayload(BaseModel):
     lease_waits: int | None = Field(
         None, ge=0, description="held leases this chain met in a row (each wait doubles)"
     )
+    tenant_id: TenantId = Field(
+        None, description="the tenant (tenants table) whose books this is for; absent: default"
+    )
 
     def body(self) -> dict[str, Any]:
         """The JSON object to enqueue (unset fields left out)."""
@@ -118,6 +126,9 @@ class ReplayRequestBody(ContractModel):
         "(the last 30 days)",
     )
     dry_run: bool = Field(False, description="list what would be enqueued, enqueue nothing")
+    tenant_id: TenantId = Field(
+        None, description="the tenant (tenants table) whose books this is for; absent: default"
+    )
     run_id: str | None = Field(
         None,
         pattern=RUN_ID_PATTERN,
@@ -150,6 +161,9 @@ class ReconcileRequestBody(ContractModel):
 
     since: AwareDatetime | None = Field(None, description="from this time (with a UTC offset)")
     until: AwareDatetime | None = Field(None, description="up to this time (with a UTC offset)")
+    tenant_id: TenantId = Field(
+        None, description="the tenant (tenants table) whose books this is for; absent: default"
+    )
 
 
 # What a backfill lists, in the order it syncs them: what an object needs in QBO is usually there
@@ -215,6 +229,9 @@ class BackfillRequestBody(ContractModel):
         description="resume this backfill run from its checkpoint (since is then not needed)",
     )
     dry_run: bool = Field(False, description="count what the range holds, write nothing")
+    tenant_id: TenantId = Field(
+        None, description="the tenant (tenants table) whose books this is for; absent: default"
+    )
 
     @field_validator("since", mode="before")
     @classmethod

@@ -33,6 +33,7 @@ class StripeEvent(StripeModel):
     livemode: bool = False
     api_version: str | None = None
     data: dict[str, Any]
+    account: str | None = None  # Connect: the connected account the event happened in
 
     @property
     def object(self) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from shared.ports import (
     Warehouse,
     WebhookVerifier,
 )
+from shared.tenancy.routing import TenantIngest, TenantWebhookRoutes
 
 SECRET_MIN_REREAD_SECONDS = 1.0
 # BigQuery's limits for what the archive stores: TIMESTAMP from year 1 to 9999, JSON nested at
@@ -81,6 +82,23 @@ class IngestDeps:
     max_body_bytes: int
     coalesce_seconds: int = 0
     reread: RereadGate = field(default_factory=RereadGate, repr=False, compare=False)
+    # Tenants: which secret verifies an endpoint, and whose archive and queue an event goes to.
+    # None: one tenant, this deployment (the fields above).
+    routes: TenantWebhookRoutes | None = None
+
+    def endpoint(self, endpoint: str | None) -> TenantIngest:
+        if self.routes is not None:
+            return self.routes.endpoint(endpoint)
+        if endpoint:
+            raise BadRequestError(f"no tenant endpoint {endpoint!r}", code="unknown_tenant")
+        return TenantIngest(
+            "default", self.secrets, self.webhook_secret_name, self.warehouse, self.queue
+        )
+
+    def destination(self, endpoint: str | None, account: str | None) -> TenantIngest:
+        if self.routes is not None:
+            return self.routes.destination(endpoint, account)
+        return self.endpoint(endpoint)
 
 
 @dataclass(frozen=True)
@@ -89,6 +107,7 @@ class IngestResult:
     event_type: str
     task_name: str | None
     enqueued: bool
+    tenant_id: str = "default"
 
 
 def event_from_body(body: bytes) -> StripeEvent:
@@ -187,9 +206,13 @@ def sync_task_from_event(
     )
 
 
-def ingest_webhook(body: bytes, signature_header: str | None, deps: IngestDeps) -> IngestResult:
+def ingest_webhook(
+    body: bytes, signature_header: str | None, deps: IngestDeps, endpoint: str | None = None
+) -> IngestResult:
     """Verify, archive, enqueue. BadRequestError (4xx) for what Stripe sent; every failure of
-    the secret store, warehouse or queue is an InfrastructureError (5xx: Stripe retries)."""
+    the secret store, warehouse or queue is an InfrastructureError (5xx: Stripe retries).
+
+    ``endpoint``: a tenant's own endpoint (its id), or None for the platform's."""
     if len(body) > deps.max_body_bytes:
         raise BadRequestError(
             f"body of {len(body)} bytes exceeds the limit of {deps.max_body_bytes}",
@@ -197,30 +220,43 @@ def ingest_webhook(body: bytes, signature_header: str | None, deps: IngestDeps) 
         )
     if not signature_header:
         raise BadRequestError("missing Stripe-Signature header", code="bad_signature")
-    verify_signature(body, signature_header, deps)
+    with infrastructure("tenants"):
+        verifying = deps.endpoint(endpoint)
+    verify_signature(body, signature_header, deps, verifying)
     event = event_from_body(body)
+    with infrastructure("tenants"):
+        target = deps.destination(endpoint, event.account)
     now = deps.clock.now()
     row = archive_row_from_event(event, body, now, "webhook")
     with infrastructure("archive"):
-        deps.warehouse.append("stripe_events", [row], row_ids=[event.id])
+        target.warehouse.append("stripe_events", [row], row_ids=[event.id])
     task = sync_task_from_event(event, now, coalesce_seconds=deps.coalesce_seconds)
+    if not target.sync:
+        task = None  # archived only: a disabled tenant, or an account no tenant holds
     with infrastructure("enqueue"):
-        enqueued = deps.queue.enqueue(task) if task is not None else False
-    return IngestResult(event.id, event.type, task.name if task else None, enqueued)
+        enqueued = target.queue.enqueue(task) if task is not None else False
+    return IngestResult(
+        event.id, event.type, task.name if task else None, enqueued, target.tenant_id
+    )
 
 
-def verify_signature(body: bytes, signature_header: str, deps: IngestDeps) -> None:
+def verify_signature(
+    body: bytes, signature_header: str, deps: IngestDeps, tenant: TenantIngest | None = None
+) -> None:
     """Any of the configured secrets may match; on a mismatch the secret is read again at once
-    (it may have been rolled since this instance cached it)."""
+    (it may have been rolled since this instance cached it). ``tenant``: whose secret (the
+    endpoint's; default: the deployment's)."""
+    store = tenant.secrets if tenant is not None else deps.secrets
+    name = tenant.webhook_secret_name if tenant is not None else deps.webhook_secret_name
     with infrastructure("webhook secret"):
-        secrets = webhook_secrets(deps.secrets.get(deps.webhook_secret_name))
+        secrets = webhook_secrets(store.get(name))
     try:
         _verify_any(deps.verifier, body, signature_header, secrets)
     except InvalidSignatureError as refused:
         if refused.code != MISMATCH or not deps.reread.open():
             raise
         with infrastructure("webhook secret"):
-            fresh = webhook_secrets(deps.secrets.refresh(deps.webhook_secret_name))
+            fresh = webhook_secrets(store.refresh(name))
         if fresh == secrets:
             raise
         _verify_any(deps.verifier, body, signature_header, fresh)
@@ -241,10 +277,11 @@ def _verify_any(verifier: WebhookVerifier, body: bytes, header: str, secrets: li
 
 @contextmanager
 def infrastructure(step: str) -> Iterator[None]:
-    """A failing dependency is never the sender's fault: 5xx, so Stripe delivers again."""
+    """A failing dependency is never the sender's fault: 5xx, so Stripe delivers again. (What
+    the sender got wrong, e.g. an event at another tenant's endpoint, stays a 4xx.)"""
     try:
         yield
-    except InfrastructureError:
+    except (InfrastructureError, BadRequestError):
         raise
     except SyncError as failure:
         raise InfrastructureError(

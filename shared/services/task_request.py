@@ -23,6 +23,17 @@ def attempt_from_headers(headers: Mapping[str, str]) -> int:
         return 1
 
 
+def tenant_of_task(body: bytes) -> str | None:
+    """The tenant a task body names (None: the default tenant, or a body ``parse_task`` will
+    refuse anyway)."""
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    tenant = payload.get("tenant_id") if isinstance(payload, dict) else None
+    return tenant if isinstance(tenant, str) and tenant else None
+
+
 def parse_task(body: bytes, headers: Mapping[str, str]) -> tuple[SyncRequest, dict[str, Any]]:
     """The request a delivery asks for, attempts counted across follow-ups, and its payload.
 

@@ -50,6 +50,7 @@ def request_body(args: argparse.Namespace) -> dict[str, Any]:
         "types": types or None,
         "run_id": args.run_id,
         "dry_run": args.dry_run,
+        **({"tenant_id": args.tenant} if getattr(args, "tenant", None) else {}),
     }
 
 
@@ -162,6 +163,7 @@ COMMAND = Command(
     description=__doc__ or "",
     configure=configure,
     run=run,
+    tenant_scoped=True,
 )
 
 __all__ = ["COMMAND", "CommandError"]

@@ -28,6 +28,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--file", type=Path, metavar="FILE.sql", help="read the SQL from a file")
     parser.add_argument("--format", choices=FORMATS, default="table", help="how to print rows")
     add_warehouse_option(parser)
+    parser.add_argument("--tenant", metavar="TENANT", help="only this tenant's rows")
 
 
 def _cell(value: Any) -> Any:
@@ -66,7 +67,11 @@ def run(args: argparse.Namespace) -> int:
     from shared.errors import PermanentError
 
     sql = _sql(args)
-    warehouse = open_warehouse(args.warehouse)
+    from shared.tenancy.scope import TenantWarehouse
+
+    warehouse = open_warehouse(args.warehouse, every_tenant=True)
+    if args.tenant:  # one tenant's rows (without: every tenant's, a tenant_id column tells)
+        warehouse = TenantWarehouse(warehouse, args.tenant)
     try:
         rows = warehouse.query(sql)
     except PermanentError as error:  # a syntax error, an unknown table or column

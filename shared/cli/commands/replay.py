@@ -80,9 +80,10 @@ def request_body(args: argparse.Namespace) -> dict[str, Any]:
         "source": args.source,
         "dry_run": args.dry_run,
         "run_id": args.run_id,
+        "tenant_id": getattr(args, "tenant", None),
     }
     try:
-        return ReplayRequestBody.model_validate(fields).model_dump(mode="json")
+        return ReplayRequestBody.model_validate(fields).model_dump(mode="json", exclude_none=True)
     except ValidationError as error:
         raise refusal(error, "replay", "bad_replay") from None
 
@@ -173,4 +174,5 @@ COMMAND = Command(
     description=__doc__ or "",
     configure=configure,
     run=run,
+    tenant_scoped=True,
 )

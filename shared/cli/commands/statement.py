@@ -52,4 +52,5 @@ COMMAND = Command(
     description=__doc__ or "",
     configure=configure,
     run=run,
+    tenant_scoped=True,
 )

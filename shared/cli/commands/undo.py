@@ -77,4 +77,5 @@ COMMAND = Command(
     description=__doc__ or "",
     configure=configure,
     run=run,
+    tenant_scoped=True,
 )

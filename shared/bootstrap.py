@@ -57,7 +57,9 @@ T = TypeVar("T")
 BACKFILL_SNAPSHOT_SECONDS = 600.0
 _lock = threading.RLock()
 _clears: list[Callable[[], None]] = []
+_tenant_clears: list[Callable[[], None]] = []
 _overrides: dict[str, object] = {}
+_raw_names: set[str] = set()  # overrides of the instance's adapters, under every tenant's view
 _tenant: ContextVar[Tenant | None] = ContextVar("tenant", default=None)
 
 
@@ -66,6 +68,7 @@ def _shared(build: Callable[[], T]) -> Callable[[], T]:
     override of ``raw_x`` is named ``x`` (what tests have always overridden)."""
     cached = lru_cache(maxsize=1)(build)
     name = build.__name__.removeprefix("raw_")
+    _raw_names.add(name)
 
     def get() -> T:
         with _lock:
@@ -78,6 +81,13 @@ def _shared(build: Callable[[], T]) -> Callable[[], T]:
     return get
 
 
+def _shared_over_raw(build: Callable[[], T]) -> Callable[[], T]:
+    """``_shared``, built over the instance's adapters: rebuilt after an override of them."""
+    get = _shared(build)
+    _tenant_clears.append(_clears[-1])
+    return get
+
+
 def _singleton(build: Callable[[], T]) -> Callable[[], T]:
     """Build once per process and tenant (its current row), thread-safely."""
     name = build.__name__
@@ -87,13 +97,14 @@ def _singleton(build: Callable[[], T]) -> Callable[[], T]:
         tenant = _tenant.get()
         key = tenant.version if tenant is not None else DEFAULT_TENANT
         with _lock:
-            if name in _overrides:
+            if name in _overrides and name not in _raw_names:
                 return _overrides[name]  # type: ignore[return-value]
             if key not in cache:
                 cache[key] = build()
             return cache[key]
 
     _clears.append(cache.clear)
+    _tenant_clears.append(cache.clear)
     get.__doc__ = build.__doc__
     return get
 
@@ -132,6 +143,8 @@ def override(**instances: object) -> None:
     """Use these instances instead of building them, e.g. ``override(clock=FastForwardClock())``."""
     with _lock:
         _overrides.update(instances)
+        for clear in _tenant_clears:  # tenants' views are rebuilt over the instances given
+            clear()
 
 
 def tenant_ids(*, active: bool = True) -> list[str]:
@@ -154,14 +167,14 @@ def _tenant_settings() -> Settings:
     return tenant_settings(get_settings(), tenant)
 
 
-@_shared
+@_shared_over_raw
 def tenant_store() -> TenantStore:
     from shared.tenancy.store import WarehouseTenantStore
 
     return WarehouseTenantStore(raw_warehouse(), clock())
 
 
-@_shared
+@_shared_over_raw
 def tenant_directory() -> TenantDirectory:
     """The tenants this instance knows, re-read every ``tenant_cache_seconds``."""
     from shared.tenancy.store import TenantDirectory

@@ -26,6 +26,7 @@ locals {
       rotated_secrets = ["qbo-refresh-token"]
       # It posts with the worker's code: the worker's tables, and its runs table.
       bq_reads = [
+        "tenants", "tenants_current",
         "ledger_settlements", "ledger_settlements_current", "settlement_credits",
         "settlement_credits_current", "sync_links", "sync_links_current", "sync_runs",
         "sync_runs_current",
@@ -48,6 +49,7 @@ locals {
       rotated_secrets = []
       # It also re-drives exhausted transient failures and syncs pending past the retry horizon.
       bq_reads = [
+        "tenants", "tenants_current",
         "analyst_pending_syncs", "stripe_events", "stripe_events_latest", "sync_failures",
         "sync_links", "sync_links_current", "sync_log",
       ]
@@ -67,6 +69,7 @@ locals {
       secrets         = ["stripe-secret-key", "qbo-client-id", "qbo-client-secret", "qbo-refresh-token"]
       rotated_secrets = ["qbo-refresh-token"]
       bq_reads = [
+        "tenants", "tenants_current",
         "payout_reconciliations",
         "payout_reconciliations_current",
         "sync_links",
@@ -89,6 +92,7 @@ locals {
       rotated_secrets = []
       # It archives what it fetches from Stripe's events API, so it appends as well as reads.
       bq_reads = [
+        "tenants", "tenants_current",
         "stripe_events",
         "stripe_events_latest",
         "sync_failures",
@@ -136,10 +140,11 @@ locals {
       schedule        = ""
       secrets         = ["stripe-webhook-secret"]
       rotated_secrets = []
-      bq_reads        = []
-      bq_appends      = ["stripe_events"]
-      bq_jobs         = false
-      task_targets    = ["sync_worker"]
+      bq_reads = [
+      "tenants", "tenants_current", ]
+      bq_appends   = ["stripe_events"]
+      bq_jobs      = false
+      task_targets = ["sync_worker"]
     }
     sync_health = {
       description     = "Scheduled every 5 minutes: measure the sync's health (sync_health view) and log it for the alert policies."
@@ -175,6 +180,7 @@ locals {
       secrets         = ["stripe-secret-key", "qbo-client-id", "qbo-client-secret", "qbo-refresh-token"]
       rotated_secrets = ["qbo-refresh-token"]
       bq_reads = [
+        "tenants", "tenants_current",
         "ledger_settlements",
         "ledger_settlements_current",
         "settlement_credits",

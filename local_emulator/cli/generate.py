@@ -13,7 +13,7 @@ from pathlib import Path
 
 from local_emulator.cli.run import COMPANIES
 from shared.cli import output
-from shared.cli.args import count, positive, probability
+from shared.cli.args import count, existing_file, positive, probability
 from shared.cli.command import EXIT_OK, Command, UsageError
 
 KINDS = ("month", "invoices")
@@ -89,6 +89,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=count, default=1, help="the same seed, the same file")
     parser.add_argument(
+        "--account",
+        metavar="acct_...",
+        help="a connected account's data: every line carries account (run --tenants)",
+    )
+    parser.add_argument(
+        "--merge",
+        type=existing_file,
+        action="append",
+        default=[],
+        metavar="FILE.jsonl",
+        help="interleave these scenario files' lines with the generated ones, by creation time",
+    )
+    parser.add_argument(
         "--out", required=True, type=Path, metavar="FILE.jsonl", help="the scenario file to write"
     )
 
@@ -134,6 +147,14 @@ def run(args: argparse.Namespace) -> int:
         from local_emulator.generator.stripe_objects import invoice_month
 
         lines = invoice_month(args.invoices, seed=args.seed)
+    if args.account:
+        from local_emulator.harness.scenario import with_account
+
+        lines = with_account(lines, args.account)
+    if args.merge:
+        from local_emulator.harness.scenario import interleave, read_lines
+
+        lines = interleave(lines, *(read_lines(path) for path in args.merge))
     write_scenario(args.out, lines)
     events = sum(1 for line in lines if line.get("object") == "event")
     output.note(f"wrote {events} events and {len(lines) - events} objects to {args.out}")

@@ -2,6 +2,11 @@
 stack (fake Stripe and QBO, signed webhooks, queue, worker) and write DIR/qbo.json, links.json
 and summary.json. Exit 0 when every event was processed (permanent sync failures are listed in
 the summary, not fatal); 2 on bad input.
+
+With ``--tenants FILE`` (JSON: connected account -> QBO realm), every line of the events file
+carries ``account``; each account is a fake Stripe account, each realm a fake QBO company, each
+pair a tenant. Output: DIR/<realm>/qbo.json and links.json per realm, DIR/summary.json for all;
+exit 0 only when every event was processed and each realm agrees with its own account.
 """
 
 from __future__ import annotations
@@ -80,6 +85,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "backfill the whole range from the fake Stripe's lists; daily: deliver day by day, the "
         "fake Stripe holding each day's state (payouts paid before Stripe reconciles them)",
     )
+    parser.add_argument(
+        "--tenants",
+        type=existing_file,
+        metavar="FILE.json",
+        help='several companies: {"acct_...": "<QBO realm id>", ...}; every events line '
+        "carries account",
+    )
 
 
 def load(args: argparse.Namespace) -> tuple[Scenario, FaultSpec]:
@@ -104,6 +116,8 @@ def run(args: argparse.Namespace) -> int:
     from local_emulator.harness.runner import run_scenario
 
     scenario, faults = load(args)
+    if args.tenants is not None:
+        return _run_tenants(args, scenario, faults)
     result = run_scenario(
         scenario,
         args.out,
@@ -116,6 +130,25 @@ def run(args: argparse.Namespace) -> int:
     )
     show_summary(result.summary, args.out)
     return EXIT_OK if result.all_processed else EXIT_FAILED
+
+
+def _run_tenants(args: argparse.Namespace, scenario: Scenario, faults: FaultSpec) -> int:
+    from local_emulator.harness.summary import tenants_table
+    from local_emulator.harness.tenants_run import load_tenants, run_tenants
+
+    if args.mode != "webhooks":
+        raise UsageError("--tenants runs deliver webhooks (--mode webhooks)")
+    try:
+        tenants = load_tenants(args.tenants)
+        result = run_tenants(
+            scenario, tenants, args.out, faults=faults, seed=args.seed, progress=output.note
+        )
+    except ScenarioError as error:
+        raise UsageError(str(error)) from None
+    output.show(tenants_table(result.summary))
+    output.note(f"wrote {args.out}/<realm>/qbo.json and links.json per realm, summary.json")
+    agree = result.all_processed and bool(result.summary["books_agree"])
+    return EXIT_OK if agree else EXIT_FAILED
 
 
 COMMAND = Command(

@@ -66,6 +66,39 @@ def scenario_of_lines(lines: list[JsonDict]) -> Scenario:
     )
 
 
+def account_of(line: JsonDict) -> str | None:
+    """The Stripe account a scenario line belongs to: an event's ``account`` (as Stripe sends
+    Connect events), or the ``account`` a bare object line names; None: the platform's own."""
+    account = line.get("account")
+    return str(account) if account else None
+
+
+def split_by_account(scenario: Scenario) -> dict[str | None, Scenario]:
+    """One scenario per account, lines in their order (bare objects without the annotation)."""
+    parts: dict[str | None, Scenario] = {}
+    for event in scenario.events:
+        parts.setdefault(account_of(event), Scenario()).events.append(event)
+    for obj in scenario.objects:
+        bare = {k: v for k, v in obj.items() if k != "account"}
+        parts.setdefault(account_of(obj), Scenario()).objects.append(bare)
+    return parts
+
+
+def with_account(lines: list[JsonDict], account: str) -> list[JsonDict]:
+    """Lines as one connected account's: each event and bare object carries ``account``."""
+    return [{**line, "account": account} for line in lines]
+
+
+def interleave(*files: list[JsonDict]) -> list[JsonDict]:
+    """Several scenarios' lines as one file, in the order Stripe created them (stable)."""
+    keyed = [
+        (int(line.get("created") or 0), index, position, line)
+        for index, lines in enumerate(files)
+        for position, line in enumerate(lines)
+    ]
+    return [line for *_, line in sorted(keyed, key=lambda k: (k[0], k[2], k[1]))]
+
+
 def _embedded_objects(obj: JsonDict) -> Iterator[JsonDict]:
     """Expanded objects nested inside ``obj`` (not lists, not ``obj`` itself)."""
     for key, value in obj.items():
@@ -105,6 +138,15 @@ def load_scenario(path: Path) -> Scenario:
         else:
             scenario.objects.append(line)
     return scenario
+
+
+def read_lines(path: Path) -> list[JsonDict]:
+    """A scenario file's lines in file order, events and bare objects alike."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        return [json.loads(raw) for raw in text.splitlines() if raw.strip()]
+    except (OSError, json.JSONDecodeError) as error:
+        raise ScenarioError(f"cannot read {path}: {error}") from None
 
 
 def write_scenario(path: Path, lines: list[JsonDict]) -> None:

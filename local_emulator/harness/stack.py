@@ -6,11 +6,12 @@ import json
 import logging
 import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
-from local_emulator.fakes.qbo.engine import FakeQbo
+from local_emulator.fakes.qbo.engine import DEFAULT_REALM, FakeQbo
 from local_emulator.fakes.qbo.faults import FaultConfig
 from local_emulator.fakes.qbo.server import FakeQboServer
 from local_emulator.fakes.stripe.server import FakeStripeServer
@@ -24,11 +25,19 @@ from shared.adapters.local_tasks import LocalTaskQueue
 from shared.config import reset_settings
 from shared.logging import JsonFormatter, get_logger
 from shared.ports import Warehouse
+from shared.tenancy.model import Tenant
 
 STRIPE_KEY = "sk_test_local_fake_key"
 WEBHOOK_SECRET = "whsec_local_fake_secret"
 QBO_CLIENT_ID = "local-client-id"
 QBO_CLIENT_SECRET = "local-client-secret"
+
+
+def tenant_id_for(account: str) -> str:
+    """The local stack's tenant id of a connected account: ``acct_1Ab`` -> ``acct-1ab``."""
+    return account.lower().replace("_", "-")[:40]
+
+
 # QBO's limits run this many times faster locally, on both sides, so a run of thousands of
 # requests takes seconds while the fake still enforces the real per-minute ceilings.
 TIME_SCALE = 60.0
@@ -50,25 +59,52 @@ class LocalStack:
     books_file: Path | None = None
     fresh: bool = True
     clock: FastForwardClock = field(default_factory=FastForwardClock)
+    # Tenants: connected Stripe account (acct_...) -> QBO realm. Each account is a fake Stripe
+    # account of its own behind the platform's (Stripe-Account), each realm a fake QBO company
+    # of its own on the one fake QBO server; each pair a tenants row (``tenant_id_for``).
+    tenants: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.fake_stripe = FakeStripe(STRIPE_KEY, WEBHOOK_SECRET, seed=self.seed)
-        self.fake_stripe.set_faults(
-            stripe_429=self.faults.stripe.get("stripe_429"),
-            stripe_5xx=self.faults.stripe.get("stripe_5xx"),
-        )
-        self.fake_qbo = FakeQbo(
-            clock=self.clock,
-            faults=FaultConfig.from_knobs(self.faults.qbo),
-            seed=self.seed,
-            time_scale=self.time_scale,
-            profile=self.qbo_profile,
-        )
-        self.stripe_server = FakeStripeServer(self.fake_stripe)
-        self.qbo_server = FakeQboServer(self.fake_qbo)
+        self.fake_stripe = self._stripe_account(self.seed)
+        self.fake_qbo = self._qbo_company(DEFAULT_REALM, self.seed)
+        self.stripe_accounts = {
+            account: self._stripe_account(self.seed + index)
+            for index, account in enumerate(self.tenants, start=1)
+        }
+        self.qbo_companies = {
+            realm: self._qbo_company(realm, self.seed + index)
+            for index, realm in enumerate(self.tenants.values(), start=1)
+        }
+        self.stripe_server = FakeStripeServer(self.fake_stripe, accounts=self.stripe_accounts)
+        self.qbo_server = FakeQboServer(self.fake_qbo, others=list(self.qbo_companies.values()))
         self.host = FunctionHost()
         self._saved_env: dict[str, str | None] = {}
         self._log_handlers: list[logging.Handler] = []
+
+    def _stripe_account(self, seed: int) -> FakeStripe:
+        fake = FakeStripe(STRIPE_KEY, WEBHOOK_SECRET, seed=seed)
+        fake.set_faults(
+            stripe_429=self.faults.stripe.get("stripe_429"),
+            stripe_5xx=self.faults.stripe.get("stripe_5xx"),
+        )
+        return fake
+
+    def _qbo_company(self, realm: str, seed: int) -> FakeQbo:
+        return FakeQbo(
+            realm,
+            clock=self.clock,
+            faults=FaultConfig.from_knobs(self.faults.qbo),
+            seed=seed,
+            time_scale=self.time_scale,
+            profile=self.qbo_profile,
+        )
+
+    def stripe_for(self, account: str | None) -> FakeStripe:
+        """The fake Stripe account: the platform's (None), or a connected one."""
+        return self.fake_stripe if not account else self.stripe_accounts[account]
+
+    def qbo_for(self, realm: str) -> FakeQbo:
+        return self.fake_qbo if realm == self.fake_qbo.realm_id else self.qbo_companies[realm]
 
     def _environment(self) -> dict[str, str]:
         return {
@@ -102,7 +138,7 @@ class LocalStack:
         self.qbo_server.start()
         self.host.start()
         refresh_token = self.fake_qbo.register_client(QBO_CLIENT_ID, QBO_CLIENT_SECRET)
-        secrets = {
+        secrets: dict[str, str] = {
             "stripe-secret-key": STRIPE_KEY,
             "stripe-invoicing-key": STRIPE_KEY,
             "stripe-webhook-secret": WEBHOOK_SECRET,
@@ -110,6 +146,9 @@ class LocalStack:
             "qbo-client-secret": QBO_CLIENT_SECRET,
             "qbo-refresh-token": refresh_token,
         }
+        for account, realm in self.tenants.items():  # each company its own grant
+            token = self.qbo_companies[realm].register_client(QBO_CLIENT_ID, QBO_CLIENT_SECRET)
+            secrets[f"tenant-{tenant_id_for(account)}-qbo-refresh-token"] = token
         (self.state_dir / "secrets.json").write_text(json.dumps(secrets, indent=2))
         for name, value in self._environment().items():
             self._saved_env[name] = os.environ.get(name)
@@ -117,6 +156,9 @@ class LocalStack:
         reset_settings()
         bootstrap.reset()
         bootstrap.override(clock=self.clock)
+        for account, realm in self.tenants.items():
+            tenant = Tenant(tenant_id_for(account), qbo_realm_id=realm, stripe_account=account)
+            bootstrap.tenant_store().put(tenant, recorded_by="local-stack")
         self._send_logs_to(self.state_dir / "functions.log")
         return self
 
@@ -160,11 +202,16 @@ class LocalStack:
 
     @property
     def queue(self) -> LocalTaskQueue:
-        return cast(LocalTaskQueue, bootstrap.task_queue())
+        return cast(LocalTaskQueue, bootstrap.raw_task_queue())
 
     @property
     def warehouse(self) -> Warehouse:
         return bootstrap.warehouse()
+
+    @property
+    def raw_warehouse(self) -> Warehouse:
+        """Every tenant's rows (``warehouse``: the default tenant's)."""
+        return bootstrap.raw_warehouse()
 
     def deliverer(self) -> WebhookDeliverer:
         return WebhookDeliverer(

@@ -26,12 +26,13 @@ from local_emulator.fakes.stripe.webhooks import WebhookDeliverer
 from local_emulator.generator import generate_month
 from local_emulator.generator.payouts import add_payouts
 from local_emulator.generator.settlements import create_sample_customers, seed_sample_settlements
-from local_emulator.harness.scenario import Scenario
-from local_emulator.harness.stack import STRIPE_KEY, LocalStack
+from local_emulator.harness.scenario import Scenario, with_account
+from local_emulator.harness.stack import STRIPE_KEY, LocalStack, tenant_id_for
 from shared import bootstrap
 from shared.adapters.ddl import ddl_files, split_statements
 from tests.contract.terraform_support import load_terraform
 
+TENANT_ACCOUNT, TENANT_REALM = "acct_1Grants", "9130350000000002"
 Grants = dict[str, dict[str, set[str]]]  # function -> "reads" | "appends" -> tables
 
 
@@ -111,9 +112,11 @@ class RecordingWarehouse:
 
 
 @pytest.fixture
-def recorded(tmp_path: Path) -> Iterator[Grants]:
-    with LocalStack(tmp_path / "state", seed=4) as stack:
-        recorder = RecordingWarehouse(bootstrap.warehouse())
+def recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Grants]:
+    # Each function reads the tenants itself (in production each is its own instance).
+    monkeypatch.setenv("SYNC_TENANT_CACHE_SECONDS", "0")
+    with LocalStack(tmp_path / "state", seed=4, tenants={TENANT_ACCOUNT: TENANT_REALM}) as stack:
+        recorder = RecordingWarehouse(bootstrap.raw_warehouse())
         bootstrap.override(warehouse=recorder)
         token = {"Authorization": f"Bearer {bootstrap.settings().local_auth_token}"}
 
@@ -166,6 +169,19 @@ def recorded(tmp_path: Path) -> Iterator[Grants]:
         )
         call("reconcile", {})
         call("backfill", {"since": "2020-01-01"})
+        # A tenant (a connected account): its events routed by account, its tasks, a replay
+        # and a backfill of its own; catch-up and reconcile above went through every tenant.
+        connected = with_account(generate_month(8, customers=2, invoices=3), TENANT_ACCOUNT)
+        for obj in Scenario(events=connected).seed_state():
+            stack.stripe_for(TENANT_ACCOUNT).seed_object(obj)
+        tenant_events = [e for e in connected if e.get("object") == "event"]
+        assert not stack.deliverer().deliver(tenant_events).failed
+        stack.queue.drain()
+        tenant = tenant_id_for(TENANT_ACCOUNT)
+        call("replay", {"object_type": "invoice", "tenant_id": tenant})
+        call("backfill", {"since": "2020-01-01", "tenant_id": tenant})
+        stack.queue.drain()
+        assert stack.qbo_for(TENANT_REALM).state_json().get("Invoice")
         call("sync_health", {})
         yield dict(recorder.used)
 
@@ -198,5 +214,8 @@ def test_grants_name_real_tables_and_views_only() -> None:
         assert grant["reads"] <= tables | set(views), name
         assert grant["appends"] <= tables, f"{name}: appends go to tables, never views"
         assert behind(grant["reads"], views) == grant["reads"], f"{name}: tables behind its views"
-    # The public webhook appends to the archive and reads nothing.
-    assert terraform_grants()["stripe_webhook"] == {"reads": set(), "appends": {"stripe_events"}}
+    # The public webhook appends to the archive and reads the tenants (whose event it is) only.
+    assert terraform_grants()["stripe_webhook"] == {
+        "reads": {"tenants", "tenants_current"},
+        "appends": {"stripe_events"},
+    }

@@ -8,7 +8,7 @@ import contextlib
 import re
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
@@ -34,9 +34,18 @@ def _json(status: int, body: Any) -> Response:
 class FakeQboApp:
     """A WSGI callable; ``public_url`` (scheme://host:port) is filled in by the server."""
 
-    def __init__(self, fake: FakeQbo, public_url: str = "http://127.0.0.1") -> None:
+    def __init__(
+        self,
+        fake: FakeQbo,
+        public_url: str = "http://127.0.0.1",
+        *,
+        others: Sequence[FakeQbo] = (),
+    ) -> None:
+        """``others``: more companies (realms) on the same server, as Intuit serves every
+        company at one base URL, each with its own grants, throttle and books."""
         self.fake = fake
         self.public_url = public_url
+        self.realms = {f.realm_id: f for f in (fake, *others)}
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
@@ -97,11 +106,14 @@ class FakeQboApp:
             form = request.form
             if form.get("grant_type") != "refresh_token":
                 raise OAuthError("unsupported_grant_type")
-            result = self.fake.tokens.refresh(client_id, form.get("refresh_token", ""))
+            token = form.get("refresh_token", "")
+            # One token endpoint for every company: the grant the token belongs to says which.
+            company = next((f for f in self.realms.values() if f.tokens.knows(token)), self.fake)
+            result = company.tokens.refresh(client_id, token)
         except OAuthError as exc:
             self.fake.count("token_refused")
             return _json(exc.status, {"error": exc.error})
-        self.fake.count("token_refresh")
+        company.count("token_refresh")
         return _json(200, result)
 
     def revoke(self, request: Request) -> Response:
@@ -112,20 +124,26 @@ class FakeQboApp:
             return _json(exc.status, {"error": exc.error})
         except ValueError:
             return _json(400, {"error": "invalid_request"})
-        self.fake.tokens.revoke(str(body.get("token", "")))
+        for company in self.realms.values():
+            company.tokens.revoke(str(body.get("token", "")))
         return Response("", status=200)
 
     # --- the v3 API -------------------------------------------------------------------------
 
     def api(self, request: Request, realm: str, rest: str) -> Response:
-        fake = self.fake
-        if not fake.tokens.access_valid(_bearer(request)):
-            fake.count("unauthorized")
+        fake = self.realms.get(realm)
+        bearer = _bearer(request)
+        if fake is None or not fake.tokens.access_valid(bearer):
+            # A token valid for another company is refused as not authorized for this one
+            # (403 ApplicationAuthorizationFailed, Intuit's error code 003100), not as expired.
+            elsewhere = any(f.tokens.access_valid(bearer) for f in self.realms.values())
+            if elsewhere:
+                self.fake.count("wrong_realm")
+                fault = errors.authorization_failed(f"No access to company {realm}")
+                return _json(403, {"Fault": fault.fault(), "time": self.fake.time()})
+            (fake or self.fake).count("unauthorized")
             fault = errors.authentication_failed("Token expired or invalid")
-            return _json(401, {"Fault": fault.fault(), "time": fake.time()})
-        if realm != fake.realm_id:
-            fault = errors.authorization_failed(f"No access to company {realm}")
-            return _json(403, {"Fault": fault.fault(), "time": fake.time()})
+            return _json(401, {"Fault": fault.fault(), "time": self.fake.time()})
         is_batch = rest.lower() == "batch"
         admitted = fake.throttle.try_acquire(
             batch=is_batch,
@@ -133,7 +151,7 @@ class FakeQboApp:
             app=fake.tokens.client_of(_bearer(request)),
         )
         if not admitted:
-            return self.throttled()
+            return self.throttled(fake)
         delay = 0.0
         try:
             injected = fake.faults.draw()
@@ -141,12 +159,12 @@ class FakeQboApp:
                 fake.count("faults_injected")
                 fake.count(injected)
             if injected == "qbo_429":
-                return self.throttled()
+                return self.throttled(fake)
             if injected == "qbo_5xx":
                 status = fake.faults.choice((500, 503))
                 fault = errors.system_fault(status)
                 return _json(status, {"Fault": fault.fault(), "time": fake.time()})
-            status, body = self.operation(request, rest, is_batch)
+            status, body = self.operation(fake, request, rest, is_batch)
             if injected == "qbo_drop_response":
                 _drop(request)
             if injected == "qbo_timeout":
@@ -157,16 +175,17 @@ class FakeQboApp:
             time.sleep(delay)  # real time: the client's own timeout must fire
         return _json(status, body)
 
-    def throttled(self) -> Response:
+    def throttled(self, fake: FakeQbo) -> Response:
         """3001 ThrottleExceeded with an XML body, HTTP 429 or the older 403 (a knob)."""
-        status = self.fake.faults.throttle_status()
-        self.fake.count("throttled")
-        self.fake.count(f"throttled_{status}")
-        body = errors.fault_xml(errors.throttled(status), self.fake.time())
+        status = fake.faults.throttle_status()
+        fake.count("throttled")
+        fake.count(f"throttled_{status}")
+        body = errors.fault_xml(errors.throttled(status), fake.time())
         return Response(body, status=status, content_type="application/xml;charset=UTF-8")
 
-    def operation(self, request: Request, rest: str, is_batch: bool) -> tuple[int, str]:
-        fake = self.fake
+    def operation(
+        self, fake: FakeQbo, request: Request, rest: str, is_batch: bool
+    ) -> tuple[int, str]:
         params = request.args
         minor = params.get("minorversion")
         if minor is not None and (not minor.isdigit() or int(minor) < fake.min_minor_version):

@@ -126,6 +126,11 @@ class TokenAuthority:
             for record in self._access.values():
                 record.expires_at = 0.0
 
+    def knows(self, refresh_token: str) -> bool:
+        """Whether this company's grants ever issued the refresh token (a realm per grant)."""
+        with self._lock:
+            return refresh_token in self._refresh
+
     def client_of(self, token: str) -> str:
         """The app (client id) an access token was issued to; "" if unknown."""
         with self._lock:

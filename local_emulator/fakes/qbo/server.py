@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Self
 
 from local_emulator.fakes.qbo.app import DISCOVERY_PATH, FakeQboApp
@@ -13,9 +14,16 @@ from local_emulator.fakes.serving import LocalServer
 class FakeQboServer(LocalServer):
     """Serve a FakeQbo over HTTP; ``base_url`` is what python-quickbooks' api_url_v3 wants."""
 
-    def __init__(self, fake: FakeQbo | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        fake: FakeQbo | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        others: Sequence[FakeQbo] = (),
+    ) -> None:
         self.fake = fake or FakeQbo()
-        self.qbo_app = FakeQboApp(self.fake)
+        self.qbo_app = FakeQboApp(self.fake, others=others)
         super().__init__(self.qbo_app, name="fake-qbo", host=host, port=port)
 
     @property

@@ -6,7 +6,7 @@ import copy
 import json
 import logging
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
@@ -110,8 +110,12 @@ _URLS = Map(
 class FakeStripeApp:
     """``app(environ, start_response)``; every request runs under the state's lock."""
 
-    def __init__(self, fake: FakeStripe) -> None:
+    def __init__(self, fake: FakeStripe, accounts: Mapping[str, FakeStripe] | None = None) -> None:
+        """``fake`` is the platform's account; ``accounts`` its connected accounts by acct id
+        (reached with the platform's key and a Stripe-Account header), or accounts with a key
+        of their own (reached with that key, no header)."""
         self.fake = fake
+        self.accounts = dict(accounts or {})
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
@@ -130,22 +134,24 @@ class FakeStripeApp:
             return _json(error.status, error.body(), request_id)
         args = {str(k): str(v) for k, v in matched.items()}
         kind = _kind(endpoint, args)
-        self.fake.count(kind)
         try:
-            key = self._authenticate(request)
-            check_version(request.headers.get("Stripe-Version"), self.fake.api_version)
-            self.fake.check_permission(key, kind, write=request.method == "POST")
-            fault = self.fake.draw_fault()
+            fake, key = self._authenticate(request)
+            check_version(request.headers.get("Stripe-Version"), fake.api_version)
+            # A connected account is acted on with the platform's key: its permissions apply.
+            holder = self.fake if request.headers.get("Stripe-Account") else fake
+            holder.check_permission(key, kind, write=request.method == "POST")
+            fake.count(kind)
+            fault = fake.draw_fault()
             if fault is not None:
-                self.fake.count(f"fault.{fault}")
+                fake.count(f"fault.{fault}")
                 return _fault(fault, request_id)
             if request.method == "POST":
-                return self._post(request, endpoint, args, request_id)
+                return self._post(fake, request, endpoint, args, request_id)
             params = decode_form(request.args.items(multi=True))
-            with self.fake.lock:
-                body = self._get(endpoint, args, params)
-                paths = include(self.fake, body, expand_list(params))
-                body = expand(self.fake, body, paths)
+            with fake.lock:
+                body = self._get(fake, endpoint, args, params)
+                paths = include(fake, body, expand_list(params))
+                body = expand(fake, body, paths)
             return _json(200, body, request_id)
         except StripeApiError as error:
             return _json(error.status, error.body(), request_id)
@@ -154,7 +160,9 @@ class FakeStripeApp:
             message = f"fake Stripe internal error: {type(error).__name__}"
             return _json(500, StripeApiError(500, message, type_="api_error").body(), request_id)
 
-    def _authenticate(self, request: Request) -> str:
+    def _authenticate(self, request: Request) -> tuple[FakeStripe, str]:
+        """The account the request acts on, and the key: the key's own account, or the
+        connected account Stripe-Account names (only the platform's keys may name one)."""
         header = request.headers.get("Authorization", "")
         key = ""
         if header.startswith("Bearer "):
@@ -167,17 +175,36 @@ class FakeStripeApp:
                 "You did not provide an API key. You need to provide your API key in the "
                 "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_KEY').",
             )
-        if not self.fake.known_key(key):
-            raise StripeApiError(401, f"Invalid API Key provided: {_redact(key)}")
-        return key
+        connected = request.headers.get("Stripe-Account")
+        if self.fake.known_key(key):
+            if not connected:
+                return self.fake, key
+            account = self.accounts.get(connected)
+            if account is None:
+                # Stripe's error for an account the key cannot act on (error code
+                # account_invalid, docs.stripe.com/error-codes), HTTP 403.
+                raise StripeApiError(
+                    403,
+                    f"The provided key '{_redact(key)}' does not have access to account "
+                    f"'{connected}' (or that account does not exist). Application access may "
+                    "have been revoked.",
+                    code="account_invalid",
+                )
+            return account, key
+        for account in self.accounts.values():
+            if not connected and account.known_key(key):
+                return account, key
+        raise StripeApiError(401, f"Invalid API Key provided: {_redact(key)}")
 
-    def _post(self, request: Request, endpoint: str, args: dict[str, str], rid: str) -> Response:
+    def _post(
+        self, fake: FakeStripe, request: Request, endpoint: str, args: dict[str, str], rid: str
+    ) -> Response:
         params = decode_form(request.form.items(multi=True))
         key = request.headers.get("Idempotency-Key")
         ctx = RequestContext(request_id=rid, idempotency_key=key)
-        with self.fake.lock:
+        with fake.lock:
             if key:
-                record = self.fake.idempotency_record(key)
+                record = fake.idempotency_record(key)
                 if record is not None:
                     if (record.method, record.path, record.params) != (
                         "POST",
@@ -193,19 +220,24 @@ class FakeStripeApp:
                         )
                     return _json(record.status, record.body, rid, key=key, replayed=True)
             try:
-                written = copy.deepcopy(self._write(endpoint, args, params, ctx))
-                status, body = 200, expand(self.fake, written, expand_list(params))
+                written = copy.deepcopy(self._write(fake, endpoint, args, params, ctx))
+                status, body = 200, expand(fake, written, expand_list(params))
             except StripeApiError as error:
                 status, body = error.status, error.body()
             if key:
                 record = IdempotencyRecord("POST", request.path, params, status, body)
-                self.fake.save_idempotency(key, record)
+                fake.save_idempotency(key, record)
         return _json(status, body, rid, key=key)
 
     def _write(
-        self, endpoint: str, args: dict[str, str], params: JsonDict, ctx: RequestContext
+        self,
+        fake: FakeStripe,
+        endpoint: str,
+        args: dict[str, str],
+        params: JsonDict,
+        ctx: RequestContext,
     ) -> JsonDict:
-        fake, object_id = self.fake, args.get("object_id", "")
+        object_id = args.get("object_id", "")
         create = _CREATES.get(endpoint)
         if create is not None:
             return create(fake, params, ctx)
@@ -217,30 +249,32 @@ class FakeStripeApp:
             return action(fake, object_id, params, ctx)
         raise StripeApiError(404, "Unrecognized request URL (POST).")
 
-    def _get(self, endpoint: str, args: dict[str, str], params: JsonDict) -> JsonDict:
+    def _get(
+        self, fake: FakeStripe, endpoint: str, args: dict[str, str], params: JsonDict
+    ) -> JsonDict:
         if endpoint in ("balance_list", "balance_retrieve"):
-            return balance.read(self.fake, args["object_id"], args.get("txn_id"), params)
+            return balance.read(fake, args["object_id"], args.get("txn_id"), params)
         if endpoint == "lines":
-            invoices.find_invoice(self.fake, args["object_id"])
+            invoices.find_invoice(fake, args["object_id"])
             reject_unknown(params, ["limit", "starting_after", "ending_before"])
             url = f"/v1/invoices/{args['object_id']}/lines"
-            lines = self.fake.invoice_lines(args["object_id"])
+            lines = fake.invoice_lines(args["object_id"])
             return copy.deepcopy(listing.paginate(lines, params, url))
         collection = args["collection"]
         object_type = RESOURCES.get(collection)
         if object_type is None:
             raise StripeApiError(404, f"Unrecognized request URL (GET: /v1/{collection}).")
         if endpoint == "retrieve":
-            found = self.fake.get(args["object_id"])
+            found = fake.get(args["object_id"])
             if found is None or found.get("object") != object_type:
                 raise missing(object_type, args["object_id"])
             if found.get("deleted") and object_type != "customer":
                 # a deleted customer reads as {id, object, deleted}; other objects are gone
                 raise missing(object_type, args["object_id"])
-            if object_type == "event" and not self.fake.event_in_window(found):
+            if object_type == "event" and not fake.event_in_window(found):
                 raise missing(object_type, args["object_id"])
             return copy.deepcopy(found)
-        items = listing.filter_objects(self.fake, object_type, params)
+        items = listing.filter_objects(fake, object_type, params)
         return copy.deepcopy(listing.paginate(items, params, f"/v1/{collection}"))
 
 

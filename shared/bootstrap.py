@@ -278,29 +278,37 @@ def raw_warehouse() -> Warehouse:
 
 @_singleton
 def task_queue() -> TaskQueue:
-    """The instance's queue; every task enqueued through it carries the current tenant."""
+    """The current tenant's queue; every task enqueued through it carries the tenant. On Cloud
+    Tasks each tenant has a queue of its own (fairness: README, "Several companies")."""
     from shared.tenancy.scope import TenantTaskQueue
 
-    return TenantTaskQueue(raw_task_queue(), current_tenant_id())
+    s = settings()
+    own = s.task_queue == "cloud_tasks" and s.tenant_id != DEFAULT_TENANT
+    inner = _cloud_tasks_queue(s) if own and "task_queue" not in _overrides else raw_task_queue()
+    return TenantTaskQueue(inner, s.tenant_id)
 
 
 @_shared
 def raw_task_queue() -> TaskQueue:
     s = get_settings()
     if s.task_queue == "cloud_tasks":
-        from shared.adapters.cloud_tasks import CloudTasksQueue
-
-        return CloudTasksQueue(
-            project=s.gcp_project,
-            location=s.gcp_location,
-            queue=s.tasks_queue_name,
-            worker_url=s.worker_url,
-            service_account_email=s.tasks_service_account,
-            audience=s.tasks_audience or s.worker_url,
-            invokers=s.task_invokers,
-            dispatch_deadline_seconds=s.task_dispatch_deadline_seconds,
-        )
+        return _cloud_tasks_queue(s)
     return local_task_queue()
+
+
+def _cloud_tasks_queue(s: Settings) -> TaskQueue:
+    from shared.adapters.cloud_tasks import CloudTasksQueue
+
+    return CloudTasksQueue(
+        project=s.gcp_project,
+        location=s.gcp_location,
+        queue=s.tasks_queue_name,
+        worker_url=s.worker_url,
+        service_account_email=s.tasks_service_account,
+        audience=s.tasks_audience or s.worker_url,
+        invokers=s.task_invokers,
+        dispatch_deadline_seconds=s.task_dispatch_deadline_seconds,
+    )
 
 
 def local_task_queue(dispatcher: Dispatcher | None = None) -> LocalTaskQueue:

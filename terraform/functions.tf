@@ -143,7 +143,7 @@ locals {
       bq_reads = [
       "tenants", "tenants_current", ]
       bq_appends   = ["stripe_events"]
-      bq_jobs      = false
+      bq_jobs      = true
       task_targets = ["sync_worker"]
     }
     sync_health = {

@@ -240,3 +240,9 @@ variable "labels" {
   type        = map(string)
   default     = {}
 }
+
+variable "tenant_analysts" {
+  description = "Tenant id -> members (\"group:acme-finance@example.com\") who may read that tenant's rows and no other's (BigQuery row access policies on every table with tenant_id). Empty: no row policies; adding a tenant never needs an entry here."
+  type        = map(list(string))
+  default     = {}
+}

@@ -121,6 +121,10 @@ def default_secret_names(tenant_id: str, *, connected: bool, base: Settings) -> 
     return names
 
 
+def tenant_queue_name(base: Settings, tenant_id: str) -> str:
+    return f"{base.tasks_queue_name}-{tenant_id}"
+
+
 def tenant_settings(base: Settings, tenant: Tenant) -> Settings:
     """The deployment's Settings with the tenant's realm, account, secret names and its own
     settings over them. The default tenant is the deployment itself (base, unchanged)."""
@@ -131,6 +135,8 @@ def tenant_settings(base: Settings, tenant: Tenant) -> Settings:
         values.update(
             default_secret_names(tenant.tenant_id, connected=bool(tenant.stripe_account), base=base)
         )
+        # Its own Cloud Tasks queue, paced like the deployment's at one realm's QBO limits.
+        values["tasks_queue_name"] = tenant_queue_name(base, tenant.tenant_id)
     values.update(tenant.settings)
     values.update(
         tenant_id=tenant.tenant_id,

@@ -76,6 +76,9 @@ PRODUCTION_DEFAULTS = {
     "backfill_page_size": "Stripe's largest list page",
     # The books file's text reaches the functions as books_toml (var.books_file).
     "books_file": "a path on the operator's machine: Terraform passes its text as books_toml",
+    "tenant_id": "the deployment is the default tenant; others are rows of the tenants table",
+    "stripe_account": "a connected account is a tenant's (tenants table), not the deployment's",
+    "tenant_cache_seconds": "a minute: tenants add and disable reach warm instances within it",
 }
 PRIVATE_ONLY = {
     "oidc_audience": "the audience a private function accepts is its own URL",
@@ -514,7 +517,17 @@ def test_iam_is_additive_and_least_privilege(
 
     assert tf.resource("google_service_account", "fn")["for_each"] == "${local.functions}"
     project_roles = tf.resources["google_project_iam_member"]
-    assert set(project_roles) == {"builder", "bq_jobs", "lease_user"}
+    assert set(project_roles) == {
+        "builder", "bq_jobs", "lease_user", "tenant_secrets", "tenant_queues"
+    }  # fmt: skip
+    # Tenants are added without Terraform: their secrets and queues are granted by name
+    # pattern, to the functions that use the deployment's own, and nothing wider.
+    tenant_secrets = block(project_roles["tenant_secrets"], "condition")["expression"]
+    assert "/secrets/tenant-" in tenant_secrets and "endsWith" in tenant_secrets
+    assert project_roles["tenant_secrets"]["for_each"] == "${local.tenant_secret_grants}"
+    tenant_queues = block(project_roles["tenant_queues"], "condition")["expression"]
+    assert "/queues/${var.tasks_queue_name}-" in tenant_queues
+    assert project_roles["tenant_queues"]["role"] == "roles/cloudtasks.enqueuer"
     assert project_roles["bq_jobs"]["role"] == "roles/bigquery.jobUser"
     # Firestore roles exist at project level only: the grant is conditioned on the lease
     # database, and held by the worker alone.
@@ -537,7 +550,9 @@ def test_iam_is_additive_and_least_privilege(
     assert {invoker["role"], public["role"]} == {"roles/run.invoker"}
 
     webhook, worker = functions["stripe_webhook"], functions["sync_worker"]
-    assert webhook["task_targets"] == ["sync_worker"] and not webhook["bq_jobs"]
+    assert webhook["task_targets"] == ["sync_worker"]
+    # The webhook's only query: which tenant holds an event's account (tenants table).
+    assert set(webhook["bq_reads"]) == {"tenants", "tenants_current"} and webhook["bq_jobs"]
     assert worker["bq_jobs"] and "sync_links" in worker["bq_appends"]
     acts_as = tf.resource("google_service_account_iam_member", "enqueuer_acts_as_invoker")
     assert acts_as["role"] == "roles/iam.serviceAccountUser"

@@ -69,6 +69,7 @@ def test_a_tenant_settings_are_the_deployment_with_its_realm_account_secrets_and
     own = tenant_settings(BASE, Tenant("solo", qbo_realm_id="9130350000000003"))
     assert own.stripe_secret_key_name == "tenant-solo-stripe-secret-key"
     assert tenant_settings(BASE, Tenant(DEFAULT_TENANT, BASE.qbo_realm_id)) is BASE
+    assert s.tasks_queue_name == f"{BASE.tasks_queue_name}-acme"  # a queue of its own
 
 
 @pytest.mark.parametrize(
@@ -209,3 +210,27 @@ def test_a_tenants_secret_store_refuses_any_other_tenants_secret_unasked() -> No
         with pytest.raises(AuthenticationError):
             store.put(foreign, "x")
     assert inner.read == ["tenant-acme-qbo-refresh-token", BASE.qbo_client_id_name]
+
+
+def test_on_cloud_tasks_each_tenant_enqueues_on_a_queue_of_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shared import bootstrap
+    from shared.config import reset_settings
+
+    monkeypatch.setenv("SYNC_TASK_QUEUE", "cloud_tasks")
+    reset_settings()
+    bootstrap.reset()
+    try:
+        bootstrap.override(tenant_directory=TenantDirectory(InMemoryTenantStore([ACME]), Clock()))
+        queues = {}
+        for tenant_id in ("default", "acme"):
+            with bootstrap.for_tenant(tenant_id):
+                queue = bootstrap.task_queue()
+                assert isinstance(queue, TenantTaskQueue)
+                queues[tenant_id] = queue.inner._queue_path.rsplit("/", 1)[-1]  # type: ignore[attr-defined]
+        assert queues == {"default": BASE.tasks_queue_name, "acme": f"{BASE.tasks_queue_name}-acme"}
+    finally:
+        bootstrap.reset()
+        monkeypatch.delenv("SYNC_TASK_QUEUE")
+        reset_settings()

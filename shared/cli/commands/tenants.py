@@ -20,6 +20,8 @@ from typing import Any
 from shared.cli import output
 from shared.cli.command import EXIT_OK, Command, UsageError
 
+ACTIONS = ("add", "list", "disable")
+
 
 def _setting(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
@@ -29,34 +31,36 @@ def _setting(text: str) -> tuple[str, str]:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    add = actions.add_parser("add", help="add a tenant (or, with --replace, change one)")
-    add.add_argument("tenant_id", metavar="TENANT", help="lower-case letters, digits, dashes")
-    add.add_argument("--realm", required=True, help="the QBO realm (company) id")
-    add.add_argument(
-        "--account", default="", help="acct_... of a connected account (Stripe Connect)"
+    parser.add_argument("action", choices=ACTIONS, help="add | list | disable")
+    parser.add_argument(
+        "tenant_id", nargs="?", metavar="TENANT", help="lower-case letters, digits, dashes"
     )
-    add.add_argument(
+    parser.add_argument("--realm", help="add: the QBO realm (company) id")
+    parser.add_argument(
+        "--account", default="", help="add: acct_... of a connected account (Stripe Connect)"
+    )
+    parser.add_argument(
         "--set",
         dest="settings",
         action="append",
         type=_setting,
         default=[],
         metavar="NAME=VALUE",
-        help="a per-company setting (books accounts and items, home_currency, books_timezone, "
-        "cutover_date, secret names, qbo_requests_per_minute...); repeat for more",
+        help="add: a per-company setting (books accounts and items, home_currency, "
+        "books_timezone, cutover_date, secret names, qbo_requests_per_minute...); repeat",
     )
-    add.add_argument("--replace", action="store_true", help="change a tenant that exists")
-    listing = actions.add_parser("list", help="every tenant, disabled ones included")
-    listing.add_argument("--json", action="store_true", help="print them as JSON")
-    disable = actions.add_parser("disable", help="stop syncing a tenant (its events are kept)")
-    disable.add_argument("tenant_id", metavar="TENANT")
+    parser.add_argument("--replace", action="store_true", help="add: change a tenant that exists")
+    parser.add_argument("--json", action="store_true", help="list: print them as JSON")
 
 
 def run(args: argparse.Namespace) -> int:
     from shared import bootstrap
     from shared.cli.warehouse import open_warehouse
 
+    if args.action != "list" and not args.tenant_id:
+        raise UsageError(f"tenants {args.action} TENANT: name the tenant")
+    if args.action == "add" and not args.realm:
+        raise UsageError("tenants add TENANT --realm REALM_ID: the QBO company it posts to")
     open_warehouse(None, option=False)  # refuses a local warehouse that does not exist
     directory = bootstrap.tenant_directory()
     directory.refresh()
@@ -106,6 +110,12 @@ def _add(args: argparse.Namespace, existing: list[Any]) -> int:
     output.note("its secrets (Secret Manager; README: adding a tenant):")
     for name in sorted({s.qbo_refresh_token_name, s.stripe_webhook_secret_name}):
         output.note(f"  {name}")
+    if base.task_queue == "cloud_tasks":
+        output.note(
+            f"its queue (a copy of the deployment's; README): gcloud tasks queues create "
+            f"{s.tasks_queue_name} --location={base.gcp_location} "
+            "--max-dispatches-per-second=8 --max-concurrent-dispatches=10"
+        )
     if not tenant.stripe_account:
         output.note(f"  {s.stripe_secret_key_name}  (its own Stripe key: not a connected account)")
         output.note(f"its webhook endpoint: <stripe_webhook URL>/{tenant.tenant_id}")

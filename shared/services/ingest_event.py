@@ -87,18 +87,23 @@ class IngestDeps:
     routes: TenantWebhookRoutes | None = None
 
     def endpoint(self, endpoint: str | None) -> TenantIngest:
-        if self.routes is not None:
-            return self.routes.endpoint(endpoint)
-        if endpoint:
+        """Whose signing secret verifies a delivery to this endpoint (None: the platform's)."""
+        if not endpoint:
+            return self._own()
+        if self.routes is None:
             raise BadRequestError(f"no tenant endpoint {endpoint!r}", code="unknown_tenant")
+        return self.routes.endpoint(endpoint)
+
+    def destination(self, endpoint: str | None, account: str | None) -> TenantIngest:
+        """Whose archive and queue a verified event goes to."""
+        if self.routes is None or not (endpoint or account):
+            return self._own()  # the platform's own event: this deployment's, as always
+        return self.routes.destination(endpoint, account)
+
+    def _own(self) -> TenantIngest:
         return TenantIngest(
             "default", self.secrets, self.webhook_secret_name, self.warehouse, self.queue
         )
-
-    def destination(self, endpoint: str | None, account: str | None) -> TenantIngest:
-        if self.routes is not None:
-            return self.routes.destination(endpoint, account)
-        return self.endpoint(endpoint)
 
 
 @dataclass(frozen=True)

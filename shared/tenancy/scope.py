@@ -131,6 +131,9 @@ class TenantWarehouse:
             row_ids = [f"{self.tenant_id}/{row_id}" for row_id in row_ids]
         self.inner.append(table, stamped, row_ids)
 
+    def __getattr__(self, name: str) -> Any:  # the adapter's own extras (counters, close...)
+        return getattr(self.inner, name)
+
 
 def tenant_task_name(tenant_id: str, name: str) -> str:
     """Task names stay unique across tenants (two accounts' objects may share an id); the
@@ -153,7 +156,7 @@ class TenantTaskQueue:
         payload = {**task.payload, "tenant_id": self.tenant_id}
         return self.inner.enqueue(dataclasses.replace(task, name=name, payload=payload))
 
-    def __getattr__(self, name: str) -> Any:  # the local queue's drain, close...
+    def __getattr__(self, name: str) -> Any:  # the adapter's own extras (drain, close...)
         return getattr(self.inner, name)
 
 
@@ -170,6 +173,9 @@ class TenantLeases:
 
     def release(self, lease: Lease, *, settled: bool = True) -> None:
         self.inner.release(lease, settled=settled)
+
+    def __getattr__(self, name: str) -> Any:  # the adapter's own extras (counters, close...)
+        return getattr(self.inner, name)
 
 
 class TenantSecrets:

@@ -161,18 +161,22 @@ class TenantTaskQueue:
 
 
 class TenantLeases:
-    """Lease keys are the tenant's: one tenant's family never waits for another's."""
+    """Lease keys are the tenant's: one tenant's family never waits for another's. The tenant
+    sees its leases under the keys it asked for (``invoice:in_1``); the store under its own."""
 
     def __init__(self, inner: LeaseStore, tenant_id: str) -> None:
         self.inner = inner
         self.tenant_id = tenant_id
 
+    def _scoped(self, key: str) -> str:
+        return key if self.tenant_id == DEFAULT_TENANT else f"t.{self.tenant_id}:{key}"
+
     def acquire(self, key: str, holder: str, ttl: timedelta) -> Lease:
-        scoped = key if self.tenant_id == DEFAULT_TENANT else f"t.{self.tenant_id}:{key}"
-        return self.inner.acquire(scoped, holder, ttl)
+        lease = self.inner.acquire(self._scoped(key), holder, ttl)
+        return dataclasses.replace(lease, key=key)
 
     def release(self, lease: Lease, *, settled: bool = True) -> None:
-        self.inner.release(lease, settled=settled)
+        self.inner.release(dataclasses.replace(lease, key=self._scoped(lease.key)), settled=settled)
 
     def __getattr__(self, name: str) -> Any:  # the adapter's own extras (counters, close...)
         return getattr(self.inner, name)

@@ -11,7 +11,12 @@ from local_emulator.checks.books import StripeBooks
 from local_emulator.checks.invariants import check_books
 from local_emulator.generator import generate_month
 from local_emulator.harness.runner import to_jsonable
-from local_emulator.harness.scenario import Scenario, interleave, split_by_account, with_account
+from local_emulator.harness.scenario import (
+    interleave,
+    scenario_of_lines,
+    split_by_account,
+    with_account,
+)
 from local_emulator.harness.stack import LocalStack
 
 THROTTLED, CALM = "acct_1Throttled", "acct_1Calm"
@@ -29,7 +34,7 @@ def test_a_throttled_realm_does_not_stall_another_tenant(tmp_path: Path) -> None
         with_account(generate_month(11, customers=3, invoices=6, currencies=("usd",)), THROTTLED),
         with_account(generate_month(12, customers=3, invoices=6, currencies=("usd",)), CALM),
     )
-    scenario = Scenario(events=[x for x in lines if x.get("object") == "event"])
+    scenario = scenario_of_lines(lines)
     parts = split_by_account(scenario)
     seeded = {account: part.seed_state() for account, part in parts.items() if account}
     with LocalStack(tmp_path / "state", tenants=TENANTS) as stack:

@@ -16,7 +16,13 @@ from typing import Any
 
 from local_emulator.generator import generate_month
 from local_emulator.generator.payouts import add_payouts
-from local_emulator.harness.scenario import Scenario, interleave, parse_faults, with_account
+from local_emulator.harness.scenario import (
+    Scenario,
+    interleave,
+    parse_faults,
+    scenario_of_lines,
+    with_account,
+)
 from local_emulator.harness.stack import LocalStack, tenant_id_for
 from local_emulator.harness.tenants_run import run_tenants
 from shared import bootstrap
@@ -69,11 +75,7 @@ def months() -> Scenario:
         with_account(add_payouts(generate_month(seed, currencies=cur, **size), seed), account)
         for seed, (account, cur) in enumerate(zip(ACCOUNTS, CURRENCIES, strict=False), start=3)
     ]
-    lines = interleave(*files)
-    return Scenario(
-        events=[x for x in lines if x.get("object") == "event"],
-        objects=[x for x in lines if x.get("object") != "event"],
-    )
+    return scenario_of_lines(interleave(*files))
 
 
 def test_each_realm_agrees_with_its_own_account_and_nothing_crosses(tmp_path: Path) -> None:

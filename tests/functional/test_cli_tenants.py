@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from local_emulator.generator import generate_month
-from local_emulator.harness.scenario import Scenario
+from local_emulator.harness.scenario import scenario_of_lines
 from local_emulator.harness.stack import LocalStack, tenant_id_for
 from shared.cli.main import main
 
@@ -48,9 +48,7 @@ def test_tenants_are_added_listed_and_disabled_as_data(
 def test_a_backfill_for_one_tenant_posts_its_account_to_its_realm(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    month = Scenario(
-        events=[x for x in generate_month(7, customers=2, invoices=4) if x.get("object") == "event"]
-    )
+    month = scenario_of_lines(generate_month(7, customers=2, invoices=4))
     tenant = tenant_id_for(ACCOUNT)
     with LocalStack(tmp_path / "state", tenants={ACCOUNT: REALM}) as stack:
         for obj in month.seed_state():

@@ -234,3 +234,20 @@ def test_on_cloud_tasks_each_tenant_enqueues_on_a_queue_of_its_own(
         bootstrap.reset()
         monkeypatch.delenv("SYNC_TASK_QUEUE")
         reset_settings()
+
+
+def test_a_tenants_leases_are_its_own_under_the_keys_it_asked_for() -> None:
+    from shared.adapters.local_leases import InMemoryLeaseStore
+    from shared.errors import LeaseHeldError
+    from shared.tenancy.scope import TenantLeases
+
+    store = InMemoryLeaseStore(Clock())
+    acme, beta = TenantLeases(store, "acme"), TenantLeases(store, "beta")
+    ttl = timedelta(minutes=5)
+    lease = acme.acquire("invoice:in_1", "task-a", ttl)
+    assert lease.key == "invoice:in_1"  # what Work compares with lease_key(...)
+    beta.acquire("invoice:in_1", "task-b", ttl)  # the same id in another account: no wait
+    with pytest.raises(LeaseHeldError):
+        acme.acquire("invoice:in_1", "task-c", ttl)
+    acme.release(lease)
+    acme.acquire("invoice:in_1", "task-c", ttl)  # given back under the store's own key

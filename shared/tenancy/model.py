@@ -18,27 +18,27 @@ TENANT_ID = re.compile(TENANT_ID_PATTERN)
 STRIPE_ACCOUNT = re.compile(r"^acct_[A-Za-z0-9]{1,64}$")
 REALM_ID = re.compile(r"^[0-9]{1,32}$")
 
-# What a tenant may set for itself: its company's books (accounts, items, time zone, currency,
-# cutover), how existing books are matched, its secrets' names and its QBO throttle budget.
-# Everything else (project, queue, warehouse, URLs) is the deployment's.
-TENANT_SETTING_NAMES = frozenset(
-    {
-        "home_currency",
-        "books_timezone",
-        "cutover_date",
-        "customer_match_policy",
-        "item_match_policy",
-        "customer_stripe_id_field",
-        "item_stripe_id_field",
-        "stripe_secret_key_name",
-        "stripe_webhook_secret_name",
-        "qbo_refresh_token_name",
-        "qbo_requests_per_minute",
-        "qbo_requests_per_second",
-        "qbo_max_concurrent",
-    }
+# What a tenant may set for itself: its company's books (the books settings: a TOML text of its
+# own, or single values; the cutover), how existing books are matched, its secrets' names and
+# its QBO throttle budget. Everything else (project, queue, warehouse, URLs) is the deployment's.
+_TENANT_SETTING_CANDIDATES = (
+    "books",
+    "books_toml",
+    "cutover_date",
+    "customer_match_policy",
+    "item_match_policy",
+    "customer_stripe_id_field",
+    "item_stripe_id_field",
+    "stripe_secret_key_name",
+    "stripe_webhook_secret_name",
+    "qbo_refresh_token_name",
+    "qbo_requests_per_minute",
+    "qbo_requests_per_second",
+    "qbo_max_concurrent",
 )
-TENANT_SETTING_SUFFIXES = ("_account_name", "_item_name")
+TENANT_SETTING_NAMES = frozenset(
+    n for n in _TENANT_SETTING_CANDIDATES if n in Settings.model_fields
+)
 # The secrets an Intuit app has once, whatever the company: read by every tenant.
 APP_SECRET_SETTINGS = ("qbo_client_id_name", "qbo_client_secret_name")
 TENANT_SECRET_SETTINGS = (
@@ -61,7 +61,7 @@ class TenantDisabledError(NotFoundError):
 
 
 def tenant_setting_allowed(name: str) -> bool:
-    return name in TENANT_SETTING_NAMES or name.endswith(TENANT_SETTING_SUFFIXES)
+    return name in TENANT_SETTING_NAMES
 
 
 @dataclass(frozen=True)
@@ -137,6 +137,10 @@ def tenant_settings(base: Settings, tenant: Tenant) -> Settings:
         )
         # Its own Cloud Tasks queue, paced like the deployment's at one realm's QBO limits.
         values["tasks_queue_name"] = tenant_queue_name(base, tenant.tenant_id)
+    if "books_toml" in tenant.settings or "books" in tenant.settings:
+        # A company's own books settings stand alone: the deployment's file does not apply.
+        values.pop("books", None)
+        values.update(books_file=None, books_toml="")
     values.update(tenant.settings)
     values.update(
         tenant_id=tenant.tenant_id,

@@ -28,12 +28,17 @@ def test_tenants_are_added_listed_and_disabled_as_data(
     with LocalStack(tmp_path / "state", tenants={ACCOUNT: REALM}):
         assert set(listed(capsys)) == {tenant_id_for(ACCOUNT)}
         add = ["tenants", "add", "acme", "--realm", "9130350000000009", "--account", "acct_1Acme"]
-        assert main([*add, "--set", "home_currency=gbp"]) == 0
+        books = tmp_path / "acme.toml"
+        books.write_text('[accounts]\nclearing = "Stripe (Acme)"\n', encoding="utf-8")
+        assert main([*add, "--books", str(books), "--set", "cutover_date=2026-01-01"]) == 0
         assert "tenant-acme-qbo-refresh-token" in capsys.readouterr().err
         row = listed(capsys)["acme"]
+        expected = {"books_toml": books.read_text(encoding="utf-8"), "cutover_date": "2026-01-01"}
         assert (row["qbo_realm"], row["status"], row["settings"]) == (
-            "9130350000000009", "ACTIVE", {"home_currency": "gbp"}
-        )  # fmt: skip
+            "9130350000000009",
+            "ACTIVE",
+            expected,
+        )
         assert main(add) == 2  # exists: --replace changes it
         assert "--replace" in capsys.readouterr().err
         taken = ["tenants", "add", "other", "--realm", REALM]

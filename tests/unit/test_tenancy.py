@@ -53,7 +53,10 @@ def test_a_tenant_settings_are_the_deployment_with_its_realm_account_secrets_and
         "acme",
         qbo_realm_id="9130350000000002",
         stripe_account="acct_1Acme",
-        settings={"home_currency": "gbp", "clearing_account_name": "Stripe (Acme)"},
+        settings={
+            "books_toml": '[accounts]\nclearing = "Stripe (Acme)"\n',
+            "cutover_date": "2026-01-01",
+        },
     )
     s = tenant_settings(BASE, tenant)
     assert (s.tenant_id, s.qbo_realm_id, s.stripe_account) == (
@@ -61,7 +64,8 @@ def test_a_tenant_settings_are_the_deployment_with_its_realm_account_secrets_and
         tenant.qbo_realm_id,
         "acct_1Acme",
     )
-    assert (s.home_currency, s.clearing_account_name) == ("gbp", "Stripe (Acme)")
+    assert (s.books.accounts.clearing, str(s.cutover_date)) == ("Stripe (Acme)", "2026-01-01")
+    assert BASE.books.accounts.clearing != "Stripe (Acme)"  # the deployment's stay its own
     assert s.qbo_refresh_token_name == "tenant-acme-qbo-refresh-token"
     assert s.stripe_webhook_secret_name == "tenant-acme-stripe-webhook-secret"
     # A connected account is read with the platform's key (and Stripe-Account).
@@ -81,6 +85,10 @@ def test_a_tenant_settings_are_the_deployment_with_its_realm_account_secrets_and
         (Tenant("acme", qbo_realm_id="1", settings={"warehouse": "bigquery"}), "warehouse"),
         (
             Tenant("acme", qbo_realm_id="1", settings={"qbo_requests_per_minute": "many"}),
+            "validate",
+        ),
+        (
+            Tenant("acme", qbo_realm_id="1", settings={"books_toml": "[accounts]\nnope = 1"}),
             "validate",
         ),
     ],
@@ -112,14 +120,18 @@ def test_the_warehouse_store_appends_and_reads_the_latest_row_per_tenant() -> No
     clock.at += timedelta(seconds=1)
     store.put(
         Tenant(
-            "acme", ACME.qbo_realm_id, ACME.stripe_account, "DISABLED", {"home_currency": "eur"}
+            "acme",
+            ACME.qbo_realm_id,
+            ACME.stripe_account,
+            "DISABLED",
+            {"cutover_date": "2026-01-01"},
         ),
         "ops",
     )
     (found,) = store.all()
     assert (found.status, dict(found.settings), found.stripe_account) == (
         "DISABLED",
-        {"home_currency": "eur"},
+        {"cutover_date": "2026-01-01"},
         "acct_1Acme",
     )
 

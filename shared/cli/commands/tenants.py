@@ -5,7 +5,7 @@ to one QBO realm, with its own books settings and secrets. Tenants are rows of t
 ``tenants`` table: adding or disabling one needs no deployment; every function sees the change
 within SYNC_TENANT_CACHE_SECONDS. The deployment itself is the tenant ``default``.
 
-  tenants add acme --realm 9130350000000002 --account acct_1Acme [--set home_currency=gbp ...]
+  tenants add acme --realm 9130350000000002 --account acct_1Acme [--books acme.toml] [--set ...]
   tenants list [--json]
   tenants disable acme
 """
@@ -18,6 +18,7 @@ import os
 from typing import Any
 
 from shared.cli import output
+from shared.cli.args import existing_file
 from shared.cli.command import EXIT_OK, Command, UsageError
 
 ACTIONS = ("add", "list", "disable")
@@ -46,8 +47,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=_setting,
         default=[],
         metavar="NAME=VALUE",
-        help="add: a per-company setting (books accounts and items, home_currency, "
-        "books_timezone, cutover_date, secret names, qbo_requests_per_minute...); repeat",
+        help="add: a per-company setting (cutover_date, match policies, secret names, "
+        "qbo_requests_per_minute...); repeat",
+    )
+    parser.add_argument(
+        "--books",
+        type=existing_file,
+        metavar="FILE.toml",
+        help="add: the company's books settings file (accounts, items, tax mapping), kept as text",
     )
     parser.add_argument("--replace", action="store_true", help="add: change a tenant that exists")
     parser.add_argument("--json", action="store_true", help="list: print them as JSON")
@@ -90,7 +97,8 @@ def _add(args: argparse.Namespace, existing: list[Any]) -> int:
         tenant_id=args.tenant_id,
         qbo_realm_id=args.realm,
         stripe_account=args.account,
-        settings=dict(args.settings),
+        settings=dict(args.settings)
+        | ({"books_toml": args.books.read_text(encoding="utf-8")} if args.books else {}),
     )
     base = bootstrap.settings()
     try:

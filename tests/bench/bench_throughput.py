@@ -69,7 +69,7 @@ class FakeQboProcess:
             {"qbo-client-id": CLIENT_ID, "qbo-client-secret": CLIENT_SECRET,
              "qbo-refresh-token": self.hello["refresh_token"]}
         )  # fmt: skip
-        # Built as shared/bootstrap.py builds it: QBO's limits over a window shortened by scale.
+        # Built as shared/bootstrap/adapters.py builds it: QBO's limits, window shortened by scale.
         limiter = RateLimiter(PER_MINUTE, THREADS, window_seconds=60.0 / scale)
         return QuickBooksGateway(settings, secrets, limiter=limiter)
 
@@ -144,7 +144,7 @@ def test_single_requests_at_the_ceiling() -> None:
         SECTION,
         f"Single path: {OBJECTS} QBO JournalEntry creates (each with its requestid) through "
         f"`QuickBooksGateway` from {THREADS} threads, paced only by its `RateLimiter` (500 per "
-        "window, 10 at once, window = 60 s / scale, as `shared/bootstrap.py` builds it), against "
+        "window, 10 at once, window = 60 s / scale, as `shared/bootstrap/` builds it), against "
         "the fake QBO in its own process with `FakeQbo(time_scale=scale)`, whose per-realm "
         "throttle answers 429 above 500 per window or 10 at once. The scale is chosen from an "
         f"unthrottled probe of {PROBE} creates so the ceiling sits at {HEADROOM:.0%} of what "

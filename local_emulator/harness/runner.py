@@ -93,12 +93,7 @@ def backfill_everything(seeded: list[JsonDict], progress: Progress) -> JsonDict:
     return {
         "run_id": run.run_id,
         "status": run.status,
-        "objects_listed": counts.listed,
-        "objects_created": counts.created,
-        "objects_skipped": counts.skipped,
-        "objects_failed": counts.failed,
-        "qbo_calls": counts.qbo_calls,
-        "stripe_calls": counts.stripe_calls,
+        **counts.columns(),
     }
 
 

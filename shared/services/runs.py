@@ -39,6 +39,17 @@ class RunCounts:
     qbo_calls: int = 0
     stripe_calls: int = 0
 
+    def columns(self) -> dict[str, int]:
+        """The counts as the runs table (and every report of a run) names them."""
+        return {
+            "objects_listed": self.listed,
+            "objects_created": self.created,
+            "objects_skipped": self.skipped,
+            "objects_failed": self.failed,
+            "qbo_calls": self.qbo_calls,
+            "stripe_calls": self.stripe_calls,
+        }
+
     def add(self, other: RunCounts) -> None:
         for name, value in asdict(other).items():
             setattr(self, name, getattr(self, name) + value)
@@ -87,12 +98,7 @@ class RunLog:
             "checkpoint": json.dumps(run.checkpoint, sort_keys=True)
             if run.checkpoint is not None
             else None,
-            "objects_listed": counts.listed,
-            "objects_created": counts.created,
-            "objects_skipped": counts.skipped,
-            "objects_failed": counts.failed,
-            "qbo_calls": counts.qbo_calls,
-            "stripe_calls": counts.stripe_calls,
+            **counts.columns(),
             "duration_seconds": round(run.duration_seconds, 3),
             "detail": run.detail,
         }

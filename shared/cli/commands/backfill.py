@@ -127,12 +127,7 @@ def _in_process(body: dict[str, Any]) -> dict[str, Any]:
     return {
         "run_id": run.run_id,
         "status": run.status,
-        "objects_listed": counts.listed,
-        "objects_created": counts.created,
-        "objects_skipped": counts.skipped,
-        "objects_failed": counts.failed,
-        "qbo_calls": counts.qbo_calls,
-        "stripe_calls": counts.stripe_calls,
+        **counts.columns(),
         "duration_seconds": round(run.duration_seconds, 1),
         "detail": run.detail,
     }

@@ -24,12 +24,7 @@ class SliceResult:
             "run_id": self.run.run_id,
             "status": self.run.status,
             "checkpoint": self.run.checkpoint,
-            "objects_listed": counts.listed,
-            "objects_created": counts.created,
-            "objects_skipped": counts.skipped,
-            "objects_failed": counts.failed,
-            "qbo_calls": counts.qbo_calls,
-            "stripe_calls": counts.stripe_calls,
+            **counts.columns(),
             "duration_seconds": round(self.run.duration_seconds, 1),
             "continued_by": self.continued_by,
         }

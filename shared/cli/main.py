@@ -6,6 +6,8 @@ Exit codes: 0 done; 1 the work failed or found a problem; 2 bad input (nothing w
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 
 from shared.cli import output
 from shared.cli.args import CliParser, HelpFormatter
@@ -79,9 +81,7 @@ def main(argv: list[str] | None = None, *, prog: str = PROG) -> int:
     where = f"{prog} {command.name}"
     try:
         if command.tenant_scoped:
-            from shared import bootstrap
-
-            with bootstrap.for_tenant(getattr(args, "tenant", None)):
+            with _as_tenant(getattr(args, "tenant", None)):
                 return command.run(args)
         return command.run(args)
     except KeyboardInterrupt:
@@ -91,6 +91,21 @@ def main(argv: list[str] | None = None, *, prog: str = PROG) -> int:
         code, line = _ending(error)
         output.note(f"{where}: {line}")
         return code
+
+
+@contextmanager
+def _as_tenant(tenant_id: str | None) -> Iterator[None]:
+    """Run as that tenant; an id the tenants table lacks is bad input (exit 2), not a failure."""
+    from shared import bootstrap
+    from shared.tenancy.model import UnknownTenantError
+
+    scope = ExitStack()
+    try:
+        scope.enter_context(bootstrap.for_tenant(tenant_id))
+    except UnknownTenantError as error:
+        raise UsageError(f"--tenant {tenant_id}: {error.message} (see `tenants list`)") from error
+    with scope:
+        yield
 
 
 def _ending(error: Exception) -> tuple[int, str]:

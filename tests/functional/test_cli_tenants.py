@@ -72,4 +72,6 @@ def test_a_backfill_for_one_tenant_posts_its_account_to_its_realm(
         mine = json.loads(capsys.readouterr().out)[0]["n"]
         assert main(["query", count, "--format", "json", "--tenant", "default"]) == 0
         assert mine >= 6 and json.loads(capsys.readouterr().out)[0]["n"] == 0
-        assert main(["backfill", "--since", "2020-01-01", "--tenant", "nobody"]) == 1
+        capsys.readouterr()
+        assert main(["backfill", "--since", "2020-01-01", "--tenant", "nobody"]) == 2
+        assert "--tenant nobody" in capsys.readouterr().err  # bad input: exit 2, one line

@@ -1,8 +1,10 @@
 """A synthetic Stripe history for the import benchmark: ``objects`` listable objects of a year.
 
 Per ten objects, about: one customer, three and a half invoices (finalized, 60 % paid), two
-invoice payments with their two charges, and one and a half charges without an invoice. Built
-with the generator's object builders, in creation order; deterministic for a seed.
+invoice payments with their two charges, and one and a half charges without an invoice. A paid
+invoice's payment is a PaymentIntent (not listed, so not counted) whose latest charge is the
+charge, as Stripe's pinned API version shapes it. Built with the generator's object builders, in
+creation order; deterministic for a seed.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from local_emulator.generator.objects import charge, invoice_payment, product
+from local_emulator.generator.objects import charge, invoice_payment, payment_intent, product
 from local_emulator.generator.stripe_objects import (
     customer_object,
     finalized,
@@ -29,6 +31,7 @@ def import_objects(objects: int, seed: int = 1) -> list[JsonDict]:
     rng = random.Random(seed)
     customers = max(1, objects // 10)
     out: list[JsonDict] = []
+    intents: list[JsonDict] = []  # not listed by a backfill: outside the count
     step = YEAR // max(1, objects)
     clock = YEAR_START
     for index in range(PRODUCTS):
@@ -59,16 +62,27 @@ def import_objects(objects: int, seed: int = 1) -> list[JsonDict]:
             invoice = paid(invoice, clock + 2)
             pi_id, charge_id = f"pi_bench{serial:07d}", f"ch_bench{serial:07d}"
             out.append(invoice)
+            intents.append(_intent(pi_id, charge_id, amount, customer_id, clock + 2))
             out.append(
                 invoice_payment(
                     f"inpay_bench{serial:07d}", invoice_id=invoice_id, amount=amount,
-                    currency="usd", pi_id=pi_id, charge_id=charge_id, paid_at=clock + 2,
+                    currency="usd", payment={"type": "payment_intent", "payment_intent": pi_id},
+                    created=clock + 2, paid_at=clock + 2, is_default=True,
                 )
             )  # fmt: skip
             out.append(_charge(charge_id, amount, customer_id, clock + 2, pi_id))
         else:
             out.append(invoice)
-    return out[:objects]
+    return out[:objects] + intents
+
+
+def _intent(pi_id: str, charge_id: str, amount: int, customer_id: str, at: int) -> JsonDict:
+    intent = payment_intent(
+        pi_id, amount=amount, currency="usd", customer_id=customer_id, created=at,
+        description="Subscription",
+    )  # fmt: skip
+    intent.update(latest_charge=charge_id, status="succeeded", amount_received=amount)
+    return intent
 
 
 def _charge(charge_id: str, amount: int, customer_id: str, at: int, pi: str | None) -> JsonDict:

@@ -103,6 +103,9 @@ class QboBatchWriter:
         self.batches_sent = 0
         self.items_sent = 0
         self.batches_retried = 0
+        # Seconds batch slots were held from sending to the answer (observability: a slot is
+        # free again a window after its answer, so this is what pacing safely costs).
+        self.seconds_in_flight = 0.0
         self._count_lock = threading.Lock()
 
     def create_many(self, entity: str, items: Sequence[tuple[str, JsonDict]]) -> list[BatchResult]:
@@ -153,6 +156,7 @@ class QboBatchWriter:
         for attempt in range(self._retries + 1):
             if attempt or not slot_taken:
                 self.limiter.acquire()
+            sent = time.monotonic()
             try:
                 with self._count_lock:
                     self.batches_sent += 1
@@ -169,6 +173,8 @@ class QboBatchWriter:
                 return self._results(response, items, what)
             finally:
                 self.limiter.release()
+                with self._count_lock:
+                    self.seconds_in_flight += time.monotonic() - sent
             self._sleep(delay)
         raise AssertionError("unreachable")
 

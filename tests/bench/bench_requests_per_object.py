@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -36,8 +37,9 @@ class CountingWarehouse:
         self.rows: Counter[str] = Counter()
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        words = sql.split()
-        source = words[words.index("FROM") + 1] if "FROM" in words else "?"
+        # the first table named (a tenant's view narrows it in a subquery: FROM (SELECT ...))
+        named = re.search(r"\bFROM\s+`?([A-Za-z_][\w.]*)", sql, re.IGNORECASE)
+        source = named.group(1).rsplit(".", 1)[-1] if named else "?"
         role = (params or {}).get("qbo_entity_type")
         with self._lock:
             self.reads[f"{source}[{role}]" if role else source] += 1

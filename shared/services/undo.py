@@ -152,6 +152,7 @@ class Undo:
 
     def _select(self, request: UndoRequest) -> list[UndoItem]:
         where, params = [], dict[str, Any]()
+        found = None
         if request.run_id is not None:
             found = self._runs.latest(request.run_id)
             if found is not None and found.kind not in ("backfill", "replay"):
@@ -168,6 +169,12 @@ class Undo:
             where.append("recorded_at <= @until")
             params["until"] = _utc(request.until)
         rows = self._warehouse.query(SELECT_SQL.format(where=" AND ".join(where)), params)
+        if request.run_id is not None and found is None and not rows:
+            # a mistyped id must not read as "nothing to undo": say that no such run exists
+            raise BadRequestError(
+                f"no backfill or replay run {request.run_id} (see sync_runs_current)",
+                code="unknown_run",
+            )
         groups: dict[tuple[str, str], UndoItem] = {}
         for row in rows:  # newest first: a group is placed where its newest link is
             entity = str(row["qbo_entity_type"]).split(":")[0]

@@ -89,3 +89,10 @@ def test_undo_refuses_what_it_cannot_name() -> None:
         UndoRequest().check()
     with pytest.raises(BadRequestError, match="run id"):
         UndoRequest(run_id="bad id!").check()
+
+
+def test_undo_of_a_run_nobody_made_is_refused_not_nothing(stack: LocalStack) -> None:
+    """A mistyped run id is bad input (the CLI's exit 2), never a reassuring "nothing to undo"."""
+    with pytest.raises(BadRequestError, match="no backfill or replay run r0000nosuch") as refused:
+        bootstrap.undo().run(UndoRequest(run_id="r0000nosuch"))
+    assert refused.value.code == "unknown_run"

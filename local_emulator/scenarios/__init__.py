@@ -42,6 +42,9 @@ Credit notes
                                       part credited to the balance
     credit_note_voided_pre_payment    a credit before payment, voided: the amount is due again
     credit_note_voided_post_payment   a balance credit after payment, voided
+    credit_note_voided_then_paid      credited before payment, voided 3 h later (the next UTC
+                                      day), then paid in full: a day later, the same day, or
+                                      seconds later with the payment's events delivered first
     refund_after_credit_note          credit before payment, payment, then a partial refund
 
 Customer credit balance (balance transactions are bare objects: Stripe sends no event for them)

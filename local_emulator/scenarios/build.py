@@ -298,6 +298,39 @@ def credit_note_voided_post_payment(sim: StripeSim) -> None:
 
 
 @scenario
+def credit_note_voided_then_paid(sim: StripeSim) -> None:
+    """Three invoices each credited before payment late in the day, the credit note voided
+    three hours later (the next day in UTC), then paid in full: the day after the void; the
+    same day, two hours after it; seconds after it, the payment's events delivered before the
+    void's. Day by day, the payment's task may run before the void's (issue 12, creditvoid)."""
+    for n, story in enumerate(("next_day", "same_day", "payment_first"), start=1):
+        customer = _customer(sim, n=n)
+        invoice = sim.draft(
+            customer, "usd", [LineSpec("Platform fee", 4_900), LineSpec("Seats", 1_200, 5)]
+        )
+        sim.at(sim.now + 600)
+        sim.finalize(invoice)
+        sim.at(_evening(sim.now))
+        note = sim.credit_note(invoice, 3_000)
+        sim.at(sim.now + 3 * 3_600)
+        voided_from = len(sim.lines)
+        sim.void_credit_note(note)
+        sim.at(sim.now + {"next_day": DAY, "same_day": 2 * 3_600, "payment_first": 2}[story])
+        paid_from = len(sim.lines)
+        sim.pay(invoice)
+        if story == "payment_first":
+            void, payment = sim.lines[voided_from:paid_from], sim.lines[paid_from:]
+            sim.lines[voided_from:] = payment + void
+        sim.at(sim.now + DAY)
+
+
+def _evening(now: int) -> int:
+    """22:00 UTC of the day ``now`` falls in, or of the next day if that has passed."""
+    evening = now - now % DAY + 22 * 3_600
+    return evening if evening > now else evening + DAY
+
+
+@scenario
 def refund_after_credit_note(sim: StripeSim) -> None:
     invoice = _invoice(sim, _customer(sim))
     sim.credit_note(invoice, 1_000)

@@ -134,17 +134,8 @@ KINDS_OF_PAYOUTS: list[tuple[str, dict[str, Any], Mode]] = [
 KIND_SEEDS = range(21, 26) if FULL else range(21, 22)
 
 
-# Day by day under faults, this month's invoice payment is refused (6000) when a pre-payment
-# credit note voided the day before is still applied in QBO: a credit-note ordering problem, not
-# the payouts (notes/issue-12.md, "Noticed"); under faults it may also pass.
-KNOWN_CREDIT_NOTE_RACE = {("late_reconciliation", 23)}
-
-
 def _kind(kind: str, seed: int, options: dict[str, Any], mode: Mode) -> Any:
-    marks = []
-    if (kind, seed) in KNOWN_CREDIT_NOTE_RACE:
-        marks.append(pytest.mark.xfail(strict=False, reason="voided credit note vs payment"))
-    return pytest.param(seed, options, mode, id=f"{kind}-{seed}", marks=marks)
+    return pytest.param(seed, options, mode, id=f"{kind}-{seed}")
 
 
 @pytest.mark.parametrize(

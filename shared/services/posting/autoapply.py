@@ -94,9 +94,14 @@ def ensure_payment(
     document: QboPayment,
     *,
     undo: Callable[[], None],
+    first: Callable[[], None] | None = None,
 ) -> str:
     """The Payment ``document`` (money or a credit applied) created once as ``role``, healed
-    by its PaymentRefNum; QBO refusing it is handled as ``apply_credit_once`` says."""
+    by its PaymentRefNum; QBO refusing it is handled as ``apply_credit_once`` says. ``first``:
+    what must be undone before it can apply (the applications of credit notes Stripe voided
+    since: ``voids.undo_voided_credit_notes``), run only while the payment is still to create."""
+    if first is not None and work.done(stripe_id, role) is None:
+        first()
     reference = document.PaymentRefNum or ""
     return apply_credit_once(
         work,

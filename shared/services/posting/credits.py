@@ -22,7 +22,7 @@ from shared.services.posting.invoices import ensure_invoice, fetch_invoice
 from shared.services.posting.sales import kept_in_qbo, note_parts, part_of
 from shared.services.posting.settlements import invoice_payments, settlement_amounts
 from shared.services.posting.taxing import taxed
-from shared.services.posting.voids import void_credit_memo
+from shared.services.posting.voids import undo_voided_credit_notes, void_credit_memo
 from shared.services.posting.work import SyncResult, Work
 from shared.services.qbo_lookup import find_all
 
@@ -133,7 +133,11 @@ def post_credit_note(work: Work, note: StripeCreditNote) -> SyncResult:
             release_auto_applications,
             work, note.id, "credit_note", "CreditMemo", memo_id, again=True,
         )  # fmt: skip
-        ensure_payment(work, note.id, "credit_note", "Payment:credit", application, undo=undo)
+        # another note of the invoice voided since (its own task may come later) is undone first
+        first = partial(undo_voided_credit_notes, work, note.invoice)
+        ensure_payment(
+            work, note.id, "credit_note", "Payment:credit", application, undo=undo, first=first
+        )
     return SyncResult("COMPLETED", "CreditMemo", memo_id)
 
 

@@ -13,7 +13,7 @@ is received once, so that receipt is voided when its payment is posted (see ``re
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import partial
+from functools import cache, partial
 
 from shared.domain.cutover import Cutover
 from shared.domain.mapping import CurrencyTerms, date_from_unix
@@ -41,6 +41,7 @@ from shared.services.posting.settlements import (
     settlement_amounts,
 )
 from shared.services.posting.taxing import taxed
+from shared.services.posting.voids import undo_voided_credit_notes
 from shared.services.posting.work import Work
 from shared.services.qbo_lookup import find_all
 
@@ -67,6 +68,9 @@ def post_payments(
         release_auto_applications,
         work, invoice.id, "invoice", "Invoice", posted.ref.value, again=True,
     )  # fmt: skip
+    # a payment applies what Stripe says is due: credit notes voided since are undone first
+    # (once a run, and only if a payment is still to create)
+    first = cache(partial(undo_voided_credit_notes, work, invoice.id))
     for payment in paid(payments):
         if after is not None and after.before(payment.paid_at):
             continue
@@ -86,7 +90,9 @@ def post_payments(
             tz=deps.books.tz,
             applied=settled.get(payment.id),
         )
-        qbo_id = ensure_payment(work, payment.id, "invoice_payment", "Payment", document, undo=undo)
+        qbo_id = ensure_payment(
+            work, payment.id, "invoice_payment", "Payment", document, undo=undo, first=first
+        )
         intent = payment.payment_intent
         if intent and work.done(intent, "Payment") is None:
             # The charge's own task learns from this that its invoice posted it (no lookup).
@@ -109,7 +115,7 @@ def post_payments(
             tz=deps.books.tz,
             applied=settled.get(OUT_OF_BAND_REST),
         )
-        ensure_payment(work, invoice.id, "invoice", "Payment:oob", document, undo=undo)
+        ensure_payment(work, invoice.id, "invoice", "Payment:oob", document, undo=undo, first=first)
 
 
 def round_payment(
@@ -190,4 +196,5 @@ def write_off(work: Work, posted: PostedInvoice) -> None:
         "Payment:writeoff",
         application,
         undo=partial(release, again=True),
+        first=partial(undo_voided_credit_notes, work, invoice.id),
     )

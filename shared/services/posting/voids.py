@@ -11,6 +11,11 @@
   memo), so the accountant sees what was undone; should QBO refuse the zero update, deleted
   (QBO's audit log keeps a deleted transaction).
 - RefundReceipt: reversed by a receipt on the day the money came back (``charges``).
+
+A pre-payment credit note Stripe voided gives its invoice back what it took off; its own task
+undoes its application, but the invoice's payment (or another credit) may get there first, so
+whatever applies to an invoice undoes the voided notes' applications before it applies
+(``undo_voided_credit_notes``): QBO refuses more than the open balance (6000).
 """
 
 from __future__ import annotations
@@ -99,6 +104,20 @@ def release_invoice(work: Work, invoice_id: str, stripe_type: str, invoice: Json
             if owner is not None:
                 void_credit_memo(work, owner[0], owner[1], memo_id)
     return bool(payments)
+
+
+def undo_voided_credit_notes(work: Work, invoice_id: str) -> None:
+    """Every pre-payment credit note of the invoice that Stripe has voided since it was posted:
+    its application voided and its memo zeroed (``void_credit_memo``, once for both this and
+    the note's own task), so the invoice's open balance in QBO is Stripe's again. Under the
+    invoice's lease, the family of both the invoice and its credit notes."""
+    for raw in work.deps.stripe.list_objects("credit_note", {"invoice": invoice_id}):
+        note = StripeCreditNote.model_validate(raw)
+        if note.status != "void" or note.applied_before_payment <= 0:
+            continue
+        memo = work.done(note.id, "CreditMemo")
+        if memo is not None:
+            void_credit_memo(work, note.id, "credit_note", memo)
 
 
 def _credits_of_invoice(work: Work, invoice_id: str) -> dict[str, tuple[str, str]]:

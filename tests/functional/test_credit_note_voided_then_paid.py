@@ -141,3 +141,23 @@ def test_a_second_note_applies_after_the_voided_one_is_undone(books: MemoryBooks
     assert books.doc("CreditMemo", "cn_1")["PrivateNote"].startswith("Voided")
     assert D(str(books.doc("CreditMemo", "cn_2")["TotalAmt"])) == D("80.00")
     assert books.qbo.books.trial_balance() == 0
+
+
+def test_a_write_off_after_the_void_writes_off_what_stripe_says(books: MemoryBooks) -> None:
+    """Voided, then uncollectible: the write-off of 100.00 needs the whole balance too."""
+    invoice, _ = credited_then_voided(books)
+    transitions = {**invoice["status_transitions"], "marked_uncollectible_at": T0 + 2 * DAY}
+    books.seed(
+        {
+            **invoice,
+            "status": "uncollectible",
+            "amount_remaining": 10_000,
+            "status_transitions": transitions,
+        }
+    )
+    books.sync("invoice", "in_0001")
+    books.sync("credit_note", "cn_1")
+    assert D(str(books.doc("Invoice", "in_0001")["Balance"])) == 0
+    assert books.balance("Bad Debt") == D("100.00")
+    assert books.doc("CreditMemo", "cn_1")["PrivateNote"].startswith("Voided")
+    assert books.qbo.books.trial_balance() == 0

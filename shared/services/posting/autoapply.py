@@ -99,7 +99,8 @@ def ensure_payment(
     """The Payment ``document`` (money or a credit applied) created once as ``role``, healed
     by its PaymentRefNum; QBO refusing it is handled as ``apply_credit_once`` says. ``first``:
     what must be undone before it can apply (the applications of credit notes Stripe voided
-    since: ``voids.undo_voided_credit_notes``), run only while the payment is still to create."""
+    since: ``voids.undo_voided_credit_notes``), run only while the payment is still to be
+    created."""
     if first is not None and work.done(stripe_id, role) is None:
         first()
     reference = document.PaymentRefNum or ""

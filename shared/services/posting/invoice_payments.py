@@ -69,7 +69,7 @@ def post_payments(
         work, invoice.id, "invoice", "Invoice", posted.ref.value, again=True,
     )  # fmt: skip
     # a payment applies what Stripe says is due: credit notes voided since are undone first
-    # (once a run, and only if a payment is still to create)
+    # (once a run, and only if a payment is still to be created)
     first = cache(partial(undo_voided_credit_notes, work, invoice.id))
     for payment in paid(payments):
         if after is not None and after.before(payment.paid_at):

@@ -17,6 +17,7 @@ from local_emulator.generator import generate_month
 from local_emulator.generator.sim import DISPUTE_FEE
 from local_emulator.harness.scenario import Scenario, load_scenario
 from local_emulator.scenarios import build
+from local_emulator.scenarios.stories.registry import scenario
 from shared.cli.main import main
 
 JsonDict = dict[str, Any]
@@ -290,3 +291,10 @@ def test_the_scenario_library_is_up_to_date(tmp_path: Path) -> None:
         assert committed.read_bytes() == path.read_bytes(), f"rebuild {path.name}"
         assert path.stem in (scenarios.__doc__ or ""), f"describe {path.stem}"
         assert 1 <= len(load_scenario(path).events) <= 60
+
+
+def test_every_committed_scenario_file_has_its_story_and_names_are_unique() -> None:
+    here = Path(build.__file__).parent
+    assert {p.stem for p in here.glob("*.jsonl")} == set(build.SCENARIOS)
+    with pytest.raises(ValueError, match="two scenarios are named invoice_voided"):
+        scenario(build.SCENARIOS["invoice_voided"])

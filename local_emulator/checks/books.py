@@ -60,6 +60,9 @@ class Expected:
     amount: Decimal | None = None  # TotalAmt, when the posting model fixes it
     voided: bool = False  # the document must be voided (or gone: a void drops the marker)
     many: bool = False
+    # zero or one: Stripe's final state cannot say which (a product deleted after its lines may
+    # have been booked on its item, while it was live)
+    optional: bool = False
 
 
 @dataclass(frozen=True)

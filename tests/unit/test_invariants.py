@@ -22,6 +22,7 @@ from local_emulator.generator.invoices import LineSpec
 from local_emulator.generator.month import generate_month
 from local_emulator.generator.sim import StripeSim
 from local_emulator.harness.scenario import Scenario
+from local_emulator.scenarios import build
 from shared.domain.idempotency import doc_number_from_stripe_number
 
 JsonDict = dict[str, Any]
@@ -617,3 +618,21 @@ def test_off_stripe_money_left_in_undeposited_funds_is_caught() -> None:
     (account,) = [a for a in broken["Account"] if a.get("AccountSubType") == "UndepositedFunds"]
     account["CurrentBalance"] = str(Decimal(account["CurrentBalance"]) + 1)
     assert rules(check_invariants(scenario, broken)) == {"undeposited"}
+
+
+def test_a_deleted_product_may_have_one_item_but_never_two() -> None:
+    """Day by day its lines were booked on its item while it was live; all at once it was gone
+    when read, and they went on the default item. Stripe's final state says deleted either way."""
+    scenario, state = reference_books(build.build("product_deleted"))
+    books = StripeBooks(scenario.seed_state())
+    gone = next(str(p["id"]) for p in books.of("product") if p.get("deleted"))
+    assert check_invariants(scenario, state) == []  # booked on the default item
+    item = {"Name": f"Product [{gone}]", "Description": f"Stripe product {gone}", "Type": "Service"}
+    once = copy.deepcopy(state)
+    once["Item"].append({**item, "Id": "99997"})
+    assert check_invariants(scenario, once) == []
+    twice = copy.deepcopy(once)
+    twice["Item"].append({**item, "Id": "99996"})
+    assert Violation("duplicate", gone, "2 QBO Item for product (Ids 99997, 99996)") in (
+        check_invariants(scenario, twice)
+    )

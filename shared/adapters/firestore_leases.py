@@ -16,7 +16,14 @@ from typing import Any
 
 from google.api_core import exceptions as gexc
 
-from shared.domain.leases import Lease, LeaseRecord, is_contended, may_take, retry_after_seconds
+from shared.domain.leases import (
+    Lease,
+    LeaseRecord,
+    is_contended,
+    may_take,
+    previous_end,
+    retry_after_seconds,
+)
 from shared.errors import LeaseHeldError, SyncError, UpstreamUnavailableError
 from shared.logging import get_logger, log_event
 from shared.ports import Clock
@@ -100,7 +107,8 @@ class FirestoreLeaseStore:
             if record.holder is not None:
                 log_event(_log, 30, "took over an expired lease", reason=key)
             contended = is_contended(record, now, self._settle)
-            return Lease(key, holder, expires, _version(result.update_time), contended)
+            version = _version(result.update_time)
+            return Lease(key, holder, expires, version, contended, previous_end(record))
         raise LeaseHeldError(f"lease {key} keeps changing; try again")
 
     def release(self, lease: Lease, *, settled: bool = True) -> None:

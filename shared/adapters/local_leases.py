@@ -6,7 +6,14 @@ import itertools
 import threading
 from datetime import timedelta
 
-from shared.domain.leases import Lease, LeaseRecord, is_contended, may_take, retry_after_seconds
+from shared.domain.leases import (
+    Lease,
+    LeaseRecord,
+    is_contended,
+    may_take,
+    previous_end,
+    retry_after_seconds,
+)
 from shared.errors import LeaseHeldError
 from shared.ports import Clock
 
@@ -41,7 +48,8 @@ class InMemoryLeaseStore:
             if record is not None and record.holder is not None:
                 self.taken_over += 1
             version = str(next(self._versions))
-            lease = Lease(key, holder, now + ttl, version, is_contended(record, now, self._settle))
+            contended = is_contended(record, now, self._settle)
+            lease = Lease(key, holder, now + ttl, version, contended, previous_end(record))
             unsettled = record is not None and (record.unsettled or record.holder is not None)
             self._records[key] = (
                 LeaseRecord(holder, lease.expires_at, unsettled=unsettled),

@@ -10,6 +10,12 @@ A lease given back after a transient failure stays *unsettled* until a run of th
 cleanly: that run may have written to QBO without an answer (a lost response, a timeout), and
 however much later the next holder comes, it must look before it creates (QBO's requestid replay,
 which would answer such a repeat, is not relied on).
+
+A run reads Stripe before it takes its family's lease (the lease's key comes from what it read).
+If the family's previous run ended after those reads could have started, that run may have acted
+on a newer Stripe state (a credit note it found voided, with nothing to undo), so the new holder
+reads again what such a state would undo before it posts it (``previous_end``;
+``Work.reads_after_previous_run``).
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ class Lease:
     expires_at: datetime
     version: str
     contended: bool = False
+    # when the family's previous run ended (given back, or expired under a holder that crashed)
+    previous_end: datetime | None = None
 
 
 def lease_key(kind: str, stripe_id: str) -> str:
@@ -63,6 +71,13 @@ def is_contended(record: LeaseRecord | None, now: datetime, settle: timedelta) -
         # without an answer
         return True
     return record.released_at is not None and now - record.released_at < settle
+
+
+def previous_end(record: LeaseRecord | None) -> datetime | None:
+    """When the previous holder stopped at the latest: given back, or its lease's expiry."""
+    if record is None:
+        return None
+    return record.released_at if record.holder is None else record.expires_at
 
 
 def retry_after_seconds(record: LeaseRecord, now: datetime, cap: float = 60.0) -> float:

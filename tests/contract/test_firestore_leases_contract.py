@@ -99,6 +99,24 @@ def test_a_lease_given_back_long_ago_is_not_contended(
     assert not store.acquire("payout:po_1", "task-b", TTL).contended
 
 
+def test_a_lease_says_when_the_familys_previous_run_ended(
+    store: LeaseStore, clock: ManualClock
+) -> None:
+    """Given back, or expired under a holder that crashed: a run whose Stripe reads started
+    before that moment reads again (Work.hold)."""
+    first = store.acquire("invoice:in_1", "task-a", TTL)
+    assert first.previous_end is None  # no run before
+    clock.advance(10)
+    given_back_at = clock.now()
+    store.release(first)
+    clock.advance(5)
+    second = store.acquire("invoice:in_1", "task-b", TTL)
+    assert second.previous_end == given_back_at
+    clock.advance(TTL.total_seconds() + 1)  # task-b crashed
+    third = store.acquire("invoice:in_1", "task-c", TTL)
+    assert third.previous_end == second.expires_at
+
+
 def test_a_late_release_does_not_free_the_next_holders_lease(
     store: LeaseStore, clock: ManualClock
 ) -> None:

@@ -176,7 +176,9 @@ def reverse_refund(work: Work, refund: StripeRefund, customer_id: str | None) ->
 def post_refunds_of(work: Work, charge: StripeCharge) -> None:
     if charge.amount_refunded <= 0:
         return
-    for raw in work.deps.stripe.list_objects("refund", {"charge": charge.id}):
+    with work.reads_after_previous_run():  # a refund's failure may have been seen meanwhile
+        refunds = work.deps.stripe.list_objects("refund", {"charge": charge.id})
+    for raw in refunds:
         post_refund(work, StripeRefund.model_validate(raw), charge.customer)
 
 
@@ -256,4 +258,8 @@ def sync_refund(work: Work) -> SyncResult:
         work.hold(*(("invoice", invoice_id) if invoice_id else ("charge", charge.id)))
     else:
         work.hold("refund", refund.id)
+    if refund.status == REFUND_DONE and work.previous_run_ended() is not None:
+        # read before the lease: the family's previous run may have seen it fail since
+        with work.reads_after_previous_run():
+            refund = StripeRefund.model_validate(work.deps.stripe.retrieve("refund", refund.id))
     return post_refund(work, refund, customer_id)

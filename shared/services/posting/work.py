@@ -15,6 +15,7 @@ from shared.domain.idempotency import payload_hash, qbo_request_id_from
 from shared.domain.leases import Lease, lease_key
 from shared.domain.mapping import CurrencyTerms
 from shared.errors import ConflictError
+from shared.freshness import fresh_after, reads_fresh_after
 from shared.ports import Clock, JsonDict, LeaseStore, QboGateway, StripeGateway, Warehouse
 from shared.services.existing_books import ExistingBooks
 from shared.services.qbo_lookup import Lookup, create_or_heal
@@ -109,6 +110,26 @@ class Work:
             return
         holder = f"{self.request.task_name}#{self.request.attempt}"
         self.lease = leases.acquire(lease_key(kind, stripe_id), holder, self.deps.lease_ttl)
+
+    @contextmanager
+    def reads_after_previous_run(self) -> Iterator[None]:
+        """Within the block, Stripe reads newer than the family's previous run, should it have
+        ended after this run's reads could have started (its lease says when). For what would
+        post something a newer state undoes, where the undoing run finds nothing to undo when
+        nothing was posted: a credit note Stripe voided, a refund that failed. That run may
+        have seen the newer state meanwhile; this run's older copy must not be posted after it.
+        Instance clocks are NTP-synced, unlike Stripe's and ours (shared/freshness.py)."""
+        with reads_fresh_after(self.previous_run_ended() or fresh_after()):
+            yield
+
+    def previous_run_ended(self) -> float | None:
+        """When the family's previous run ended (unix seconds), if after this run's reads could
+        have started (see ``reads_after_previous_run``); else None."""
+        ended = self.lease.previous_end if self.lease is not None else None
+        reads_from = fresh_after()
+        if ended is None or reads_from is None or ended.timestamp() <= reads_from:
+            return None
+        return ended.timestamp()
 
     @contextmanager
     def holding(self, kind: str, stripe_id: str) -> Iterator[None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from shared.domain.mapping import date_from_unix
 from shared.domain.mapping_money import (
@@ -246,9 +247,7 @@ def sync_charge(work: Work) -> SyncResult:
 
 
 def sync_refund(work: Work) -> SyncResult:
-    refund = StripeRefund.model_validate(
-        work.deps.stripe.retrieve("refund", work.request.object_id)
-    )
+    refund = fetch_refund(work, work.request.object_id)
     customer_id = refund.customer
     if refund.charge:
         # The refund belongs to its charge's family: the invoice it paid, else the charge.
@@ -258,8 +257,10 @@ def sync_refund(work: Work) -> SyncResult:
         work.hold(*(("invoice", invoice_id) if invoice_id else ("charge", charge.id)))
     else:
         work.hold("refund", refund.id)
-    if refund.status == REFUND_DONE and work.previous_run_ended() is not None:
-        # read before the lease: the family's previous run may have seen it fail since
-        with work.reads_after_previous_run():
-            refund = StripeRefund.model_validate(work.deps.stripe.retrieve("refund", refund.id))
+    if refund.status == REFUND_DONE:  # read before the lease: its failure may have been seen
+        refund = work.newest(refund, partial(fetch_refund, work, refund.id))
     return post_refund(work, refund, customer_id)
+
+
+def fetch_refund(work: Work, refund_id: str) -> StripeRefund:
+    return StripeRefund.model_validate(work.deps.stripe.retrieve("refund", refund_id))

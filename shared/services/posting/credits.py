@@ -65,7 +65,7 @@ def post_credit_note(work: Work, note: StripeCreditNote) -> SyncResult:
     """The note's CreditMemo (before payment: applied to the invoice; after payment: the part
     credited to the customer's balance), and what it paid back outside Stripe."""
     deps = work.deps
-    note = _under_lease(work, note)
+    note = _held(work, note)
     if note.status == "void":
         return undo_credit_note(work, note, "voided")
     before, kept = note.applied_before_payment, note.credited_to_balance
@@ -150,14 +150,13 @@ def undo_credit_note(work: Work, note: StripeCreditNote, why: str) -> SyncResult
     return SyncResult("COMPLETED", "CreditMemo", memo, reason=why)
 
 
-def _under_lease(work: Work, note: StripeCreditNote) -> StripeCreditNote:
-    """The note, its invoice's lease taken: read again should the family's previous run have
-    ended since it was read (that run may have found it voided, with nothing to undo)."""
+def _held(work: Work, note: StripeCreditNote) -> StripeCreditNote:
+    """The note, its invoice's lease taken; read again if it could still be voided and the
+    family's previous run ended after it was read (that run may have found it void)."""
     work.hold("invoice", note.invoice)
-    if note.status == "void" or work.previous_run_ended() is None:
+    if note.status == "void":
         return note
-    with work.reads_after_previous_run():
-        return fetch_credit_note(work, note.id)
+    return work.newest(note, partial(fetch_credit_note, work, note.id))
 
 
 def fetch_credit_note(work: Work, note_id: str) -> StripeCreditNote:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from shared.books_settings import BooksSettings
 from shared.domain.fingerprint import TRANSACTIONS, fingerprint
@@ -23,6 +23,7 @@ from shared.services.records import Link, LinkStatus, LinkStore, Outcome, SyncLo
 from shared.services.reference_data import ReferenceData
 from shared.services.stripe_tax_rates import StripeTaxRates
 
+T = TypeVar("T")
 DEFAULT_LEASE_TTL = timedelta(seconds=360)
 LEASE_MARGIN = timedelta(seconds=5)
 
@@ -121,6 +122,15 @@ class Work:
         Instance clocks are NTP-synced, unlike Stripe's and ours (shared/freshness.py)."""
         with reads_fresh_after(self.previous_run_ended() or fresh_after()):
             yield
+
+    def newest(self, current: T, read: Callable[[], T]) -> T:
+        """``current``, or ``read()`` again (newer than the family's previous run) should that
+        run have ended after ``current`` could have been read: see ``reads_after_previous_run``.
+        One Stripe request, only then."""
+        if self.previous_run_ended() is None:
+            return current
+        with self.reads_after_previous_run():
+            return read()
 
     def previous_run_ended(self) -> float | None:
         """When the family's previous run ended (unix seconds), if after this run's reads could
